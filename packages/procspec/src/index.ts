@@ -1,0 +1,35 @@
+// The public API of @diprocd/procspec: adding to it is a semver commitment.
+export { DiprocdError, SpecError, ISSUE_CODES, ERROR_CODES } from './errors.js';
+export { ProcSchema, RestartPolicy as RestartPolicySchema } from './model/proc.js';
+export { WorkerSchema, MasterSchema, ClientSchema, JobSchema, KINDS, KIND_TITLES } from './model/files.js';
+export { parseDuration, formatDuration, parseSize, parseSignal, SIGNAL_NAMES, RLIMIT_NAMES } from './model/units.js';
+export { DEFAULTS } from './normalise/defaults.js';
+export { normalise, normaliseProc, urlBasename } from './normalise/normalise.js';
+export { toSpec, procToSpec } from './normalise/to-spec.js';
+export { validate, detectKind } from './validate/validate.js';
+export { diffProcs } from './diff/diff-procs.js';
+export { jsonSchema, SCHEMA_DIALECT } from './schema/json-schema.js';
+export { validateFile, validateText, loadFile, formatIssue } from './file/validate-file.js';
+export { parseJson } from './file/parse-json.js';
+
+export type { Issue, IssueCode, ErrorCode } from './errors.js';
+export type { ProcInput, RestartInput } from './model/proc.js';
+export type { FileKind, WorkerInput, MasterInput, ClientInput, JobInput } from './model/files.js';
+export type { RlimitName } from './model/units.js';
+export type {
+  Proc,
+  WorkerFile,
+  MasterFile,
+  ClientFile,
+  JobSpec,
+  Normalised,
+  Inputs,
+  RestartPolicy,
+  LoadSource,
+  RlimitValue,
+} from './normalise/types.js';
+export type { NormaliseOptions } from './normalise/normalise.js';
+export type { ValidationResult } from './validate/validate.js';
+export type { ProcDiff } from './diff/diff-procs.js';
+export type { FileReport, ValidateFileOptions } from './file/validate-file.js';
+export type { JsonParse } from './file/parse-json.js';

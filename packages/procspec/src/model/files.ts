@@ -1,0 +1,129 @@
+// The four files and the job spec, built from the process schema.
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Command, Duration, Endpoint, Path, StringList, daemonFileKeys, hinted } from './common.js';
+import { ENV_NAME_PATTERN, NAME_PATTERN } from './units.js';
+import { ProcSchema } from './proc.js';
+
+const ProcList = (description: string) =>
+  Type.Array(ProcSchema, { description, 'x-expected': 'an array of process definitions' });
+
+export const WorkerSchema = Type.Object(
+  {
+    ...daemonFileKeys,
+    procs: ProcList('Processes this node runs.'),
+    stop_on_exit: Type.Optional(Type.Boolean({ description: 'Stop the processes when the worker exits. Default false: they keep running and are adopted by the next worker.' })),
+    state_dir: Type.Optional(Path('Where the worker records its processes. Default /var/lib/diprocd/<file name>.state as root.')),
+    control_socket: Type.Optional(Path('Unix socket for dpd-ctl (mode 0600). Default: control.sock in the state directory.')),
+  },
+  { additionalProperties: false, title: 'diprocd worker file' },
+);
+
+const URL_PATTERN = '^(?:https?|file)://.+$';
+const Url = (description: string) =>
+  hinted(Type.String({ pattern: URL_PATTERN, description }), {
+    'x-expected': 'an http, https or file URL',
+    'x-code': 'DPD_SPEC_URL',
+  });
+
+const NodeName = (description: string) =>
+  hinted(Type.String({ pattern: NAME_PATTERN, description }), {
+    'x-expected': 'a node name of letters, digits and _ . @ : + -',
+    'x-code': 'DPD_SPEC_NAME',
+  });
+
+export const MasterSchema = Type.Object(
+  {
+    ...daemonFileKeys,
+    master_stats: Endpoint('Where the master receives heartbeats and status from nodes.'),
+    master_updates: Endpoint('Where the master publishes each node\'s desired processes.'),
+    nodes: Type.Record(Type.String({ pattern: NAME_PATTERN }), ProcList('Processes of this node.'), {
+      description: 'For each node name, the processes it runs.',
+      'x-expected': 'an object of node name → process list',
+      'x-key': 'a node name of letters, digits and _ . @ : + - (not starting with ".")',
+      'x-code': 'DPD_SPEC_NAME',
+    }),
+  },
+  { additionalProperties: false, title: 'diprocd master file' },
+);
+
+export const ClientSchema = Type.Object(
+  {
+    ...daemonFileKeys,
+    master_stats: Endpoint('The master\'s status endpoint.'),
+    master_updates: Endpoint('The master\'s update endpoint.'),
+    node_name: Type.Optional(
+      hinted(Type.String({ minLength: 1, description: 'This node\'s name in the master file; "%H" is the host name. Default "%H".' }), {}),
+    ),
+    conf_file: Path('The worker file this client writes.'),
+  },
+  { additionalProperties: false, title: 'diprocd client file' },
+);
+
+export const JobSchema = Type.Object(
+  {
+    $schema: daemonFileKeys.$schema,
+    cmd: Command('Command to run in the job directory; "$APP_SETTINGS" is replaced by the settings file path.'),
+    name: Type.Optional(Type.String({ minLength: 1, description: 'A label for listings.' })),
+    node: Type.Optional(NodeName('Run on this node only.')),
+    download_urls: Type.Optional(
+      Type.Union(
+        [
+          Type.Record(Type.String({ pattern: '^[^/\\u0000]+$' }), Url('Where to fetch this file.'), {
+            'x-expected': 'an object of file name → URL',
+            'x-key': 'a file name without "/"',
+          }),
+          Type.Array(Url('A URL; the file is named by its last path segment.')),
+        ],
+        {
+          description: 'Files fetched into the job directory: file name → URL, or a list of URLs named by their basename.',
+          'x-expected': 'an object of file name → URL, or an array of URLs',
+        },
+      ),
+    ),
+    config: Type.Optional(
+      Type.Record(Type.String(), Type.Unknown(), {
+        description: 'Written to a JSON file whose absolute path is in APP_SETTINGS_JSON.',
+        'x-expected': 'an object',
+      }),
+    ),
+    env: Type.Optional(
+      Type.Record(Type.String({ pattern: ENV_NAME_PATTERN }), Type.Union([Type.String(), Type.Number(), Type.Boolean()]), {
+        description: 'Environment added for the job.',
+        'x-expected': 'an object of environment variables',
+        'x-key': 'an environment variable name (no "=")',
+      }),
+    ),
+    timeout: Type.Optional(Duration('Limit on the job\'s run.')),
+    python_deps: Type.Optional(StringList('Python packages installed into a virtual environment in the job directory.')),
+    python_cheeseshop: Type.Optional(Url('Python package index to install from.')),
+    npm_deps: Type.Optional(StringList('npm packages installed into the job directory.')),
+    npm_registry: Type.Optional(Url('npm registry to install from.')),
+    keep_workdir_on_failure: Type.Optional(Type.Boolean({ description: 'Keep the job directory when the job fails. Default false.' })),
+  },
+  { additionalProperties: false, title: 'diprocd job spec' },
+);
+
+/** The kinds of file diprocd reads. */
+export const KINDS = ['proc', 'worker', 'master', 'client', 'job'] as const;
+export type FileKind = (typeof KINDS)[number];
+
+export const SCHEMAS: Record<FileKind, TSchema> = {
+  proc: ProcSchema,
+  worker: WorkerSchema,
+  master: MasterSchema,
+  client: ClientSchema,
+  job: JobSchema,
+};
+
+export const KIND_TITLES: Record<FileKind, string> = {
+  proc: 'process definition',
+  worker: 'worker file',
+  master: 'master file',
+  client: 'client file',
+  job: 'job spec',
+};
+
+export type WorkerInput = Static<typeof WorkerSchema>;
+export type MasterInput = Static<typeof MasterSchema>;
+export type ClientInput = Static<typeof ClientSchema>;
+export type JobInput = Static<typeof JobSchema>;

@@ -1,0 +1,162 @@
+// From a validated input to the normalised form. Callers validate first;
+// `validate()` does both and only normalises a value without errors.
+import { hostname } from 'node:os';
+import { posix } from 'node:path';
+import type { ClientInput, JobInput, MasterInput, WorkerInput, FileKind } from '../model/files.js';
+import type { ProcInput } from '../model/proc.js';
+import { parseDuration, parseSignal, parseSize, type RlimitName } from '../model/units.js';
+import { DEFAULTS } from './defaults.js';
+import type { ClientFile, JobSpec, MasterFile, Normalised, Proc, RestartPolicy, RlimitValue, WorkerFile } from './types.js';
+
+/** Options of normalisation. */
+export interface NormaliseOptions {
+  /** Host name that `%H` in `node_name` becomes. Default: `os.hostname()`. */
+  hostname?: string;
+}
+
+const absolute = (path: string): string => posix.resolve('/', path);
+const optionalPath = (path: string | undefined): string | null => (path === undefined ? null : absolute(path));
+const ms = (value: unknown): number => parseDuration(value)!;
+const optionalMs = (value: unknown): number | null => (value === undefined ? null : ms(value));
+const argv = (command: string | string[]): string[] => (typeof command === 'string' ? ['/bin/sh', '-c', command] : [...command]);
+const envStrings = (env: Record<string, string | number | boolean> | undefined): Record<string, string> =>
+  Object.fromEntries(Object.entries(env ?? {}).map(([key, value]) => [key, String(value)]));
+
+function restartPolicy(restart: ProcInput['restart']): RestartPolicy {
+  if (restart === undefined || restart === true) return 'always';
+  if (restart === false) return 'never';
+  return restart;
+}
+
+type RlimitInput = NonNullable<ProcInput['rlimits']>[string];
+
+function rlimits(input: ProcInput['rlimits']): Proc['rlimits'] {
+  const out: Proc['rlimits'] = {};
+  for (const name of Object.keys(input ?? {}).sort()) {
+    const limit = input![name] as RlimitInput;
+    const pair = typeof limit === 'object' ? limit : { soft: limit, hard: limit };
+    out[name as RlimitName] = { soft: pair.soft as RlimitValue, hard: pair.hard as RlimitValue };
+  }
+  return out;
+}
+
+/** The normalised form of one valid process definition. */
+export function normaliseProc(input: ProcInput): Proc {
+  const daemon = input.daemon ?? DEFAULTS.daemon;
+  const chroot = input.chroot === undefined || absolute(input.chroot) === '/' ? null : absolute(input.chroot);
+  return {
+    name: input.name,
+    run: input.run,
+    args: [...(input.args ?? DEFAULTS.args)],
+    env: envStrings(input.env),
+    cwd: absolute(input.cwd ?? DEFAULTS.cwd),
+    umask: input.umask === undefined ? DEFAULTS.umask : Number.parseInt(input.umask, 8),
+    user: input.user ?? null,
+    group: input.group ?? null,
+    groups: input.groups ? [...input.groups] : null,
+    chroot,
+    rlimits: rlimits(input.rlimits),
+    pid_file: optionalPath(input.pid_file),
+    write_pid: input.write_pid ?? (daemon ? false : DEFAULTS.write_pid),
+    daemon,
+    logs: optionalPath(input.logs),
+    log_timestamps: input.log_timestamps ?? DEFAULTS.log_timestamps,
+    log_max_size: input.log_max_size === undefined ? null : parseSize(input.log_max_size)!,
+    log_keep: input.log_keep ?? DEFAULTS.log_keep,
+    log_pipe: input.log_pipe === undefined ? null : argv(input.log_pipe),
+    restart: restartPolicy(input.restart),
+    restart_limit: input.restart_limit
+      ? { starts: input.restart_limit.starts, within: ms(input.restart_limit.within) }
+      : { ...DEFAULTS.restart_limit },
+    backoff: {
+      initial: input.backoff?.initial === undefined ? DEFAULTS.backoff.initial : ms(input.backoff.initial),
+      max: input.backoff?.max === undefined ? DEFAULTS.backoff.max : ms(input.backoff.max),
+    },
+    min_uptime: input.min_uptime === undefined ? DEFAULTS.min_uptime : ms(input.min_uptime),
+    stop_signal: input.stop_signal === undefined ? DEFAULTS.stop_signal : parseSignal(input.stop_signal)!,
+    stop_timeout: input.stop_timeout === undefined ? DEFAULTS.stop_timeout : ms(input.stop_timeout),
+    timeout: optionalMs(input.timeout),
+    load: input.load
+      ? {
+          pause_above: input.load.pause_above,
+          resume_below: input.load.resume_below ?? input.load.pause_above / 2,
+          source: input.load.source ?? DEFAULTS.load_source,
+          interval: input.load.interval === undefined ? DEFAULTS.load_interval : ms(input.load.interval),
+        }
+      : null,
+    depends: [...(input.depends ?? [])],
+  };
+}
+
+function normaliseWorker(input: WorkerInput): WorkerFile {
+  return {
+    pid_file: optionalPath(input.pid_file),
+    log_file: optionalPath(input.log_file),
+    procs: input.procs.map(normaliseProc),
+    stop_on_exit: input.stop_on_exit ?? false,
+    state_dir: optionalPath(input.state_dir),
+    control_socket: optionalPath(input.control_socket),
+  };
+}
+
+function normaliseMaster(input: MasterInput): MasterFile {
+  return {
+    pid_file: optionalPath(input.pid_file),
+    log_file: optionalPath(input.log_file),
+    master_stats: input.master_stats,
+    master_updates: input.master_updates,
+    nodes: Object.fromEntries(Object.entries(input.nodes).map(([node, procs]) => [node, procs.map(normaliseProc)])),
+  };
+}
+
+function normaliseClient(input: ClientInput, options: NormaliseOptions): ClientFile {
+  const host = options.hostname ?? hostname();
+  return {
+    pid_file: optionalPath(input.pid_file),
+    log_file: optionalPath(input.log_file),
+    master_stats: input.master_stats,
+    master_updates: input.master_updates,
+    node_name: (input.node_name ?? DEFAULTS.node_name).replaceAll('%H', host),
+    conf_file: absolute(input.conf_file),
+  };
+}
+
+/** The file name a URL gives when `download_urls` is a list: its last path segment. */
+export function urlBasename(url: string): string | undefined {
+  try {
+    const segment = new URL(url).pathname.split('/').pop();
+    return segment ? decodeURIComponent(segment) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function normaliseJob(input: JobInput): JobSpec {
+  const urls = input.download_urls ?? {};
+  return {
+    cmd: argv(input.cmd),
+    name: input.name ?? null,
+    node: input.node ?? null,
+    download_urls: Array.isArray(urls) ? Object.fromEntries(urls.map((url) => [urlBasename(url)!, url])) : { ...urls },
+    config: structuredClone(input.config ?? {}),
+    env: envStrings(input.env),
+    timeout: optionalMs(input.timeout),
+    python_deps: [...(input.python_deps ?? [])],
+    python_cheeseshop: input.python_cheeseshop ?? null,
+    npm_deps: [...(input.npm_deps ?? [])],
+    npm_registry: input.npm_registry ?? null,
+    keep_workdir_on_failure: input.keep_workdir_on_failure ?? false,
+  };
+}
+
+/** The normalised form of a valid value of a kind. Validate first: invalid input gives undefined behaviour. */
+export function normalise<K extends FileKind>(kind: K, input: unknown, options: NormaliseOptions = {}): Normalised[K] {
+  const normalisers: { [P in FileKind]: (value: never) => Normalised[P] } = {
+    proc: normaliseProc,
+    worker: normaliseWorker,
+    master: normaliseMaster,
+    client: (value: ClientInput) => normaliseClient(value, options),
+    job: normaliseJob,
+  };
+  return (normalisers[kind] as (value: unknown) => Normalised[K])(input);
+}

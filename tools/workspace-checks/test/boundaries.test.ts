@@ -1,0 +1,76 @@
+// The dependency direction of DESIGN.md, enforced from the nx tags of each
+// package: procspec and loadgate import nothing of ours, supervisor and
+// transport import procspec (supervisor may use loadgate), daemons compose
+// libraries, and nothing imports a daemon.
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+interface Project {
+  dir: string;
+  name: string;
+  tags: string[];
+  declared: string[];
+  imported: string[];
+}
+
+/** Every file under a directory, recursively. */
+function files(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).flatMap((entry) => {
+    const path = join(dir, entry);
+    return statSync(path).isDirectory() ? files(path) : [path];
+  });
+}
+
+function projects(): Project[] {
+  return ['packages', 'daemons', 'tools'].flatMap((group) =>
+    (existsSync(join(ROOT, group)) ? readdirSync(join(ROOT, group)) : [])
+      .map((name) => join(ROOT, group, name))
+      .filter((dir) => existsSync(join(dir, 'package.json')))
+      .map((dir) => {
+        const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+        const deps = { ...pkg.dependencies, ...pkg.devDependencies, ...pkg.peerDependencies };
+        const sources = files(join(dir, 'src')).filter((f) => /\.[cm]?ts$/.test(f));
+        const imported = new Set<string>();
+        for (const file of sources) {
+          for (const [, spec] of readFileSync(file, 'utf8').matchAll(/from '(@diprocd\/[a-z-]+)/g)) imported.add(spec!);
+        }
+        return { dir, name: pkg.name, tags: pkg.nx?.tags ?? [], declared: Object.keys(deps).filter((d) => d.startsWith('@diprocd/')), imported: [...imported] };
+      }),
+  );
+}
+
+// What each library may depend on, by its lib:* tag.
+const ALLOWED: Record<string, string[]> = {
+  'lib:procspec': [],
+  'lib:loadgate': [],
+  'lib:supervisor': ['@diprocd/procspec', '@diprocd/loadgate'],
+  'lib:transport': ['@diprocd/procspec'],
+};
+
+describe('package boundaries', () => {
+  const all = projects();
+
+  it('finds the workspace packages', () => {
+    expect(all.map((p) => p.name)).toContain('@diprocd/procspec');
+  });
+
+  it.each(all.map((p) => [p.name, p] as const))('%s imports only what it declares', (_name, project) => {
+    expect(project.imported.filter((dep) => !project.declared.includes(dep) && dep !== project.name)).toEqual([]);
+  });
+
+  it.each(all.map((p) => [p.name, p] as const))('%s depends only in the allowed direction', (_name, project) => {
+    const daemons = all.filter((p) => p.tags.includes('scope:daemon')).map((p) => p.name);
+    expect(project.declared.filter((dep) => daemons.includes(dep))).toEqual([]);
+    const lib = project.tags.find((tag) => tag.startsWith('lib:'));
+    if (project.tags.includes('scope:lib')) {
+      expect(lib, `${project.name} needs a lib:* tag`).toBeDefined();
+      expect(ALLOWED[lib!], `no rule for ${lib}`).toBeDefined();
+      expect(project.declared.filter((dep) => !ALLOWED[lib!]!.includes(dep))).toEqual([]);
+    }
+  });
+});

@@ -1,4 +1,5 @@
-// Writes schema/<kind>.schema.json from the built package. Run after a
+// Writes schema/<kind>.schema.json from the built package; the npm script
+// builds first, so the files never come from a stale dist. Run after a
 // schema change (`npm run schemas -w @diprocd/procspec`) and commit the
 // result; test/schema.test.ts fails while the committed files drift.
 import { writeFileSync } from 'node:fs';

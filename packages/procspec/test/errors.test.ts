@@ -30,7 +30,7 @@ describe('loadFile', () => {
     expect((error as SpecError).message.replaceAll(file, 'FILE')).toMatchInlineSnapshot(`
       "FILE: invalid worker file
         FILE:procs[1].args: error: expected an array of strings, found "foo" [DPD_SPEC_TYPE]
-        FILE:procs[1].log_keep: error: expected an integer, found 2.5 [DPD_SPEC_TYPE]
+        FILE:procs[1].log_keep: error: expected an integer ≥ 0, found 2.5 [DPD_SPEC_TYPE]
         FILE:procs[1].restart: error: expected true, false, "always", "on-failure" or "never", found "sometimes" [DPD_SPEC_VALUE]"
     `);
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { normalise, toSpec, validate, type Proc } from '@diprocd/procspec';
+import { KINDS, normalise, toSpec, validate, type Proc } from '@diprocd/procspec';
 import { proc } from './helpers.js';
 
 const normal = (input: Record<string, unknown>): Proc => {
@@ -85,9 +85,26 @@ describe('normalise', () => {
   });
 
   it('round-trips through toSpec for every kind', () => {
-    const worker = normalise('worker', { procs: [proc({ timeout: '1500ms', load: { pause_above: 3, interval: '2s' }, rlimits: { nofile: 10 } })] });
-    expect(normalise('worker', toSpec('worker', worker))).toEqual(worker);
-    const job = normalise('job', { cmd: ['a'], timeout: 5, config: { db: { url: 'x' } } });
-    expect(normalise('job', toSpec('job', job))).toEqual(job);
+    const full = proc({ timeout: '1500ms', load: { pause_above: 3, interval: '2s' }, rlimits: { nofile: 10, core: { soft: 0, hard: 'unlimited' } }, user: '0', groups: ['adm', 4], log_pipe: 'logger', restart: false });
+    const values = {
+      proc: full,
+      worker: { procs: [full, proc({ name: 'b' })], stop_on_exit: true, state_dir: 'state' },
+      master: { master_stats: 'tcp://127.0.0.1:1', master_updates: 'tcp://127.0.0.1:2', nodes: { n1: [full], n2: [] } },
+      client: { master_stats: 'tcp://127.0.0.1:1', master_updates: 'tcp://127.0.0.1:2', conf_file: 'w.json', node_name: 'web-%H' },
+      job: { cmd: ['a'], timeout: 5, config: { db: { url: 'x' } }, download_urls: ['https://h.invalid/x/data.json'], env: { N: 1 } },
+    } as const;
+    for (const kind of KINDS) {
+      const once = validate(kind, values[kind], { hostname: 'box7' }).value!;
+      expect(once, kind).toBeDefined();
+      expect(normalise(kind, toSpec(kind, once), { hostname: 'box7' }), kind).toEqual(once);
+    }
+  });
+
+  it('normalises a numeric user or group written as text to the number', () => {
+    // user: "0" and user: 0 are both root; written differently they must not count as a change.
+    const text = normal(proc({ user: '0', group: '0050', groups: ['4', 'adm'] }));
+    const numbers = normal(proc({ user: 0, group: 50, groups: [4, 'adm'] }));
+    expect([text.user, text.group, text.groups]).toEqual([0, 50, [4, 'adm']]);
+    expect(text).toEqual(numbers);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDuration, parseDuration, parseSignal, parseSize } from '@diprocd/procspec';
+import { MAX_DURATION_MS, MAX_SIZE_BYTES, formatDuration, parseDuration, parseSignal, parseSize } from '@diprocd/procspec';
 
 describe('parseDuration', () => {
   it.each([
@@ -22,6 +22,16 @@ describe('parseDuration', () => {
     expect(parseDuration(input)).toBeUndefined();
   });
 
+  it('never rounds a duration above zero down to 0 ms', () => {
+    expect([parseDuration(0.0001), parseDuration('0.1ms'), parseDuration(0), parseDuration('0s')]).toEqual([1, 1, 0, 0]);
+  });
+
+  it('gives nothing past 365 days, rather than Infinity', () => {
+    // Regression: huge values parsed to Infinity, which formatDuration wrote as "Infinityms".
+    expect(parseDuration('365d')).toBe(MAX_DURATION_MS);
+    expect([parseDuration(1e308), parseDuration('366d'), parseDuration(`${'9'.repeat(400)}s`)]).toEqual([undefined, undefined, undefined]);
+  });
+
   it('formats back to a form that parses to the same value', () => {
     for (const ms of [0, 1, 999, 1000, 1500, 60_000, 86_400_000]) {
       expect(parseDuration(formatDuration(ms))).toBe(ms);
@@ -42,8 +52,12 @@ describe('parseSize', () => {
     expect(parseSize(input)).toBe(bytes);
   });
 
-  it.each([0, -5, 1.5, '0', '10T', '1 M', 'M', ''])('%j is not a size', (input) => {
+  it.each([0, -5, 1.5, '0', '0k', '00M', '10T', '1 M', 'M', '', 2 ** 50 + 1, '1048577G', '9'.repeat(400)])('%j is not a size', (input) => {
     expect(parseSize(input)).toBeUndefined();
+  });
+
+  it('goes up to 2^50 bytes', () => {
+    expect([parseSize(2 ** 50), parseSize('1048576G')]).toEqual([MAX_SIZE_BYTES, MAX_SIZE_BYTES]);
   });
 });
 

@@ -1,4 +1,5 @@
 import type { Issue } from '../errors.js';
+import { findSyntaxError } from './json-syntax.js';
 
 export type JsonParse = { ok: true; value: unknown } | { ok: false; issue: Issue };
 
@@ -9,20 +10,23 @@ function lineColumn(text: string, offset: number): { line: number; column: numbe
   return { line, column: offset - before.lastIndexOf('\n') };
 }
 
-/** JSON.parse that reports a failure as an issue with line and column, never throws. */
+/**
+ * JSON.parse that reports a failure as an issue with line and column, never
+ * throws. The message is one line in our words and never quotes the text,
+ * which may hold secrets (environment values, passwords in URLs).
+ */
 export function parseJson(text: string): JsonParse {
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   try {
     return { ok: true, value: JSON.parse(body) };
-  } catch (error) {
-    const reason = (error as Error).message;
-    const position = /position (\d+)/.exec(reason);
-    const offset = position ? Number(position[1]) : body.length;
-    const { line, column } = lineColumn(body, offset);
-    const what = body.trim() === '' ? 'the file is empty' : reason.replace(/ in JSON at position \d+.*$/, '');
+  } catch {
+    // Our own finder agrees with JSON.parse on what JSON is; should it ever
+    // not, the end of the file is the honest fallback position.
+    const problem = findSyntaxError(body) ?? { offset: body.length, message: 'not a single JSON value' };
+    const { line, column } = lineColumn(body, problem.offset);
     return {
       ok: false,
-      issue: { severity: 'error', code: 'DPD_SPEC_JSON', path: '', message: `not valid JSON: ${what} (line ${line}, column ${column})` },
+      issue: { severity: 'error', code: 'DPD_SPEC_JSON', path: '', message: `not valid JSON: ${problem.message} (line ${line}, column ${column})` },
     };
   }
 }

@@ -1,7 +1,8 @@
 // The four files and the job spec, built from the process schema.
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { Command, Duration, Endpoint, Path, StringList, daemonFileKeys, hinted } from './common.js';
-import { ENV_NAME_PATTERN, NAME_PATTERN } from './units.js';
+import { ArgList, Command, Duration, Endpoint, Env, Path, daemonFileKeys, hinted } from './common.js';
+import { FILE_NAME_PATTERN, FILE_NAME_WORDS } from './download-name.js';
+import { NODE_NAME_PATTERN, NODE_NAME_TEMPLATE_PATTERN, NODE_NAME_WORDS } from './units.js';
 import { ProcSchema } from './proc.js';
 
 const ProcList = (description: string) =>
@@ -18,7 +19,7 @@ export const WorkerSchema = Type.Object(
   { additionalProperties: false, title: 'diprocd worker file' },
 );
 
-const URL_PATTERN = '^(?:https?|file)://.+$';
+export const URL_PATTERN = '^(?:https?|file)://.+$';
 const Url = (description: string) =>
   hinted(Type.String({ pattern: URL_PATTERN, description }), {
     'x-expected': 'an http, https or file URL',
@@ -26,8 +27,8 @@ const Url = (description: string) =>
   });
 
 const NodeName = (description: string) =>
-  hinted(Type.String({ pattern: NAME_PATTERN, description }), {
-    'x-expected': 'a node name of letters, digits and _ . @ : + -',
+  hinted(Type.String({ pattern: NODE_NAME_PATTERN, description }), {
+    'x-expected': NODE_NAME_WORDS,
     'x-code': 'DPD_SPEC_NAME',
   });
 
@@ -36,10 +37,11 @@ export const MasterSchema = Type.Object(
     ...daemonFileKeys,
     master_stats: Endpoint('Where the master receives heartbeats and status from nodes.'),
     master_updates: Endpoint('Where the master publishes each node\'s desired processes.'),
-    nodes: Type.Record(Type.String({ pattern: NAME_PATTERN }), ProcList('Processes of this node.'), {
+    nodes: Type.Record(Type.String({ pattern: NODE_NAME_PATTERN }), ProcList('Processes of this node.'), {
+      additionalProperties: false,
       description: 'For each node name, the processes it runs.',
       'x-expected': 'an object of node name → process list',
-      'x-key': 'a node name of letters, digits and _ . @ : + - (not starting with ".")',
+      'x-key': NODE_NAME_WORDS,
       'x-code': 'DPD_SPEC_NAME',
     }),
   },
@@ -52,12 +54,18 @@ export const ClientSchema = Type.Object(
     master_stats: Endpoint('The master\'s status endpoint.'),
     master_updates: Endpoint('The master\'s update endpoint.'),
     node_name: Type.Optional(
-      hinted(Type.String({ minLength: 1, description: 'This node\'s name in the master file; "%H" is the host name. Default "%H".' }), {}),
+      hinted(Type.String({ pattern: NODE_NAME_TEMPLATE_PATTERN, description: 'This node\'s name in the master file; "%H" is the host name. Default "%H".' }), {
+        'x-expected': `${NODE_NAME_WORDS}, where "%H" stands for the host name`,
+        'x-code': 'DPD_SPEC_NAME',
+      }),
     ),
     conf_file: Path('The worker file this client writes.'),
   },
   { additionalProperties: false, title: 'diprocd client file' },
 );
+
+/** How deep a job's config may nest: deep enough for any real settings, shallow enough to copy without recursion limits. */
+const CONFIG_MAX_DEPTH = 64;
 
 export const JobSchema = Type.Object(
   {
@@ -68,9 +76,10 @@ export const JobSchema = Type.Object(
     download_urls: Type.Optional(
       Type.Union(
         [
-          Type.Record(Type.String({ pattern: '^[^/\\u0000]+$' }), Url('Where to fetch this file.'), {
+          Type.Record(Type.String({ pattern: FILE_NAME_PATTERN }), Url('Where to fetch this file.'), {
+            additionalProperties: false,
             'x-expected': 'an object of file name → URL',
-            'x-key': 'a file name without "/"',
+            'x-key': FILE_NAME_WORDS,
           }),
           Type.Array(Url('A URL; the file is named by its last path segment.')),
         ],
@@ -80,23 +89,19 @@ export const JobSchema = Type.Object(
         },
       ),
     ),
+    // Free-form: any key, any JSON, so no additionalProperties: false here.
     config: Type.Optional(
       Type.Record(Type.String(), Type.Unknown(), {
-        description: 'Written to a JSON file whose absolute path is in APP_SETTINGS_JSON.',
+        description: `Written to a JSON file whose absolute path is in APP_SETTINGS_JSON. Nested at most ${CONFIG_MAX_DEPTH} levels deep.`,
         'x-expected': 'an object',
+        'x-max-depth': CONFIG_MAX_DEPTH,
       }),
     ),
-    env: Type.Optional(
-      Type.Record(Type.String({ pattern: ENV_NAME_PATTERN }), Type.Union([Type.String(), Type.Number(), Type.Boolean()]), {
-        description: 'Environment added for the job.',
-        'x-expected': 'an object of environment variables',
-        'x-key': 'an environment variable name (no "=")',
-      }),
-    ),
-    timeout: Type.Optional(Duration('Limit on the job\'s run.')),
-    python_deps: Type.Optional(StringList('Python packages installed into a virtual environment in the job directory.')),
+    env: Type.Optional(Env('Environment added for the job.')),
+    timeout: Type.Optional(Duration('Limit on the job\'s run.', { positive: true })),
+    python_deps: Type.Optional(ArgList('Python packages installed into a virtual environment in the job directory.')),
     python_cheeseshop: Type.Optional(Url('Python package index to install from.')),
-    npm_deps: Type.Optional(StringList('npm packages installed into the job directory.')),
+    npm_deps: Type.Optional(ArgList('npm packages installed into the job directory.')),
     npm_registry: Type.Optional(Url('npm registry to install from.')),
     keep_workdir_on_failure: Type.Optional(Type.Boolean({ description: 'Keep the job directory when the job fails. Default false.' })),
   },

@@ -2,18 +2,18 @@
 // original diprocd keys unchanged. This object is the source of truth for
 // the TypeScript input type, the validator and the published JSON Schema.
 import { Type, type Static } from '@sinclair/typebox';
-import { Account, Command, Duration, Path, Signal, Size, StringList, hinted } from './common.js';
-import { ENV_NAME_PATTERN, NAME_PATTERN, RLIMIT_NAMES, UMASK_PATTERN } from './units.js';
+import { Account, ArgList, Command, Duration, Env, NulFree, Path, Signal, Size, StringList, hinted } from './common.js';
+import { NAME_PATTERN, RLIMIT_NAMES, UMASK_PATTERN } from './units.js';
 
-const RlimitValue = Type.Union([Type.Integer({ minimum: 0 }), Type.Literal('unlimited')], {
-  'x-expected': 'a non-negative integer or "unlimited"',
+const RlimitValue = Type.Union([Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }), Type.Literal('unlimited')], {
+  'x-expected': 'an integer from 0 to 2^53 - 1, or "unlimited"',
   'x-code': 'DPD_SPEC_RLIMIT',
 });
 
 const Rlimit = Type.Union(
   [RlimitValue, Type.Object({ soft: RlimitValue, hard: RlimitValue }, { additionalProperties: false })],
   {
-    'x-expected': 'a non-negative integer, "unlimited" or {"soft", "hard"}',
+    'x-expected': 'an integer from 0 to 2^53 - 1, "unlimited" or {"soft", "hard"}',
     'x-code': 'DPD_SPEC_RLIMIT',
   },
 );
@@ -29,18 +29,12 @@ export const RestartPolicy = Type.Union(
 export const ProcSchema = Type.Object(
   {
     name: hinted(Type.String({ pattern: NAME_PATTERN, description: 'Unique name of the process within its list.' }), {
-      'x-expected': 'a non-empty name of letters, digits and _ . @ : + - (not starting with ".")',
+      'x-expected': 'a name of 1 to 128 characters, without "/", NUL or control characters, not starting with "."',
       'x-code': 'DPD_SPEC_NAME',
     }),
-    run: Type.String({ minLength: 1, description: 'Program to run: an absolute path, or a name looked up in PATH.' }),
-    args: Type.Optional(StringList('Arguments passed to the program.')),
-    env: Type.Optional(
-      Type.Record(Type.String({ pattern: ENV_NAME_PATTERN }), Type.Union([Type.String(), Type.Number(), Type.Boolean()]), {
-        description: 'Environment added to the supervisor\'s own (plus LC_ALL=C). Values are never logged.',
-        'x-expected': 'an object of environment variables',
-        'x-key': 'an environment variable name (no "=")',
-      }),
-    ),
+    run: NulFree({ nonEmpty: true, description: 'Program to run: an absolute path, or a name looked up in PATH.' }),
+    args: Type.Optional(ArgList('Arguments passed to the program.')),
+    env: Type.Optional(Env('Environment added to the supervisor\'s own (plus LC_ALL=C). Values are never logged.')),
     cwd: Type.Optional(Path('Working directory; a relative path resolves from "/". Default "/".')),
     umask: Type.Optional(
       Type.String({
@@ -60,13 +54,14 @@ export const ProcSchema = Type.Object(
     ),
     chroot: Type.Optional(
       Type.String({
-        pattern: '^/',
+        pattern: '^/[^\\u0000]*$',
         description: 'Directory to chroot into before running (needs root). "/" means none.',
-        'x-expected': 'an absolute path',
+        'x-expected': 'an absolute path without NUL',
       }),
     ),
     rlimits: Type.Optional(
       Type.Record(Type.String({ pattern: `^(?:${RLIMIT_NAMES.join('|')})$` }), Rlimit, {
+        additionalProperties: false,
         description: `Resource limits by prlimit name (${RLIMIT_NAMES.join(', ')}).`,
         'x-expected': 'an object of resource limits',
         'x-code': 'DPD_SPEC_RLIMIT',
@@ -88,17 +83,17 @@ export const ProcSchema = Type.Object(
     restart_limit: Type.Optional(
       Type.Object(
         {
-          starts: Type.Integer({ minimum: 1, description: 'Starts allowed within the window.' }),
-          within: Duration('The window.'),
+          starts: Type.Optional(Type.Integer({ minimum: 1, description: 'Starts allowed within the window. Default 5.' })),
+          within: Type.Optional(Duration('The window. Default "60s".', { positive: true })),
         },
-        { additionalProperties: false, description: 'More starts than this within the window: the process is given up. Default {"starts": 5, "within": "60s"}.' },
+        { additionalProperties: false, description: 'More starts than this within the window: the process is given up. Default {"starts": 5, "within": "60s"}; a key left out keeps its default.' },
       ),
     ),
     backoff: Type.Optional(
       Type.Object(
         {
           initial: Type.Optional(Duration('First delay. Default "100ms".')),
-          max: Type.Optional(Duration('Largest delay. Default "30s".')),
+          max: Type.Optional(Duration('Largest delay. Default "30s".', { positive: true })),
         },
         { additionalProperties: false, description: 'Delay before restarting a run shorter than min_uptime, doubling per quick failure.' },
       ),
@@ -106,7 +101,7 @@ export const ProcSchema = Type.Object(
     min_uptime: Type.Optional(Duration('A run at least this long resets the backoff and restarts at once. Default "1s".')),
     stop_signal: Type.Optional(Signal('Signal for a graceful stop, sent to the process group. Default "SIGTERM".')),
     stop_timeout: Type.Optional(Duration('Grace period before SIGKILL to the group. Default "10s".')),
-    timeout: Type.Optional(Duration('Limit on each run; then the process is stopped and restart applies.')),
+    timeout: Type.Optional(Duration('Limit on each run; then the process is stopped and restart applies.', { positive: true })),
     load: Type.Optional(
       Type.Object(
         {
@@ -118,7 +113,7 @@ export const ProcSchema = Type.Object(
               'x-expected': '"loadavg1" or "psi-cpu"',
             }),
           ),
-          interval: Type.Optional(Duration('How often to sample the load. Default "1s".')),
+          interval: Type.Optional(Duration('How often to sample the load. Default "1s".', { positive: true })),
         },
         { additionalProperties: false, description: 'Pause the process group while the machine is overloaded.' },
       ),

@@ -5,6 +5,7 @@ import { posix } from 'node:path';
 import type { ClientInput, JobInput, MasterInput, WorkerInput, FileKind } from '../model/files.js';
 import type { ProcInput } from '../model/proc.js';
 import { parseDuration, parseSignal, parseSize, type RlimitName } from '../model/units.js';
+import { urlBasename } from '../model/download-name.js';
 import { DEFAULTS } from './defaults.js';
 import type { ClientFile, JobSpec, MasterFile, Normalised, Proc, RestartPolicy, RlimitValue, WorkerFile } from './types.js';
 
@@ -19,6 +20,8 @@ const optionalPath = (path: string | undefined): string | null => (path === unde
 const ms = (value: unknown): number => parseDuration(value)!;
 const optionalMs = (value: unknown): number | null => (value === undefined ? null : ms(value));
 const argv = (command: string | string[]): string[] => (typeof command === 'string' ? ['/bin/sh', '-c', command] : [...command]);
+/** A numeric user or group written as text ("0") is the same id as the number. */
+const account = (value: string | number): string | number => (typeof value === 'string' && /^[0-9]+$/.test(value) ? Number(value) : value);
 const envStrings = (env: Record<string, string | number | boolean> | undefined): Record<string, string> =>
   Object.fromEntries(Object.entries(env ?? {}).map(([key, value]) => [key, String(value)]));
 
@@ -51,9 +54,9 @@ export function normaliseProc(input: ProcInput): Proc {
     env: envStrings(input.env),
     cwd: absolute(input.cwd ?? DEFAULTS.cwd),
     umask: input.umask === undefined ? DEFAULTS.umask : Number.parseInt(input.umask, 8),
-    user: input.user ?? null,
-    group: input.group ?? null,
-    groups: input.groups ? [...input.groups] : null,
+    user: input.user === undefined ? null : account(input.user),
+    group: input.group === undefined ? null : account(input.group),
+    groups: input.groups ? input.groups.map(account) : null,
     chroot,
     rlimits: rlimits(input.rlimits),
     pid_file: optionalPath(input.pid_file),
@@ -65,9 +68,10 @@ export function normaliseProc(input: ProcInput): Proc {
     log_keep: input.log_keep ?? DEFAULTS.log_keep,
     log_pipe: input.log_pipe === undefined ? null : argv(input.log_pipe),
     restart: restartPolicy(input.restart),
-    restart_limit: input.restart_limit
-      ? { starts: input.restart_limit.starts, within: ms(input.restart_limit.within) }
-      : { ...DEFAULTS.restart_limit },
+    restart_limit: {
+      starts: input.restart_limit?.starts ?? DEFAULTS.restart_limit.starts,
+      within: input.restart_limit?.within === undefined ? DEFAULTS.restart_limit.within : ms(input.restart_limit.within),
+    },
     backoff: {
       initial: input.backoff?.initial === undefined ? DEFAULTS.backoff.initial : ms(input.backoff.initial),
       max: input.backoff?.max === undefined ? DEFAULTS.backoff.max : ms(input.backoff.max),
@@ -119,16 +123,6 @@ function normaliseClient(input: ClientInput, options: NormaliseOptions): ClientF
     node_name: (input.node_name ?? DEFAULTS.node_name).replaceAll('%H', host),
     conf_file: absolute(input.conf_file),
   };
-}
-
-/** The file name a URL gives when `download_urls` is a list: its last path segment. */
-export function urlBasename(url: string): string | undefined {
-  try {
-    const segment = new URL(url).pathname.split('/').pop();
-    return segment ? decodeURIComponent(segment) : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 function normaliseJob(input: JobInput): JobSpec {

@@ -44,7 +44,10 @@ export function expected(schema: TSchema): string {
   if (typeof hint === 'string') return hint;
   const kind = schema[Kind] as string;
   if (kind === 'Literal') return JSON.stringify(schema.const);
-  if (kind === 'Array') return `an array of ${ARTICLE_NOUN[schema.items[Kind]]?.[1] ?? 'values'}`;
+  if (kind === 'Array') {
+    const size = typeof schema.minItems === 'number' && schema.minItems > 0 ? 'a non-empty array' : 'an array';
+    return `${size} of ${ARTICLE_NOUN[schema.items[Kind]]?.[1] ?? 'values'}`;
+  }
   if (kind === 'Union') return (schema.anyOf as TSchema[]).map(expected).join(' or ');
   if (kind === 'String' && schema.minLength === 1) return 'a non-empty string';
   return ARTICLE_NOUN[kind]?.[0] ?? 'a valid value';

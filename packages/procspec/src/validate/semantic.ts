@@ -2,10 +2,11 @@
 // pairs of keys that contradict each other. They read the raw value
 // defensively, so they run even where structural checks found errors.
 import type { Issue, IssueCode } from '../errors.js';
-import { parseDuration } from '../model/units.js';
-import { formatPath, type PathPart } from './describe.js';
+import { FILE_NAME_WORDS, urlBasename } from '../model/download-name.js';
+import { URL_PATTERN } from '../model/files.js';
+import { durationProblem, parseDuration } from '../model/units.js';
 import { DEFAULTS } from '../normalise/defaults.js';
-import { urlBasename } from '../normalise/normalise.js';
+import { formatPath, found, type PathPart } from './describe.js';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -13,6 +14,9 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
 function issue(code: IssueCode, path: PathPart[], message: string): Issue {
   return { severity: 'error', code, path: formatPath(path), message };
 }
+
+/** A resource limit as a number to compare: "unlimited" is above every number. */
+const limitValue = (v: unknown): number | undefined => (v === 'unlimited' ? Infinity : typeof v === 'number' ? v : undefined);
 
 /** Checks of one process definition on its own. */
 export function checkProc(proc: unknown, path: PathPart[]): Issue[] {
@@ -27,27 +31,24 @@ export function checkProc(proc: unknown, path: PathPart[]): Issue[] {
   if (proc.logs !== undefined && proc.log_pipe !== undefined) {
     issues.push(issue('DPD_SPEC_CONFLICT', [...path, 'log_pipe'], 'log_pipe cannot be used with logs; choose one destination for the output'));
   }
-  if (parseDuration(proc.timeout) === 0) {
-    issues.push(issue('DPD_SPEC_DURATION', [...path, 'timeout'], 'expected a duration above 0, found 0'));
-  }
   if (isObj(proc.load) && typeof proc.load.pause_above === 'number' && typeof proc.load.resume_below === 'number' && proc.load.resume_below > proc.load.pause_above) {
     issues.push(issue('DPD_SPEC_LOAD_ORDER', [...path, 'load', 'resume_below'], `expected at most pause_above (${proc.load.pause_above}), found ${proc.load.resume_below}`));
   }
   if (isObj(proc.backoff)) {
-    const initial = parseDuration(proc.backoff.initial ?? DEFAULTS.backoff.initial / 1000);
-    const max = parseDuration(proc.backoff.max ?? DEFAULTS.backoff.max / 1000);
+    // A max the schema rejected (zero, malformed) already has its own issue.
+    const initial = proc.backoff.initial === undefined ? DEFAULTS.backoff.initial : parseDuration(proc.backoff.initial);
+    const max = proc.backoff.max === undefined ? DEFAULTS.backoff.max : durationProblem(proc.backoff.max, { positive: true }) ? undefined : parseDuration(proc.backoff.max);
     if (initial !== undefined && max !== undefined && initial > max) {
       issues.push(issue('DPD_SPEC_BACKOFF_ORDER', [...path, 'backoff', 'initial'], `expected at most backoff.max (${max} ms${proc.backoff.max === undefined ? ', the default' : ''}), found ${initial} ms`));
     }
   }
   if (isObj(proc.rlimits)) {
     for (const [name, limit] of Object.entries(proc.rlimits)) {
-      if (isObj(limit) && typeof limit.soft === 'number' && typeof limit.hard === 'number' && limit.soft > limit.hard) {
-        issues.push(issue('DPD_SPEC_RLIMIT', [...path, 'rlimits', name, 'soft'], `expected at most the hard limit (${limit.hard}), found ${limit.soft}`));
-      }
-      if (isObj(limit) && typeof limit.soft === 'number' && limit.hard === 'unlimited') continue;
-      if (isObj(limit) && limit.soft === 'unlimited' && typeof limit.hard === 'number') {
-        issues.push(issue('DPD_SPEC_RLIMIT', [...path, 'rlimits', name, 'soft'], `expected at most the hard limit (${limit.hard}), found "unlimited"`));
+      if (!isObj(limit)) continue;
+      const soft = limitValue(limit.soft);
+      const hard = limitValue(limit.hard);
+      if (soft !== undefined && hard !== undefined && soft > hard) {
+        issues.push(issue('DPD_SPEC_RLIMIT', [...path, 'rlimits', name, 'soft'], `expected at most the hard limit (${found(limit.hard)}), found ${found(limit.soft)}`));
       }
     }
   }
@@ -63,7 +64,7 @@ export function checkProcList(procs: unknown, path: PathPart[]): Issue[] {
     if (!isObj(proc) || typeof proc.name !== 'string') return;
     const earlier = firstIndex.get(proc.name);
     if (earlier === undefined) firstIndex.set(proc.name, index);
-    else issues.push(issue('DPD_SPEC_DUPLICATE_NAME', [...path, index, 'name'], `duplicate name "${proc.name}", already used by ${formatPath([...path, earlier])}`));
+    else issues.push(issue('DPD_SPEC_DUPLICATE_NAME', [...path, index, 'name'], `duplicate name ${found(proc.name)}, already used by ${formatPath([...path, earlier])}`));
   });
 
   const edges = new Map<string, string[]>();
@@ -73,7 +74,7 @@ export function checkProcList(procs: unknown, path: PathPart[]): Issue[] {
     proc.depends.forEach((dep, d) => {
       if (typeof dep !== 'string') return;
       if (firstIndex.has(dep)) known.push(dep);
-      else issues.push(issue('DPD_SPEC_DEPENDENCY', [...path, index, 'depends', d], `expected the name of a process in this list, found "${dep}"`));
+      else issues.push(issue('DPD_SPEC_DEPENDENCY', [...path, index, 'depends', d], `expected the name of a process in this list, found ${found(dep)}`));
     });
     edges.set(proc.name, known);
   });
@@ -84,37 +85,60 @@ export function checkProcList(procs: unknown, path: PathPart[]): Issue[] {
   return issues;
 }
 
-/** Each cycle once, as the names along it. */
+/**
+ * Each cycle once, as the names along it. A depth-first search with its own
+ * stack rather than recursion: a `depends` chain thousands long must not
+ * overflow the call stack.
+ */
 function findCycles(edges: Map<string, string[]>): string[][] {
   const cycles: string[][] = [];
-  const state = new Map<string, 'active' | 'done'>();
-  const stack: string[] = [];
-  const visit = (name: string): void => {
-    state.set(name, 'active');
-    stack.push(name);
-    for (const next of edges.get(name) ?? []) {
-      const seen = state.get(next);
-      if (seen === 'active') cycles.push(stack.slice(stack.indexOf(next)));
-      else if (seen === undefined) visit(next);
+  const done = new Set<string>();
+  for (const root of edges.keys()) {
+    if (done.has(root)) continue;
+    // The current path, where each name is on it, and the next edge to follow from each.
+    const path: string[] = [root];
+    const onPath = new Map<string, number>([[root, 0]]);
+    const nextEdge: number[] = [0];
+    while (path.length > 0) {
+      const name = path[path.length - 1]!;
+      const targets = edges.get(name) ?? [];
+      const edge = nextEdge[nextEdge.length - 1]!;
+      if (edge === targets.length) {
+        path.pop();
+        nextEdge.pop();
+        onPath.delete(name);
+        done.add(name);
+        continue;
+      }
+      nextEdge[nextEdge.length - 1] = edge + 1;
+      const target = targets[edge]!;
+      const at = onPath.get(target);
+      if (at !== undefined) cycles.push(path.slice(at));
+      else if (!done.has(target)) {
+        onPath.set(target, path.length);
+        path.push(target);
+        nextEdge.push(0);
+      }
     }
-    stack.pop();
-    state.set(name, 'done');
-  };
-  for (const name of edges.keys()) if (!state.has(name)) visit(name);
+  }
   return cycles;
 }
 
-/** Checks of a job spec: every listed URL must give a distinct file name. */
+/**
+ * Checks of a job spec: every listed URL must give a file name, and a
+ * distinct one. URLs the schema already rejected are left to its issue.
+ */
 export function checkJob(job: unknown): Issue[] {
   if (!isObj(job) || !Array.isArray(job.download_urls)) return [];
   const issues: Issue[] = [];
   const seen = new Map<string, number>();
+  const wellFormed = new RegExp(URL_PATTERN, 'u');
   job.download_urls.forEach((url, index) => {
-    if (typeof url !== 'string') return;
+    if (typeof url !== 'string' || !wellFormed.test(url)) return;
     const name = urlBasename(url);
     const path: PathPart[] = ['download_urls', index];
-    if (name === undefined) issues.push(issue('DPD_SPEC_URL', path, `expected a URL that ends in a file name, found ${JSON.stringify(url)}`));
-    else if (seen.has(name)) issues.push(issue('DPD_SPEC_DUPLICATE_NAME', path, `file name "${name}" is already taken by download_urls[${seen.get(name)}]; use an object of file name → URL`));
+    if (name === undefined) issues.push(issue('DPD_SPEC_URL', path, `expected a URL whose last path segment, %-decoded, is ${FILE_NAME_WORDS}, found ${found(url)}`));
+    else if (seen.has(name)) issues.push(issue('DPD_SPEC_DUPLICATE_NAME', path, `file name ${found(name)} is already taken by download_urls[${seen.get(name)}]; use an object of file name → URL`));
     else seen.set(name, index);
   });
   return issues;

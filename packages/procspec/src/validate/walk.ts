@@ -3,6 +3,8 @@
 // Never throws, whatever the value.
 import { Kind, type TSchema } from '@sinclair/typebox';
 import type { Issue, IssueCode } from '../errors.js';
+import type { Hints } from '../model/common.js';
+import { durationProblem, sizeProblem, PROBLEM_WORDS } from '../model/units.js';
 import { expected, formatPath, found, type PathPart } from './describe.js';
 import { suggest } from './suggest.js';
 
@@ -26,6 +28,8 @@ const KIND_TYPES: Record<string, JsonType | undefined> = {
   Record: 'object',
 };
 
+const CONTAINERS = new Set(['Object', 'Array', 'Record']);
+
 function accepts(schema: TSchema, value: unknown): boolean {
   const kind = schema[Kind] as string;
   if (kind === 'Unknown') return true;
@@ -34,22 +38,51 @@ function accepts(schema: TSchema, value: unknown): boolean {
   return KIND_TYPES[kind] === jsonType(value);
 }
 
+/** Patterns are read with the `u` flag, as JSON Schema validators read them (code points, not UTF-16 halves). */
+const regex = (pattern: string): RegExp => new RegExp(pattern, 'u');
+
+/** True when a value nests deeper than `limit` levels, counting itself; stops looking past the limit. */
+function deeperThan(value: unknown, limit: number): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  if (limit === 0) return true;
+  return Object.values(value).some((item) => deeperThan(item, limit - 1));
+}
+
 export class Walker {
   readonly issues: Issue[] = [];
+  /** Errors among `issues`, counted as they are added: check() compares it before and after. */
+  private errors = 0;
 
   private report(severity: Issue['severity'], code: IssueCode, path: readonly PathPart[], message: string): void {
-    this.issues.push({ severity, code, path: formatPath(path), message });
+    this.adopt([{ severity, code, path: formatPath(path), message }]);
   }
 
+  private adopt(issues: readonly Issue[]): void {
+    for (const issue of issues) {
+      this.issues.push(issue);
+      if (issue.severity === 'error') this.errors++;
+    }
+  }
+
+  /** `expected …, found …` with the schema's own code, or `fallback` when it has none. */
   private mismatch(schema: TSchema, value: unknown, path: readonly PathPart[], fallback: IssueCode, detail = ''): void {
     const code = (schema['x-code'] as IssueCode | undefined) ?? fallback;
     this.report('error', code, path, `expected ${expected(schema)}${detail}, found ${found(value)}`);
   }
 
+  /** A container of the wrong JSON type: always DPD_SPEC_TYPE, whatever code its contents raise. */
+  private wrongContainer(schema: TSchema, value: unknown, path: readonly PathPart[]): void {
+    this.report('error', 'DPD_SPEC_TYPE', path, `expected ${expected(schema)}, found ${found(value)}`);
+  }
+
   /** Checks `value` against `schema`, adding issues; true when no error was added. */
   check(schema: TSchema, value: unknown, path: PathPart[] = []): boolean {
-    const before = this.errorCount();
+    const before = this.errors;
     const kind = schema[Kind] as string;
+    if (schema['x-parse'] !== undefined) {
+      this.parsed(schema, value, path);
+      return this.errors === before;
+    }
     switch (kind) {
       case 'Unknown':
         break;
@@ -81,11 +114,21 @@ export class Walker {
       default:
         throw new Error(`procspec: schema kind ${kind} is not supported by the validator`);
     }
-    return this.errorCount() === before;
+    return this.errors === before;
   }
 
-  private errorCount(): number {
-    return this.issues.filter((issue) => issue.severity === 'error').length;
+  /**
+   * Durations and sizes go through the parser the normaliser uses, so a value
+   * that passes here always normalises, and its limits are checked on the
+   * value rather than the text.
+   */
+  private parsed(schema: TSchema, value: unknown, path: PathPart[]): void {
+    const how = schema['x-parse'] as NonNullable<Hints['x-parse']>;
+    const problem = how === 'size' ? sizeProblem(value) : durationProblem(value, { positive: how === 'positive-duration' });
+    if (problem === undefined) return;
+    const code = schema['x-code'] as IssueCode;
+    const wanted = problem === 'malformed' ? expected(schema) : PROBLEM_WORDS[problem];
+    this.report('error', code, path, `expected ${wanted}, found ${found(value)}`);
   }
 
   private union(schema: TSchema, value: unknown, path: PathPart[]): void {
@@ -95,17 +138,14 @@ export class Walker {
       return { branch, ok: trial.check(branch, value, path), issues: trial.issues };
     });
     const passing = trials.filter((t) => t.ok).sort((a, b) => a.issues.length - b.issues.length)[0];
-    if (passing) {
-      this.issues.push(...passing.issues);
-      return;
-    }
-    // One branch of the value's shape that is a container: its own messages
-    // say more (procs[0].restart_limit.starts) than the union's summary.
+    if (passing) return this.adopt(passing.issues);
+    // One branch has the value's shape: its own messages say more
+    // (procs[0].restart_limit.starts, "a non-empty array of strings") than
+    // the union's summary, when it is a container or has its own words.
     const sameShape = trials.filter((t) => accepts(t.branch, value));
     const only = sameShape.length === 1 ? sameShape[0]! : undefined;
-    if (only && ['Object', 'Array', 'Record'].includes(only.branch[Kind] as string)) {
-      this.issues.push(...only.issues);
-      return;
+    if (only && (CONTAINERS.has(only.branch[Kind] as string) || typeof only.branch['x-expected'] === 'string')) {
+      return this.adopt(only.issues);
     }
     this.mismatch(schema, value, path, sameShape.length > 0 ? 'DPD_SPEC_VALUE' : 'DPD_SPEC_TYPE');
   }
@@ -115,34 +155,36 @@ export class Walker {
     if (typeof schema.minLength === 'number' && value.length < schema.minLength) {
       return this.mismatch(schema, value, path, 'DPD_SPEC_VALUE');
     }
-    if (typeof schema.pattern === 'string' && !new RegExp(schema.pattern).test(value)) {
+    if (typeof schema.pattern === 'string' && !regex(schema.pattern).test(value)) {
       return this.mismatch(schema, value, path, 'DPD_SPEC_VALUE');
     }
   }
 
   private number(schema: TSchema, value: unknown, path: PathPart[]): void {
-    const integer = schema[Kind] === 'Integer';
-    if (typeof value !== 'number' || !Number.isFinite(value)) return this.mismatch(schema, value, path, 'DPD_SPEC_TYPE');
-    if (integer && !Number.isInteger(value)) return this.mismatch(schema, value, path, 'DPD_SPEC_TYPE');
     const bounds: string[] = [];
-    let inRange = true;
+    let inRange = typeof value === 'number';
+    const n = value as number;
     if (typeof schema.minimum === 'number') {
       bounds.push(`≥ ${schema.minimum}`);
-      inRange &&= value >= schema.minimum;
+      inRange &&= n >= schema.minimum;
     }
     if (typeof schema.exclusiveMinimum === 'number') {
       bounds.push(`> ${schema.exclusiveMinimum}`);
-      inRange &&= value > schema.exclusiveMinimum;
+      inRange &&= n > schema.exclusiveMinimum;
     }
     if (typeof schema.maximum === 'number') {
       bounds.push(`≤ ${schema.maximum}`);
-      inRange &&= value <= schema.maximum;
+      inRange &&= n <= schema.maximum;
     }
-    if (!inRange) this.mismatch(schema, value, path, 'DPD_SPEC_VALUE', ` ${bounds.join(' and ')}`);
+    const detail = bounds.length > 0 ? ` ${bounds.join(' and ')}` : '';
+    const integer = schema[Kind] === 'Integer';
+    if (typeof value !== 'number' || !Number.isFinite(value)) return this.mismatch(schema, value, path, 'DPD_SPEC_TYPE', detail);
+    if (integer && !Number.isInteger(value)) return this.mismatch(schema, value, path, 'DPD_SPEC_TYPE', detail);
+    if (!inRange) this.mismatch(schema, value, path, 'DPD_SPEC_VALUE', detail);
   }
 
   private array(schema: TSchema, value: unknown, path: PathPart[]): void {
-    if (!Array.isArray(value)) return this.mismatch(schema, value, path, 'DPD_SPEC_TYPE');
+    if (!Array.isArray(value)) return this.wrongContainer(schema, value, path);
     if (typeof schema.minItems === 'number' && value.length < schema.minItems) {
       return this.mismatch(schema, value, path, 'DPD_SPEC_VALUE');
     }
@@ -151,7 +193,7 @@ export class Walker {
   }
 
   private object(schema: TSchema, value: unknown, path: PathPart[]): void {
-    if (jsonType(value) !== 'object') return this.mismatch(schema, value, path, 'DPD_SPEC_TYPE');
+    if (jsonType(value) !== 'object') return this.wrongContainer(schema, value, path);
     const record = value as Record<string, unknown>;
     const properties = schema.properties as Record<string, TSchema>;
     const required = new Set<string>((schema.required as string[] | undefined) ?? []);
@@ -171,15 +213,22 @@ export class Walker {
   }
 
   private record(schema: TSchema, value: unknown, path: PathPart[]): void {
-    if (jsonType(value) !== 'object') return this.mismatch(schema, value, path, 'DPD_SPEC_TYPE');
+    if (jsonType(value) !== 'object') return this.wrongContainer(schema, value, path);
+    const maxDepth = schema['x-max-depth'];
+    if (typeof maxDepth === 'number' && deeperThan(value, maxDepth)) {
+      return this.report('error', 'DPD_SPEC_VALUE', path, `expected ${expected(schema)} nested at most ${maxDepth} levels deep, found one nested deeper`);
+    }
     const [[pattern, valueSchema]] = Object.entries(schema.patternProperties as Record<string, TSchema>) as [[string, TSchema]];
-    const keyPattern = new RegExp(pattern);
+    const keyPattern = regex(pattern);
     const choices = /^\^\(\?:([A-Za-z0-9_|]+)\)\$$/.exec(pattern)?.[1]?.split('|');
     for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
       if (keyPattern.test(key)) {
         this.check(valueSchema, item, [...path, key]);
         continue;
       }
+      // As in JSON Schema, a key outside the pattern is only wrong when the
+      // record says additionalProperties: false (config's keys are free).
+      if (schema.additionalProperties !== false) continue;
       const code = (schema['x-code'] as IssueCode | undefined) ?? 'DPD_SPEC_VALUE';
       const near = choices && suggest(key, choices);
       const message = choices

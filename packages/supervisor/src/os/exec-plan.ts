@@ -1,0 +1,172 @@
+// How to run a spec: the program resolved, cwd checked, identity decided,
+// and the wrappers that set what Node's spawn cannot (supplementary groups,
+// chroot, rlimits). Every wrapper execs in place, so the pid the supervisor
+// holds is the program's own. Problems found here are per-process failures
+// with a reason, never exceptions.
+import { accessSync, constants, statSync } from 'node:fs';
+import { delimiter, isAbsolute, join, resolve } from 'node:path';
+import type { Proc } from '@diprocd/procspec';
+import type { SupervisorErrorCode } from '../errors.js';
+import { groupsOf, lookupGroup, lookupUser, type Account } from './identity.js';
+
+/** A ready-to-spawn command. */
+export interface ExecPlan {
+  file: string;
+  args: string[];
+  cwd: string;
+  env: Record<string, string>;
+  umask: number;
+}
+
+export type PlanResult = { ok: true; plan: ExecPlan } | { ok: false; code: SupervisorErrorCode; reason: string };
+
+/** Who the supervisor is and what the children inherit. */
+export interface ExecContext {
+  uid: number;
+  gid: number;
+  groups: number[];
+  env: NodeJS.ProcessEnv;
+}
+
+export const currentContext = (): ExecContext => ({
+  uid: process.getuid!(),
+  gid: process.getgid!(),
+  groups: process.getgroups!(),
+  env: process.env,
+});
+
+class PlanError extends Error {
+  constructor(
+    readonly code: SupervisorErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const fail = (reason: string, code: SupervisorErrorCode = 'DPD_SPAWN_FAILED'): never => {
+  throw new PlanError(code, reason);
+};
+
+function osReason(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' ? 'no such file or directory' : code === 'EACCES' ? 'permission denied' : code === 'ENOTDIR' ? 'not a directory' : String(code ?? error);
+}
+
+function checkDirectory(path: string, what: string): void {
+  try {
+    if (!statSync(path).isDirectory()) fail(`${what} ${path}: not a directory`);
+  } catch (error) {
+    if (error instanceof PlanError) throw error;
+    fail(`${what} ${path}: ${osReason(error)}`);
+  }
+}
+
+function checkExecutable(path: string): boolean {
+  try {
+    return statSync(path).isFile() && (accessSync(path, constants.X_OK), true);
+  } catch {
+    return false;
+  }
+}
+
+/** The program's path: as given when it has a slash (relative to cwd), else the first match in PATH. */
+export function resolveProgram(run: string, cwd: string, path: string | undefined, root = '/'): string {
+  if (run.includes('/')) {
+    const absolute = resolve(cwd, run);
+    const onDisk = join(root, absolute);
+    try {
+      statSync(onDisk);
+    } catch (error) {
+      fail(`run ${absolute}: ${osReason(error)}`);
+    }
+    if (!checkExecutable(onDisk)) fail(`run ${absolute}: not an executable file`);
+    return absolute;
+  }
+  for (const dir of (path ?? '/usr/local/bin:/usr/bin:/bin').split(delimiter)) {
+    if (dir && isAbsolute(dir) && checkExecutable(join(root, dir, run))) return join(dir, run);
+  }
+  return fail(`run ${run}: not found in PATH (${path ?? 'unset'})`);
+}
+
+const wrappers = new Map<string, string>();
+/** A wrapper tool's path from the supervisor's PATH, found once. */
+function tool(name: 'setpriv' | 'prlimit' | 'chroot'): string {
+  let found = wrappers.get(name);
+  if (!found) {
+    try {
+      found = resolveProgram(name, '/', `${process.env.PATH ?? ''}:/usr/sbin:/usr/bin:/sbin:/bin`);
+    } catch {
+      return fail(`${name} is needed for this spec and was not found (util-linux/coreutils)`);
+    }
+    wrappers.set(name, found);
+  }
+  return found;
+}
+
+interface Identity {
+  account: Account | undefined;
+  gid: number;
+  groups: number[];
+  /** True when the child needs another identity than the supervisor's. */
+  switches: boolean;
+}
+
+function identity(spec: Proc, ctx: ExecContext): Identity {
+  const root = ctx.uid === 0;
+  const user = spec.user ?? (root ? 'nobody' : null);
+  const account = user === null ? undefined : lookupUser(user) ?? fail(`user ${JSON.stringify(user)}: unknown (not in /etc/passwd)`);
+  const gid = spec.group === null ? account?.gid ?? ctx.gid : lookupGroup(spec.group) ?? fail(`group ${JSON.stringify(spec.group)}: unknown (not in /etc/group)`);
+  const groups =
+    spec.groups === null
+      ? account ? groupsOf(account) : ctx.groups
+      : spec.groups.map((g) => lookupGroup(g) ?? fail(`groups: ${JSON.stringify(g)}: unknown (not in /etc/group)`));
+  const sameGroups = groups.length === ctx.groups.length && groups.every((g) => ctx.groups.includes(g));
+  const switches = (account !== undefined && account.uid !== ctx.uid) || gid !== ctx.gid || !sameGroups || spec.chroot !== null;
+  if (switches && !root) {
+    // Without root only the supervisor's own identity is possible; default
+    // groups are then whatever the supervisor has.
+    const explicit = account?.uid !== undefined && account.uid !== ctx.uid ? `user ${JSON.stringify(user)}` : spec.group !== null && gid !== ctx.gid ? `group ${JSON.stringify(spec.group)}` : spec.chroot !== null ? `chroot ${spec.chroot}` : spec.groups !== null ? 'groups' : undefined;
+    if (explicit) fail(`${explicit} needs root; the supervisor runs as uid ${ctx.uid}`, 'DPD_IDENTITY');
+    return { account, gid: ctx.gid, groups: ctx.groups, switches: false };
+  }
+  return { account, gid, groups, switches };
+}
+
+function rlimitArgs(spec: Proc): string[] {
+  return Object.entries(spec.rlimits).map(([name, limit]) => `--${name}=${limit.soft}:${limit.hard}`);
+}
+
+/** The plan for one start of `spec`, or the reason it cannot start. */
+export function planExec(spec: Proc, ctx: ExecContext): PlanResult {
+  try {
+    const who = identity(spec, ctx);
+    const env: Record<string, string> = { ...(ctx.env as Record<string, string>), LC_ALL: 'C' };
+    if (who.switches && who.account?.name) {
+      Object.assign(env, { USER: who.account.name, LOGNAME: who.account.name, HOME: who.account.home ?? '/' });
+    }
+    Object.assign(env, spec.env);
+
+    const root = spec.chroot ?? '/';
+    if (spec.chroot !== null) checkDirectory(spec.chroot, 'chroot');
+    checkDirectory(join(root, spec.cwd), spec.chroot ? `cwd (in chroot ${spec.chroot})` : 'cwd');
+    const program = resolveProgram(spec.run, spec.cwd, env.PATH, root);
+
+    let argv = [program, ...spec.args];
+    let cwd = spec.cwd;
+    if (spec.chroot !== null) {
+      const enter = spec.cwd === '/' ? [] : ['/bin/sh', '-c', 'cd -- "$0" && exec "$@"', spec.cwd];
+      argv = [tool('chroot'), `--userspec=${who.account?.uid ?? ctx.uid}:${who.gid}`, `--groups=${who.groups.join(',')}`, spec.chroot, ...enter, ...argv];
+      cwd = '/';
+    } else if (who.switches) {
+      const groups = who.groups.length > 0 ? `--groups=${who.groups.join(',')}` : '--clear-groups';
+      argv = [tool('setpriv'), `--reuid=${who.account?.uid ?? ctx.uid}`, `--regid=${who.gid}`, groups, '--', ...argv];
+    }
+    const limits = rlimitArgs(spec);
+    if (limits.length > 0) argv = [tool('prlimit'), ...limits, '--', ...argv];
+    return { ok: true, plan: { file: argv[0]!, args: argv.slice(1), cwd, env, umask: spec.umask } };
+  } catch (error) {
+    if (error instanceof PlanError) return { ok: false, code: error.code, reason: error.message };
+    throw error;
+  }
+}

@@ -1,0 +1,74 @@
+// Users and groups from /etc/passwd and /etc/group, read when they change.
+// Numeric ids pass through without an entry.
+import { readFileSync, statSync } from 'node:fs';
+
+export interface Account {
+  name: string | undefined;
+  uid: number;
+  gid: number;
+  home: string | undefined;
+}
+
+interface Database {
+  mtimes: string;
+  users: Map<string, Account>;
+  groups: Map<string, { gid: number; members: string[] }>;
+  groupsById: Map<number, { name: string; members: string[] }>;
+}
+
+let cache: Database | undefined;
+
+function database(passwd = '/etc/passwd', group = '/etc/group'): Database {
+  const mtimes = [passwd, group].map((file) => statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? 0).join(':');
+  if (cache?.mtimes === mtimes) return cache;
+  const lines = (file: string) => {
+    try {
+      return readFileSync(file, 'utf8').split('\n').filter((line) => line && !line.startsWith('#'));
+    } catch {
+      return [];
+    }
+  };
+  const users = new Map<string, Account>();
+  for (const line of lines(passwd)) {
+    const [name, , uid, gid, , home] = line.split(':');
+    if (name) users.set(name, { name, uid: Number(uid), gid: Number(gid), home });
+  }
+  const groups = new Map<string, { gid: number; members: string[] }>();
+  const groupsById = new Map<number, { name: string; members: string[] }>();
+  for (const line of lines(group)) {
+    const [name, , gid, members = ''] = line.split(':');
+    if (!name) continue;
+    const entry = { gid: Number(gid), members: members.split(',').filter(Boolean) };
+    groups.set(name, entry);
+    groupsById.set(entry.gid, { name, members: entry.members });
+  }
+  cache = { mtimes, users, groups, groupsById };
+  return cache;
+}
+
+/** A user by name or id; undefined for an unknown name. A bare id without an entry keeps gid = uid's own. */
+export function lookupUser(user: string | number): Account | undefined {
+  const db = database();
+  const numeric = typeof user === 'number' ? user : /^[0-9]+$/.test(user) ? Number(user) : undefined;
+  if (numeric !== undefined) {
+    for (const account of db.users.values()) if (account.uid === numeric) return account;
+    return { name: undefined, uid: numeric, gid: numeric, home: undefined };
+  }
+  return db.users.get(user as string);
+}
+
+/** A group id by name or id; undefined for an unknown name. */
+export function lookupGroup(group: string | number): number | undefined {
+  if (typeof group === 'number') return group;
+  if (/^[0-9]+$/.test(group)) return Number(group);
+  return database().groups.get(group)?.gid;
+}
+
+/** The supplementary groups the group database gives a user: its primary group and every group listing it. */
+export function groupsOf(account: Account): number[] {
+  const gids = new Set([account.gid]);
+  if (account.name) {
+    for (const [gid, entry] of database().groupsById) if (entry.members.includes(account.name)) gids.add(gid);
+  }
+  return [...gids];
+}

@@ -1,0 +1,327 @@
+// The set of processes that converges to a desired list. Commands come in
+// through apply() and the operator methods (serialised); observations go
+// out as typed events and status().
+import { EventEmitter } from 'node:events';
+import { diffProcs, type Proc } from '@diprocd/procspec';
+import { systemClock, type Clock } from './clock.js';
+import { SupervisorError } from './errors.js';
+import type { ExitStatus, SupervisorEventName, SupervisorEvents } from './events.js';
+import { readPidFile } from './os/atomic-file.js';
+import { currentContext, type ExecContext } from './os/exec-plan.js';
+import { commandMatches, isAlive, readProcStat, startedAtMs } from './os/proc-stat.js';
+import { ManagedProcess, type ProcessHost } from './runner/managed-process.js';
+import { Poller } from './runner/poller.js';
+import type { ProcState } from './state/machine.js';
+import { lockStateDir } from './store/lock.js';
+import { StateStore } from './store/state-store.js';
+
+/** Options of a Supervisor. */
+export interface SupervisorOptions {
+  /** Where the supervisor records its processes so a later one can adopt them. Created 0700. */
+  stateDir: string;
+  /** How often processes that are not its children (adopted, daemons) are checked. Default 500 ms. */
+  pollIntervalMs?: number;
+  /** How long a forking daemon has to write a live pid to its pid_file. Default 10 s. */
+  daemonPidTimeoutMs?: number;
+  /** Time source, for tests. */
+  clock?: Clock;
+}
+
+/** One process as status() reports it. */
+export interface ProcStatus {
+  name: string;
+  state: ProcState;
+  pid: number | null;
+  pgid: number | null;
+  /** When the current run started (ms since the epoch); null when not running. */
+  startedAt: number | null;
+  uptimeMs: number | null;
+  /** Runs started after the first. */
+  restarts: number;
+  lastExit: ExitStatus | null;
+  /** Why it is down or was stopped, in words (spawn failure, timeout, gave up…). */
+  reason: string | null;
+  /** How this run was taken over from an earlier supervisor, if it was. */
+  adopted: 'state' | 'pid_file' | null;
+}
+
+/** What one apply() did, by process name. */
+export interface ApplyResult {
+  started: string[];
+  stopped: string[];
+  restarted: string[];
+  unchanged: string[];
+  adopted: string[];
+}
+
+const LIVE_OR_PENDING: ProcState[] = ['starting', 'stopping'];
+
+export class Supervisor {
+  private readonly procs = new Map<string, ManagedProcess>();
+  private readonly events = new EventEmitter();
+  private readonly host: ProcessHost;
+  private readonly poller: Poller;
+  private readonly store: StateStore;
+  private readonly unlock: () => void;
+  private queue: Promise<unknown> = Promise.resolve();
+  private adoptionDone = false;
+  private closed = false;
+
+  /**
+   * Opens the state directory (one supervisor per directory). Nothing starts
+   * until apply(); the first apply() adopts processes an earlier supervisor
+   * on this directory left running.
+   */
+  constructor(options: SupervisorOptions) {
+    this.store = new StateStore(options.stateDir, (error) => this.emit('proc.error', { name: null, error }));
+    this.unlock = lockStateDir(options.stateDir);
+    this.poller = new Poller(options.pollIntervalMs ?? 500);
+    const ctx: ExecContext = currentContext();
+    this.host = {
+      clock: options.clock ?? systemClock,
+      poller: this.poller,
+      store: this.store,
+      ctx,
+      daemonPidTimeoutMs: options.daemonPidTimeoutMs ?? 10_000,
+      emit: (event, payload) => this.emit(event, payload),
+      changed: (proc) => this.startDependants(proc),
+    };
+  }
+
+  // ---- events ------------------------------------------------------------
+
+  /** Listens to an event (see SupervisorEvents for names and payloads). */
+  on<E extends SupervisorEventName>(event: E, listener: (payload: SupervisorEvents[E]) => void): this {
+    this.events.on(event, listener);
+    return this;
+  }
+
+  /** Removes a listener added with on(). */
+  off<E extends SupervisorEventName>(event: E, listener: (payload: SupervisorEvents[E]) => void): this {
+    this.events.off(event, listener);
+    return this;
+  }
+
+  private emit<E extends SupervisorEventName>(event: E, payload: SupervisorEvents[E]): void {
+    this.events.emit(event, payload);
+  }
+
+  // ---- converging --------------------------------------------------------
+
+  /**
+   * Converges to `procs` (normalised specs): starts the new, stops the
+   * gone, restarts the changed, leaves the rest untouched. Resolves when
+   * every moved process has settled (running, or down with a reason).
+   */
+  apply(procs: readonly Proc[]): Promise<ApplyResult> {
+    return this.serial(() => this.converge(procs));
+  }
+
+  private async converge(desired: readonly Proc[]): Promise<ApplyResult> {
+    const names = new Set<string>();
+    for (const spec of desired) {
+      if (names.has(spec.name)) throw new SupervisorError('DPD_INVALID_SPEC', `apply: the name ${JSON.stringify(spec.name)} appears twice`);
+      names.add(spec.name);
+    }
+    const adopted = this.adoptionDone ? [] : this.adopt(desired);
+    this.adoptionDone = true;
+
+    const current = [...this.procs.values()].filter((p) => p.state !== 'removed').map((p) => p.spec);
+    const diff = diffProcs(current, desired);
+    const settled: Promise<void>[] = [];
+
+    for (const spec of diff.stop) {
+      const proc = this.procs.get(spec.name)!;
+      proc.stop('remove');
+      settled.push(proc.until((s) => s === 'removed').then(() => void this.forget(proc)));
+    }
+    for (const spec of diff.restart) {
+      const proc = this.procs.get(spec.name)!;
+      proc.update(spec);
+      settled.push(proc.until((s) => !LIVE_OR_PENDING.includes(s)));
+    }
+    for (const spec of startOrder(diff.start)) {
+      const proc = new ManagedProcess(spec, this.host);
+      this.procs.set(spec.name, proc);
+      if (this.dependenciesMet(proc)) proc.start();
+      else proc.hold();
+      settled.push(proc.until((s) => !LIVE_OR_PENDING.includes(s)));
+    }
+    await Promise.all(settled);
+    const byName = (list: Proc[]) => list.map((p) => p.name);
+    return {
+      started: byName(diff.start),
+      stopped: byName(diff.stop),
+      restarted: byName(diff.restart),
+      unchanged: byName(diff.unchanged).filter((name) => !adopted.includes(name)),
+      adopted,
+    };
+  }
+
+  /**
+   * Takes over what an earlier supervisor left running: every live recorded
+   * process (with the spec it was started with, so the diff restarts it if
+   * the spec changed, or stops it if it is no longer wanted), then live
+   * processes named by a desired spec's pid_file.
+   */
+  private adopt(desired: readonly Proc[]): string[] {
+    const adopted: string[] = [];
+    // In the order of the desired list (then the unwanted), so status() reads like the file.
+    const position = new Map(desired.map((spec, i) => [spec.name, i]));
+    const records = this.store.entries().sort(([a], [b]) => (position.get(a) ?? Infinity) - (position.get(b) ?? Infinity) || a.localeCompare(b));
+    for (const [name, record] of records) {
+      if (!isAlive(record.pid, record.startTime)) {
+        this.store.delete(name); // gone, or the pid now belongs to someone else
+        continue;
+      }
+      const proc = new ManagedProcess(record.spec, this.host);
+      this.procs.set(name, proc);
+      proc.adopt(record, 'state');
+      adopted.push(name);
+    }
+    for (const spec of desired) {
+      if (this.procs.has(spec.name) || spec.pid_file === null) continue;
+      const pid = readPidFile(spec.pid_file);
+      const stat = pid === undefined ? undefined : readProcStat(pid);
+      if (!pid || !stat || !isAlive(pid) || pid === process.pid || !commandMatches(pid, spec.run, spec.args, spec.daemon)) continue;
+      const proc = new ManagedProcess(spec, this.host);
+      this.procs.set(spec.name, proc);
+      proc.adopt({ pid, pgid: stat.pgid, startTime: stat.startTime, startedAt: startedAtMs(stat.startTime), restarts: 0 }, 'pid_file');
+      adopted.push(spec.name);
+    }
+    return adopted;
+  }
+
+  private forget(proc: ManagedProcess): void {
+    if (this.procs.get(proc.name) === proc && proc.state === 'removed') this.procs.delete(proc.name);
+  }
+
+  private dependenciesMet(proc: ManagedProcess): boolean {
+    return proc.spec.depends.every((name) => {
+      const state = this.procs.get(name)?.state;
+      return state === 'running' || state === 'exited';
+    });
+  }
+
+  // A process that reached running (or finished as planned) may unblock others.
+  private startDependants(changed: ManagedProcess): void {
+    if (changed.state !== 'running' && changed.state !== 'exited') return;
+    for (const proc of this.procs.values()) {
+      if (proc.state === 'waiting' && proc.spec.depends.includes(changed.name) && this.dependenciesMet(proc)) proc.start();
+    }
+  }
+
+  // ---- operator commands -------------------------------------------------
+
+  /** Starts a process that is down (forgetting earlier failures). Resolves with its status once it has started or failed. */
+  start(name: string): Promise<ProcStatus> {
+    return this.command(name, (p) => p.start(), (s) => s !== 'starting');
+  }
+
+  /** Stops a process; it stays stopped until start() (a changed spec does not restart it). */
+  stop(name: string): Promise<ProcStatus> {
+    return this.command(name, (p) => p.stop(), (s) => s !== 'stopping');
+  }
+
+  /** Stops and starts a process again (or starts it if it is down). */
+  restart(name: string): Promise<ProcStatus> {
+    return this.command(name, (p) => p.restart(), (s) => !LIVE_OR_PENDING.includes(s));
+  }
+
+  /** Forgets a process's restart history; one that gave up or failed starts again. */
+  reset(name: string): Promise<ProcStatus> {
+    return this.command(name, (p) => p.reset(), (s) => s !== 'starting');
+  }
+
+  /** SIGSTOP to the process group (what the load gate uses); status shows "paused". */
+  pause(name: string): Promise<ProcStatus> {
+    return this.command(name, (p) => p.pause(), () => true);
+  }
+
+  /** SIGCONT to a paused process group. */
+  resume(name: string): Promise<ProcStatus> {
+    return this.command(name, (p) => p.resume(), () => true);
+  }
+
+  private command(name: string, act: (proc: ManagedProcess) => void, done: (state: ProcState) => boolean): Promise<ProcStatus> {
+    return this.serial(async () => {
+      const proc = this.procs.get(name);
+      if (!proc || proc.state === 'removed') throw new SupervisorError('DPD_UNKNOWN_PROCESS', `no process named ${JSON.stringify(name)}`);
+      act(proc);
+      await proc.until(done);
+      return this.describe(proc);
+    });
+  }
+
+  // ---- observation -------------------------------------------------------
+
+  /** Every supervised process, in the order they were first applied. */
+  status(): ProcStatus[] {
+    return [...this.procs.values()].filter((p) => p.state !== 'removed').map((p) => this.describe(p));
+  }
+
+  private describe(proc: ManagedProcess): ProcStatus {
+    const running = proc.pid !== null && proc.startedAt !== null;
+    return {
+      name: proc.name,
+      state: proc.state,
+      pid: proc.pid,
+      pgid: proc.pgid,
+      startedAt: running ? proc.startedAt : null,
+      uptimeMs: running ? this.host.clock.now() - proc.startedAt! : null,
+      restarts: proc.restarts,
+      lastExit: proc.lastExit,
+      reason: proc.reason,
+      adopted: proc.adopted,
+    };
+  }
+
+  // ---- life --------------------------------------------------------------
+
+  /**
+   * Closes the supervisor. By default its processes keep running (they live
+   * in their own sessions) and the next Supervisor on the same state
+   * directory adopts them; with `stopProcesses` they are stopped first.
+   */
+  close(options: { stopProcesses?: boolean } = {}): Promise<void> {
+    return this.serial(async () => {
+      if (options.stopProcesses) {
+        const all = [...this.procs.values()].filter((p) => p.state !== 'removed');
+        for (const proc of all) proc.stop('remove');
+        await Promise.all(all.map((p) => p.until((s) => s === 'removed')));
+      }
+      for (const proc of this.procs.values()) proc.detach();
+      this.poller.close();
+      this.store.flush();
+      this.unlock();
+      this.closed = true;
+    });
+  }
+
+  private serial<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(() => {
+      if (this.closed) throw new SupervisorError('DPD_CLOSED', 'the supervisor is closed');
+      return task();
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+}
+
+/** New processes in an order where each comes after the new processes it depends on. */
+function startOrder(specs: Proc[]): Proc[] {
+  const byName = new Map(specs.map((s) => [s.name, s]));
+  const ordered: Proc[] = [];
+  const seen = new Set<string>();
+  const visit = (spec: Proc) => {
+    if (seen.has(spec.name)) return;
+    seen.add(spec.name);
+    for (const dep of spec.depends) {
+      const other = byName.get(dep);
+      if (other) visit(other);
+    }
+    ordered.push(spec);
+  };
+  specs.forEach(visit);
+  return ordered;
+}

@@ -1,0 +1,76 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { normaliseProc, type Proc, type ProcInput } from '@diprocd/procspec';
+import { Supervisor, type SupervisorEventName, type SupervisorEvents, type SupervisorOptions } from '@diprocd/supervisor';
+
+export const PROGRAMS = fileURLToPath(new URL('../../../test-fixtures/programs/', import.meta.url));
+export const program = (name: string) => join(PROGRAMS, name);
+
+/**
+ * Polls `probe` until it returns something other than undefined/false, or
+ * fails after `timeoutMs` saying what it waited for. The only way tests wait.
+ */
+export async function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 5_000, intervalMs = 10): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+/** True while a pid exists and is not a zombie. */
+export function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return !/^\d+ \(.*\) [ZX] /.test(stat);
+  } catch {
+    return false;
+  }
+}
+
+export function readPid(file: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(file, 'utf8').trim());
+    return pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A normalised spec with test-friendly defaults (runs as the current user, short grace periods). */
+export const spec = (input: Partial<ProcInput> & { name: string }): Proc =>
+  normaliseProc({ run: program('forever.sh'), user: process.getuid!(), stop_timeout: '2s', ...input } as ProcInput);
+
+/** Temp dirs, supervisors and pids made by a test, all cleaned up by `cleanup()`. */
+export class Sandbox {
+  readonly dir = mkdtempSync(join(tmpdir(), 'dpd-sup-'));
+  private readonly supervisors: Supervisor[] = [];
+  readonly events: { name: SupervisorEventName; payload: unknown }[] = [];
+
+  path(...parts: string[]): string {
+    return join(this.dir, ...parts);
+  }
+
+  supervisor(options: Partial<SupervisorOptions> = {}): Supervisor {
+    const supervisor = new Supervisor({ stateDir: this.path('state'), pollIntervalMs: 50, ...options });
+    for (const name of ['proc.start', 'proc.exit', 'proc.restart', 'proc.backoff', 'proc.gave-up', 'proc.stop', 'proc.paused', 'proc.resumed', 'proc.adopted', 'proc.error'] as const) {
+      supervisor.on(name, (payload) => this.events.push({ name, payload }));
+    }
+    this.supervisors.push(supervisor);
+    return supervisor;
+  }
+
+  /** Events of one kind, for one process. */
+  seen<E extends SupervisorEventName>(name: E, proc?: string): SupervisorEvents[E][] {
+    return this.events.filter((e) => e.name === name && (proc === undefined || (e.payload as { name: string }).name === proc)).map((e) => e.payload as SupervisorEvents[E]);
+  }
+
+  async cleanup(): Promise<void> {
+    for (const supervisor of this.supervisors) await supervisor.close({ stopProcesses: true }).catch(() => undefined);
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}

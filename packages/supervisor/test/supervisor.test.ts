@@ -1,0 +1,191 @@
+// The supervisor on real processes: fixture programs, real signals, temp dirs.
+import { existsSync, readFileSync, readlinkSync } from 'node:fs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Supervisor } from '@diprocd/supervisor';
+import { Sandbox, alive, program, readPid, spec, waitFor } from './helpers.js';
+
+let box: Sandbox;
+let sup: Supervisor;
+
+beforeEach(() => {
+  box = new Sandbox();
+  sup = box.supervisor();
+});
+afterEach(async () => {
+  await box.cleanup();
+});
+
+const statusOf = (name: string) => sup.status().find((s) => s.name === name)!;
+const stat = (pid: number) => readFileSync(`/proc/${pid}/stat`, 'latin1').slice(readFileSync(`/proc/${pid}/stat`, 'latin1').lastIndexOf(')') + 2).split(' ');
+
+describe('starting', () => {
+  it('runs each process in its own session with stdin from /dev/null, LC_ALL=C, env, cwd and umask', async () => {
+    const out = box.path('report');
+    await sup.apply([spec({ name: 'r', run: program('report.sh'), args: [out], env: { GREETING: 'hello' }, cwd: '/tmp', umask: '027' })]);
+    const { pid, state } = statusOf('r');
+    expect(state).toBe('running');
+    const report = await waitFor('the report', () => existsSync(out) && readFileSync(out, 'utf8'));
+    expect(report).toContain(`pid=${pid}\n`);
+    expect(report).toMatch(/umask=0?027\ncwd=\/tmp\nlc_all=C\ngreeting=hello\n/);
+    expect(report).toContain('stdin=/dev/null');
+    const [, , pgid, sid] = stat(pid!);
+    expect([Number(pgid), Number(sid)]).toEqual([pid, pid]);
+  });
+
+  it('sends stdout and stderr to logs, and to /dev/null without logs', async () => {
+    const log = box.path('logs', 'talk.log');
+    await sup.apply([spec({ name: 'talk', run: program('talk.sh'), logs: log }), spec({ name: 'quiet', run: program('talk.sh') })]);
+    await waitFor('both lines in the log', () => /to stdout\nto stderr\n|to stderr\nto stdout\n/.test(readFileSync(log, 'utf8')));
+    expect(readlinkSync(`/proc/${statusOf('quiet').pid}/fd/1`)).toBe('/dev/null');
+  });
+
+  it('writes pid_file atomically and removes it when the process stops', async () => {
+    const pidFile = box.path('run', 'p.pid');
+    await sup.apply([spec({ name: 'p', pid_file: pidFile })]);
+    expect(readPid(pidFile)).toBe(statusOf('p').pid);
+    await sup.stop('p');
+    expect(readPid(pidFile)).toBeUndefined();
+  });
+
+  it('fails one process with the OS reason and runs the others', async () => {
+    const result = await sup.apply([
+      spec({ name: 'missing', run: box.path('no-such-program') }),
+      spec({ name: 'not-exec', run: program('../original/diprocd-worker.example.json') }),
+      spec({ name: 'bad-cwd', cwd: box.path('nowhere') }),
+      spec({ name: 'not-in-path', run: 'no-such-command-dpd' }),
+      spec({ name: 'fine' }),
+    ]);
+    expect(result.started).toHaveLength(5);
+    const reasons = Object.fromEntries(sup.status().map((s) => [s.name, `${s.state}: ${s.reason === null ? '-' : s.reason.replaceAll(box.dir, 'BOX').replace(/\(.*\)/, '(PATH)')}`]));
+    expect(reasons).toEqual({
+      missing: 'spawn-failed: run BOX/no-such-program: no such file or directory',
+      'not-exec': expect.stringMatching(/^spawn-failed: run .*diprocd-worker.example.json: not an executable file$/),
+      'bad-cwd': 'spawn-failed: cwd BOX/nowhere: no such file or directory',
+      'not-in-path': 'spawn-failed: run no-such-command-dpd: not found in PATH (PATH)',
+      fine: 'running: -',
+    });
+    expect(box.seen('proc.error').map((e) => e.error.code)).toEqual(Array(4).fill('DPD_SPAWN_FAILED'));
+  });
+
+  it('starts a process only once the processes it depends on run', async () => {
+    await sup.apply([spec({ name: 'web', depends: ['db'] }), spec({ name: 'db' }), spec({ name: 'worker', depends: ['broken'] }), spec({ name: 'broken', run: box.path('missing') })]);
+    expect(box.seen('proc.start').map((e) => e.name)).toEqual(['db', 'web']);
+    expect(statusOf('worker').state).toBe('waiting');
+    await sup.start('worker');
+    expect(statusOf('worker').state).toBe('running');
+  });
+});
+
+describe('restart policy', () => {
+  it('restarts a crashed process', async () => {
+    await sup.apply([spec({ name: 'crash', run: program('exit-with.sh'), args: ['3', '0.2'], min_uptime: '100ms' })]);
+    const first = statusOf('crash').pid;
+    await waitFor('two restarts', () => statusOf('crash').restarts >= 2);
+    expect(statusOf('crash').pid).not.toBe(first);
+    expect(box.seen('proc.exit', 'crash')[0]).toMatchObject({ pid: first, code: 3, signal: null, timedOut: false });
+  });
+
+  it('gives up past restart_limit, and starts again after reset', async () => {
+    const crashing = spec({ name: 'c', run: program('exit-with.sh'), args: ['1'], restart_limit: { starts: 3, within: '60s' }, backoff: { initial: '10ms', max: '20ms' } });
+    await sup.apply([crashing]);
+    await waitFor('gave up', () => statusOf('c').state === 'gave-up');
+    expect(box.seen('proc.start', 'c')).toHaveLength(3);
+    expect(box.seen('proc.gave-up', 'c')).toEqual([{ name: 'c', starts: 3, withinMs: 60_000 }]);
+    expect(statusOf('c').reason).toBe('more than 3 starts within 60000 ms');
+    expect(box.seen('proc.backoff', 'c').map((e) => e.delayMs)).toEqual([10, 20]);
+
+    await sup.reset('c');
+    await waitFor('gave up again', () => statusOf('c').state === 'gave-up');
+    expect(box.seen('proc.start', 'c')).toHaveLength(6);
+  });
+
+  it('on-failure retries a failure and stops after the first success', async () => {
+    const flag = box.path('flag');
+    await sup.apply([spec({ name: 'once', run: '/bin/sh', args: ['-c', `test -f ${flag} || { touch ${flag}; exit 1; }; exit 0`], restart: 'on-failure', backoff: { initial: '10ms' } })]);
+    await waitFor('exited', () => statusOf('once').state === 'exited');
+    expect(statusOf('once')).toMatchObject({ restarts: 1, lastExit: { code: 0 }, pid: null });
+  });
+
+  it('stops a run that outlives its timeout and applies restart', async () => {
+    await sup.apply([spec({ name: 'slow', timeout: '300ms', restart: 'never' })]);
+    const pid = statusOf('slow').pid!;
+    await waitFor('the timeout', () => statusOf('slow').state === 'failed');
+    expect(alive(pid)).toBe(false);
+    expect(statusOf('slow')).toMatchObject({ lastExit: { signal: 'SIGTERM', timedOut: true }, reason: 'ran longer than its timeout of 300 ms' });
+  });
+});
+
+describe('stopping', () => {
+  it('kills the whole process group, grandchildren included', async () => {
+    const file = box.path('grandchild');
+    await sup.apply([spec({ name: 'tree', run: program('fork-grandchild.sh'), args: [file] })]);
+    const grandchild = await waitFor('the grandchild', () => readPid(file));
+    expect(alive(grandchild)).toBe(true);
+    await sup.stop('tree');
+    await waitFor('the grandchild to die', () => !alive(grandchild));
+    expect(statusOf('tree').state).toBe('stopped');
+  });
+
+  it('kills a process that ignores SIGTERM after stop_timeout', async () => {
+    const log = box.path('ignore.log');
+    await sup.apply([spec({ name: 'stubborn', run: program('ignore-sigterm.sh'), logs: log, stop_timeout: '300ms' })]);
+    await waitFor('the trap to be set', () => readFileSync(log, 'utf8').includes('ready'));
+    const pid = statusOf('stubborn').pid!;
+    const started = Date.now();
+    await sup.stop('stubborn');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+    expect(alive(pid)).toBe(false);
+    expect(statusOf('stubborn')).toMatchObject({ state: 'stopped', lastExit: { signal: 'SIGKILL' } });
+  });
+
+  it('keeps an operator stop across an apply of a changed spec', async () => {
+    await sup.apply([spec({ name: 'a' })]);
+    await sup.stop('a');
+    await sup.apply([spec({ name: 'a', args: [] , env: { NEW: '1' } })]);
+    expect(statusOf('a').state).toBe('stopped');
+    await sup.start('a');
+    expect(statusOf('a').state).toBe('running');
+  });
+
+  it('pauses and resumes the group, and a paused process can still be stopped', async () => {
+    await sup.apply([spec({ name: 'p' })]);
+    const pid = statusOf('p').pid!;
+    await sup.pause('p');
+    expect(statusOf('p').state).toBe('paused');
+    await waitFor('SIGSTOP to take effect', () => stat(pid)[0] === 'T');
+    await sup.resume('p');
+    await waitFor('SIGCONT to take effect', () => stat(pid)[0] === 'S');
+    await sup.pause('p');
+    await sup.stop('p');
+    expect(alive(pid)).toBe(false);
+    await expect(sup.pause('p')).rejects.toMatchObject({ code: 'DPD_ILLEGAL_TRANSITION', message: 'p: cannot pause while stopped' });
+  });
+});
+
+describe('converging', () => {
+  it('moves only the changed entry, and applying the same list twice does nothing', async () => {
+    const list = [spec({ name: 'a' }), spec({ name: 'b' }), spec({ name: 'c' })];
+    await sup.apply(list);
+    const before = Object.fromEntries(sup.status().map((s) => [s.name, s.pid]));
+
+    expect(await sup.apply(list)).toEqual({ started: [], stopped: [], restarted: [], unchanged: ['a', 'b', 'c'], adopted: [] });
+    const result = await sup.apply([list[0]!, spec({ name: 'b', env: { CHANGED: '1' } }), spec({ name: 'd' })]);
+    expect(result).toEqual({ started: ['d'], stopped: ['c'], restarted: ['b'], unchanged: ['a'], adopted: [] });
+    const after = Object.fromEntries(sup.status().map((s) => [s.name, s.pid]));
+    expect(after.a).toBe(before.a);
+    expect(after.b).not.toBe(before.b);
+    expect(Object.keys(after)).toEqual(['a', 'b', 'd']);
+    expect(alive(before.c!)).toBe(false);
+  });
+
+  it('starts a process that gave up again when its spec changes', async () => {
+    await sup.apply([spec({ name: 'g', run: program('exit-with.sh'), args: ['1'], restart_limit: { starts: 1, within: '60s' } })]);
+    await waitFor('gave up', () => statusOf('g').state === 'gave-up');
+    await sup.apply([spec({ name: 'g' })]);
+    expect(statusOf('g').state).toBe('running');
+  });
+
+  it('reports an unknown name with a coded error', async () => {
+    await expect(sup.stop('nope')).rejects.toMatchObject({ code: 'DPD_UNKNOWN_PROCESS', message: 'no process named "nope"' });
+  });
+});

@@ -1,0 +1,48 @@
+// The restart decision with plain numbers for time: no processes, no timers.
+import { describe, expect, it } from 'vitest';
+import { normaliseProc, type ProcInput } from '@diprocd/procspec';
+import { decideAfterExit, type ExitInfo, type RestartHistory } from '@diprocd/supervisor';
+
+const spec = (input: Partial<ProcInput> = {}) => normaliseProc({ name: 'p', run: '/bin/true', ...input } as ProcInput);
+const crash: ExitInfo = { code: 1, signal: null, timedOut: false };
+const success: ExitInfo = { code: 0, signal: null, timedOut: false };
+const fresh = (): RestartHistory => ({ starts: [], quickFailures: 0 });
+
+describe('decideAfterExit', () => {
+  it('restarts at once after a run longer than min_uptime, and resets the backoff', () => {
+    const history = { starts: [0], quickFailures: 3 };
+    expect(decideAfterExit(spec(), crash, 5_000, history, 5_000)).toEqual({ event: 'exit:restart' });
+    expect(history.quickFailures).toBe(0);
+  });
+
+  it('doubles the delay per quick failure up to backoff.max', () => {
+    const p = spec({ backoff: { initial: '100ms', max: '1s' }, restart_limit: { starts: 100, within: '60s' } });
+    const history = fresh();
+    const delays = [1, 2, 3, 4, 5, 6].map((i) => {
+      const verdict = decideAfterExit(p, crash, 10, history, i * 1000);
+      return verdict.event === 'exit:backoff' ? verdict.delay : verdict.event;
+    });
+    expect(delays).toEqual([100, 200, 400, 800, 1000, 1000]);
+  });
+
+  it('gives up after restart_limit.starts starts within the window, and not when they are spread out', () => {
+    const p = spec({ restart_limit: { starts: 5, within: '60s' } });
+    expect(decideAfterExit(p, crash, 5_000, { starts: [0, 10_000, 20_000, 30_000, 40_000], quickFailures: 0 }, 45_000)).toEqual({ event: 'exit:give-up' });
+    expect(decideAfterExit(p, crash, 5_000, { starts: [0, 10_000, 20_000, 30_000, 40_000], quickFailures: 0 }, 61_000)).toEqual({ event: 'exit:restart' });
+  });
+
+  it('follows the policy: on-failure stops after success, never never restarts', () => {
+    expect(decideAfterExit(spec({ restart: 'on-failure' }), success, 10, fresh(), 0)).toEqual({ event: 'exit:done' });
+    expect(decideAfterExit(spec({ restart: 'on-failure' }), crash, 5_000, fresh(), 0)).toEqual({ event: 'exit:restart' });
+    expect(decideAfterExit(spec({ restart: false }), crash, 5_000, fresh(), 0)).toEqual({ event: 'exit:failed' });
+    expect(decideAfterExit(spec({ restart: 'never' }), success, 5_000, fresh(), 0)).toEqual({ event: 'exit:done' });
+    expect(decideAfterExit(spec({ restart: true }), success, 5_000, fresh(), 0)).toEqual({ event: 'exit:restart' });
+  });
+
+  it('counts a timeout, a signal and an unknown exit as failures', () => {
+    const p = spec({ restart: 'on-failure' });
+    for (const exit of [{ ...success, timedOut: true }, { code: null, signal: 'SIGKILL' as const, timedOut: false }, { code: null, signal: null, timedOut: false }]) {
+      expect(decideAfterExit(p, exit, 5_000, fresh(), 0).event).toBe('exit:restart');
+    }
+  });
+});

@@ -1,0 +1,3 @@
+#!/bin/sh
+# Runs until killed.
+exec sleep 100000

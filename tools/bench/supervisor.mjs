@@ -2,7 +2,7 @@
 // processes: restart latency after SIGKILL, cold start, idle RSS and CPU,
 // apply of one added / one changed entry, stop of all.
 //
-//   npm run build && node tools/bench/supervisor.mjs [--procs 200] [--samples 200] [--idle-seconds 10]
+//   npm run build && node tools/bench/supervisor.mjs [--procs 200] [--samples 200] [--idle-seconds 10] [--settle-seconds 5] [--user nobody]
 //
 // Restart latency is measured from process.kill(SIGKILL) to the
 // supervisor's `proc.start` event for the new run; the event comes after
@@ -20,12 +20,16 @@ const { values } = parseArgs({
     procs: { type: 'string', default: '200' },
     samples: { type: 'string', default: '200' },
     'idle-seconds': { type: 'string', default: '10' },
+    'settle-seconds': { type: 'string', default: '5' },
     user: { type: 'string' },
   },
 });
 const PROCS = Number(values.procs);
 const SAMPLES = Number(values.samples);
 const IDLE_SECONDS = Number(values['idle-seconds']);
+// V8 collects the garbage of the cold start over the next few seconds; idle
+// is measured after that, as the steady state.
+const SETTLE_SECONDS = Number(values['settle-seconds']);
 // By default the processes run as the benchmark's own user, so no wrapper
 // is involved; --user nobody (as root) measures the setpriv path.
 const USER = values.user ?? process.getuid();
@@ -58,8 +62,7 @@ try {
   const running = sup.status().filter((s) => s.state === 'running').length;
   if (running !== PROCS) throw new Error(`only ${running} of ${PROCS} running after cold start`);
 
-  // Let start-up settle, then measure idle cost.
-  await new Promise((resolve) => setTimeout(resolve, 1000));
+  await new Promise((resolve) => setTimeout(resolve, SETTLE_SECONDS * 1000));
   const cpuBefore = process.cpuUsage();
   t = process.hrtime.bigint();
   await new Promise((resolve) => setTimeout(resolve, IDLE_SECONDS * 1000));
@@ -99,5 +102,5 @@ try {
 }
 
 const round = (x) => Math.round(x * 100) / 100;
-console.log(JSON.stringify({ bench: 'supervisor', procs: PROCS, samples: SAMPLES, user: USER, cores: cpus().length, node: process.version, ...Object.fromEntries(Object.entries(results).map(([k, v]) => [k, round(v)])) }, null, 2));
-console.log(`reproduce: npm run build && node tools/bench/supervisor.mjs --procs ${PROCS} --samples ${SAMPLES} --idle-seconds ${IDLE_SECONDS}${values.user ? ` --user ${values.user}` : ''}`);
+console.log(JSON.stringify({ bench: 'supervisor', procs: PROCS, samples: SAMPLES, user: USER, settleSeconds: SETTLE_SECONDS, idleSeconds: IDLE_SECONDS, cores: cpus().length, node: process.version, ...Object.fromEntries(Object.entries(results).map(([k, v]) => [k, round(v)])) }, null, 2));
+console.log(`reproduce: npm run build && node tools/bench/supervisor.mjs --procs ${PROCS} --samples ${SAMPLES} --idle-seconds ${IDLE_SECONDS} --settle-seconds ${SETTLE_SECONDS}${values.user ? ` --user ${values.user}` : ''}`);

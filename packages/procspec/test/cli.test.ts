@@ -128,4 +128,10 @@ describe('the package', () => {
     const run = spawnSync(process.execPath, ['-e', 'const p = require("@diprocd/procspec"); console.log(typeof p.validate, p.KINDS.join())'], { cwd: REPO, encoding: 'utf8' });
     expect(run.stdout.trim()).toBe('function proc,worker,master,client,job');
   });
+
+  it('has a runtime entry without the validator, sharing its error class with the main entry', () => {
+    const script = 'const a = require("@diprocd/procspec"), b = require("@diprocd/procspec/runtime"); process.stdout.write([a.DiprocdError === b.DiprocdError, typeof b.diffProcs, typeof b.validate].join(" "))';
+    const run = spawnSync(process.execPath, ['-e', script], { cwd: REPO, encoding: 'utf8' });
+    expect(run.stdout.trim()).toBe('true function undefined');
+  });
 });

@@ -261,12 +261,13 @@ describe('validate, on the bugs a review found', () => {
 });
 
 describe('validate on a large file', () => {
-  it('takes time linear in the issues (the error count is kept, not recounted per check)', () => {
-    // Regression: errorCount() filtered every issue on every check, so 20 000 bad processes took minutes.
+  it('reports every issue of 20 000 bad processes', () => {
+    // Regression: errorCount() filtered every issue on every check, so this
+    // took minutes (past the test timeout). Its speed is measured in
+    // tools/bench/procspec.mjs, not asserted here.
     const procs = Array.from({ length: 20_000 }, (_, i) => ({ name: `p${i}`, run: 1, args: 'x' }));
-    const started = performance.now();
     const { issues } = validate('worker', { procs });
     expect(issues).toHaveLength(40_000);
-    expect(performance.now() - started).toBeLessThan(5_000);
+    expect(issues[39_999]).toMatchObject({ path: 'procs[19999].args', code: 'DPD_SPEC_TYPE' });
   });
 });

@@ -1,5 +1,5 @@
 // Stable codes of the errors the supervisor raises or reports.
-import { DiprocdError } from '@diprocd/procspec';
+import { DiprocdError } from '@diprocd/procspec/runtime';
 
 export const SUPERVISOR_ERROR_CODES = {
   DPD_SPAWN_FAILED: 'A process could not be started: missing or non-executable program, bad cwd, unknown user, or the OS refused.',

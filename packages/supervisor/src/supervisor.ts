@@ -2,7 +2,7 @@
 // through apply() and the operator methods (serialised); observations go
 // out as typed events and status().
 import { EventEmitter } from 'node:events';
-import { diffProcs, type Proc } from '@diprocd/procspec';
+import { diffProcs, type Proc } from '@diprocd/procspec/runtime';
 import { systemClock, type Clock } from './clock.js';
 import { SupervisorError } from './errors.js';
 import type { ExitStatus, SupervisorEventName, SupervisorEvents } from './events.js';

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { SUPERVISOR_ERROR_CODES } from '@diprocd/supervisor';
+import { DiprocdError } from '@diprocd/procspec';
+import { SUPERVISOR_ERROR_CODES, SupervisorError } from '@diprocd/supervisor';
 
 describe('error codes', () => {
   it('are documented in the README, and the README documents no other', () => {
@@ -8,5 +9,13 @@ describe('error codes', () => {
     const table = readme.slice(readme.indexOf('## Error codes'));
     const documented = [...new Set(table.match(/`DPD_[A-Z_]+`/g)?.map((code) => code.slice(1, -1)))].sort();
     expect(documented).toEqual(Object.keys(SUPERVISOR_ERROR_CODES).sort());
+  });
+});
+
+describe('SupervisorError', () => {
+  it('is a DiprocdError as procspec exports it (one class across its entries)', () => {
+    const error = new SupervisorError('DPD_UNKNOWN_PROCESS', 'x');
+    expect(error).toBeInstanceOf(DiprocdError);
+    expect(error.code).toBe('DPD_UNKNOWN_PROCESS');
   });
 });

@@ -5,7 +5,7 @@
 // with a reason, never exceptions.
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
-import type { Proc } from '@diprocd/procspec';
+import type { Proc } from '@diprocd/procspec/runtime';
 import type { SupervisorErrorCode } from '../errors.js';
 import { groupsOf, lookupGroup, lookupUser, type Account } from './identity.js';
 

@@ -1,7 +1,7 @@
 // What follows the end of a run: restart now, back off, give up, or stay
 // down. A pure function of the spec, the exit and the start history, so it
 // is tested with plain numbers for time.
-import type { Proc } from '@diprocd/procspec';
+import type { Proc } from '@diprocd/procspec/runtime';
 import type { ProcEvent } from '../state/machine.js';
 
 /** How a run ended. `code` and `signal` are both null when unknown (an adopted process). */

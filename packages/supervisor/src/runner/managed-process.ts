@@ -2,7 +2,7 @@
 // turns what happens to the process (spawn, exit, timers) into events for
 // the machine. Only `fire()` changes `state`.
 import type { ChildProcess } from 'node:child_process';
-import type { Proc } from '@diprocd/procspec';
+import type { Proc } from '@diprocd/procspec/runtime';
 import type { Clock } from '../clock.js';
 import { SupervisorError, type SupervisorErrorCode } from '../errors.js';
 import type { ExitStatus, SupervisorEventName, SupervisorEvents } from '../events.js';

@@ -6,7 +6,7 @@
 // restart path.
 import { mkdirSync, readFileSync, readdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Proc } from '@diprocd/procspec';
+import type { Proc } from '@diprocd/procspec/runtime';
 import { SupervisorError } from '../errors.js';
 import { writeFileAtomic } from '../os/atomic-file.js';
 

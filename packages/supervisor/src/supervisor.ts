@@ -147,6 +147,10 @@ export class Supervisor {
       else proc.hold();
       settled.push(proc.until((s) => !LIVE_OR_PENDING.includes(s)));
     }
+    // status() lists processes in the order of the desired list.
+    const ordered = [...desired.map((spec) => this.procs.get(spec.name)!), ...[...this.procs.values()].filter((p) => !names.has(p.name))];
+    this.procs.clear();
+    for (const proc of ordered) this.procs.set(proc.name, proc);
     await Promise.all(settled);
     const byName = (list: Proc[]) => list.map((p) => p.name);
     return {

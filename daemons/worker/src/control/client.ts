@@ -1,0 +1,40 @@
+// The client end: one request, one answer, with a deadline.
+import { createConnection } from 'node:net';
+import { lineReader, type Command, type Results } from './protocol.js';
+
+/** A control error with a stable code, e.g. DPD_CONTROL_UNREACHABLE when no worker listens. */
+export class ControlError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function request<C extends Command>(path: string, command: C, timeoutMs = 30_000): Promise<Results[C['cmd']]> {
+  return new Promise((resolve, reject) => {
+    const socket = createConnection(path);
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new ControlError('DPD_CONTROL_TIMEOUT', `no answer from the worker on ${path} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const finish = (fn: () => void) => {
+      clearTimeout(timer);
+      socket.destroy();
+      fn();
+    };
+    socket.once('connect', () => socket.write(`${JSON.stringify({ ...command, id: 1 })}\n`));
+    socket.on('error', (error: NodeJS.ErrnoException) =>
+      finish(() => reject(new ControlError('DPD_CONTROL_UNREACHABLE', `no worker is listening on ${path} (${error.code ?? error.message}); is dpd-workerd running?`))),
+    );
+    socket.on(
+      'data',
+      lineReader((line) => {
+        const response = JSON.parse(line);
+        if (response.ok) finish(() => resolve(response.result));
+        else finish(() => reject(new ControlError(response.error.code, response.error.message)));
+      }),
+    );
+  });
+}

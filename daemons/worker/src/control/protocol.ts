@@ -1,0 +1,47 @@
+// The control socket's protocol: one JSON object per line each way. A
+// request carries an id; the answer carries the same id and either
+// `result` or `error: {code, message}`.
+import type { ProcStatus } from '@diprocd/supervisor';
+
+export type Command =
+  | { cmd: 'status' }
+  | { cmd: 'start' | 'stop' | 'restart' | 'reset'; name: string }
+  | { cmd: 'logs'; name: string }
+  | { cmd: 'reload' }
+  | { cmd: 'shutdown'; stopProcesses: boolean };
+
+export type Request = Command & { id: number };
+
+export interface WorkerInfo {
+  pid: number;
+  file: string;
+  stateDir: string;
+  startedAt: number;
+}
+
+export interface Results {
+  status: { worker: WorkerInfo; procs: ProcStatus[] };
+  start: ProcStatus;
+  stop: ProcStatus;
+  restart: ProcStatus;
+  reset: ProcStatus;
+  logs: { name: string; logs: string | null };
+  reload: { changed: boolean; valid: boolean; issues: string[] };
+  shutdown: { stopping: boolean };
+}
+
+export type Response = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: { code: string; message: string } };
+
+/** Splits a byte stream into complete lines, calling `onLine` for each. */
+export function lineReader(onLine: (line: string) => void): (chunk: Buffer) => void {
+  let buffered = '';
+  return (chunk) => {
+    buffered += chunk.toString('utf8');
+    let newline: number;
+    while ((newline = buffered.indexOf('\n')) >= 0) {
+      const line = buffered.slice(0, newline);
+      buffered = buffered.slice(newline + 1);
+      if (line.trim()) onLine(line);
+    }
+  };
+}

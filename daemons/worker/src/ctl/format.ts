@@ -1,0 +1,29 @@
+import type { ProcStatus } from '@diprocd/supervisor';
+
+/** 3725000 → "1h2m", 42000 → "42s". */
+export function formatUptime(ms: number | null): string {
+  if (ms === null) return '-';
+  const s = Math.floor(ms / 1000);
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m${s % 60}s`;
+  const h = Math.floor(m / 60);
+  if (h < 24) return `${h}h${m % 60}m`;
+  return `${Math.floor(h / 24)}d${h % 24}h`;
+}
+
+export function formatExit(exit: ProcStatus['lastExit']): string {
+  if (exit === null) return '-';
+  const how = exit.signal ?? (exit.code === null ? 'unknown' : `code ${exit.code}`);
+  return exit.timedOut ? `${how} (timeout)` : how;
+}
+
+/** The status table: name, state, pid, uptime, restarts, last exit (and why it is down). */
+export function statusTable(procs: ProcStatus[]): string {
+  const rows = [
+    ['NAME', 'STATE', 'PID', 'UPTIME', 'RESTARTS', 'LAST EXIT', 'REASON'],
+    ...procs.map((p) => [p.name, p.state, p.pid === null ? '-' : String(p.pid), formatUptime(p.uptimeMs), String(p.restarts), formatExit(p.lastExit), p.reason ?? '']),
+  ];
+  const widths = rows[0]!.map((_, col) => Math.max(...rows.map((row) => row[col]!.length)));
+  return rows.map((row) => row.map((cell, col) => (col === row.length - 1 ? cell : cell.padEnd(widths[col]!))).join('  ').trimEnd()).join('\n');
+}

@@ -1,0 +1,50 @@
+// Never miss an edit: watch the file's directory (an editor's or a
+// client's atomic rename replaces the inode, which a watch on the file
+// itself would lose), and also compare the file's identity on a timer in
+// case an event is dropped. The callback decides by content.
+import { statSync, watch, type FSWatcher } from 'node:fs';
+import { basename, dirname } from 'node:path';
+
+export class FileWatch {
+  private watcher: FSWatcher | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private debounce: NodeJS.Timeout | undefined;
+  private identity = '';
+
+  constructor(
+    private readonly file: string,
+    private readonly onChange: () => void,
+    private readonly intervalMs = 1_000,
+  ) {}
+
+  private stamp(): string {
+    const stat = statSync(this.file, { throwIfNoEntry: false });
+    return stat ? `${stat.ino}:${stat.size}:${stat.mtimeMs}:${stat.ctimeMs}` : 'missing';
+  }
+
+  start(): void {
+    this.identity = this.stamp();
+    const name = basename(this.file);
+    this.watcher = watch(dirname(this.file), (_event, changed) => {
+      if (changed !== null && changed !== name) return;
+      clearTimeout(this.debounce);
+      // Coalesce the bursts an editor makes (write, chmod, rename).
+      this.debounce = setTimeout(() => this.fire(), 20);
+    });
+    this.watcher.on('error', () => undefined); // the timer still checks
+    this.timer = setInterval(() => {
+      if (this.stamp() !== this.identity) this.fire();
+    }, this.intervalMs);
+  }
+
+  private fire(): void {
+    this.identity = this.stamp();
+    this.onChange();
+  }
+
+  close(): void {
+    this.watcher?.close();
+    clearInterval(this.timer);
+    clearTimeout(this.debounce);
+  }
+}

@@ -1,0 +1,136 @@
+// dpd-workerd: parse argv, read the file, daemonize or not, take the pid
+// file, start the Worker, handle signals, exit.
+import { spawn } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { formatIssue, validateText } from '@diprocd/procspec';
+import { lineReader } from '../control/protocol.js';
+import { USAGE, UsageError, parseWorkerArgs, type WorkerArgs } from './args.js';
+import { Logger } from './logger.js';
+import { workerPaths } from './paths.js';
+import { lockPidFile } from './pid-lock.js';
+import { Worker } from './worker.js';
+
+const NOTIFY_ENV = 'DPD_WORKERD_NOTIFY_FD';
+
+/** Tells a waiting parent how start-up went (daemon mode only). */
+function notify(message: string): void {
+  const fd = Number(process.env[NOTIFY_ENV]);
+  if (!(fd > 2)) return;
+  try {
+    writeSync(fd, `${message}\n`);
+    closeSync(fd);
+  } catch {
+    // the parent is gone
+  }
+  delete process.env[NOTIFY_ENV];
+}
+
+/** Starts the daemon (this program with -f, detached) and waits until it says it is ready. */
+function daemonize(args: WorkerArgs, logFile: string): Promise<number> {
+  // The daemon runs from "/": it gets the file's absolute path.
+  const argv = [...(args.verbose ? ['-v'] : []), ...(args.logFormat ? ['--log-format', args.logFormat] : []), args.file];
+  mkdirSync(dirname(logFile), { recursive: true });
+  const out = openSync(logFile, 'a', 0o640);
+  const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, '-f', ...argv], {
+    detached: true,
+    cwd: '/',
+    stdio: ['ignore', out, out, 'pipe'],
+    env: { ...process.env, [NOTIFY_ENV]: '3' },
+  });
+  closeSync(out);
+  return new Promise((done) => {
+    let answered = false;
+    const pipe = child.stdio[3]!;
+    pipe.on(
+      'data',
+      lineReader((line) => {
+        answered = true;
+        const [word, ...rest] = line.split(' ');
+        if (word === 'ready') process.stdout.write(`dpd-workerd: started (pid ${child.pid}), logging to ${logFile}\n`);
+        else if (word === 'running') process.stdout.write(`dpd-workerd: already running (pid ${rest[0]}); nothing done\n`);
+        else process.stderr.write(`dpd-workerd: ${rest.join(' ')}\n`);
+        pipe.destroy();
+        child.unref();
+        done(word === 'error' ? 1 : 0);
+      }),
+    );
+    pipe.on('close', () => {
+      if (answered) return;
+      process.stderr.write(`dpd-workerd: the daemon exited before it was ready; see ${logFile}\n`);
+      done(1);
+    });
+  });
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let args;
+  try {
+    args = parseWorkerArgs(argv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`dpd-workerd: ${error.message}\n\n${USAGE}\n`);
+    return 2;
+  }
+  if (args === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+
+  const file = resolve(args.file);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
+    process.stderr.write(`dpd-workerd: ${file}: cannot read the worker file: ${reason}\n`);
+    notify(`error ${file}: cannot read the worker file: ${reason}`);
+    return 1;
+  }
+  const report = validateText(file, text, { kind: 'worker' });
+  if (!report.valid) {
+    const lines = report.issues.map((issue) => formatIssue(issue, file));
+    process.stderr.write(`dpd-workerd: ${file}: invalid worker file, nothing started\n${lines.join('\n')}\n`);
+    notify(`error ${file}: invalid worker file, nothing started; ${lines.join('; ')}`);
+    return 1;
+  }
+  const worker = report.value!;
+  const paths = workerPaths(file, worker);
+  if (!args.foreground && !process.env[NOTIFY_ENV]) return daemonize({ ...args, file }, paths.logFile);
+
+  const log = new Logger(process.stderr, args.logFormat ?? (process.stderr.isTTY ? 'human' : 'json'), args.verbose);
+  for (const issue of report.issues) log.warn('file.warning', { issue: formatIssue(issue, file) });
+  const lock = lockPidFile(paths.pidFile);
+  if (!lock.held) {
+    log.info('worker.running', { pid: lock.pid, pidFile: paths.pidFile, note: 'another dpd-workerd holds the pid file; nothing done' });
+    notify(`running ${lock.pid}`);
+    return 0;
+  }
+
+  let running: Worker;
+  try {
+    running = await Worker.start(file, worker, text, log);
+  } catch (error) {
+    log.error('worker.failed', { code: (error as { code?: string }).code, message: (error as Error).message });
+    lock.release();
+    notify(`error ${(error as Error).message}`);
+    return 1;
+  }
+  log.info('worker.ready', { pid: process.pid, file, stateDir: paths.stateDir, socket: paths.socket, pidFile: paths.pidFile });
+  notify('ready');
+
+  process.on('SIGHUP', () => void running.reload('signal'));
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => void running.shutdown());
+  await running.closed;
+  lock.release();
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`dpd-workerd: internal error: ${(error as Error).stack ?? String(error)}\n`);
+    process.exit(70);
+  },
+);

@@ -1,0 +1,156 @@
+// dpd-workerd's body: the worker file, the supervisor, the file watch and
+// the control socket, wired together. It logs; main() owns the process.
+import type { Server } from 'node:net';
+import { readFile } from 'node:fs/promises';
+import { formatIssue, validateText, type WorkerFile } from '@diprocd/procspec';
+import { Supervisor, type SupervisorEventName } from '@diprocd/supervisor';
+import type { Request, Results } from '../control/protocol.js';
+import { serveControl } from '../control/server.js';
+import { FileWatch } from './file-watch.js';
+import type { Level, Logger } from './logger.js';
+import { workerPaths } from './paths.js';
+
+// How each supervisor event is logged.
+const EVENT_LEVELS: Record<SupervisorEventName, Level> = {
+  'proc.start': 'info',
+  'proc.exit': 'info',
+  'proc.restart': 'info',
+  'proc.backoff': 'info',
+  'proc.gave-up': 'warn',
+  'proc.stop': 'info',
+  'proc.paused': 'info',
+  'proc.resumed': 'info',
+  'proc.adopted': 'info',
+  'proc.state': 'debug',
+  'proc.error': 'error',
+};
+
+export class Worker {
+  private readonly supervisor: Supervisor;
+  private readonly watch: FileWatch;
+  private server: Server | undefined;
+  private text: string;
+  private reloading: Promise<unknown> = Promise.resolve();
+  private readonly startedAt = Date.now();
+  /** Resolves when the worker has shut down. */
+  readonly closed: Promise<void>;
+  private resolveClosed!: () => void;
+  private shuttingDown = false;
+
+  private constructor(
+    readonly file: string,
+    private worker: WorkerFile,
+    text: string,
+    private readonly log: Logger,
+  ) {
+    this.text = text;
+    this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
+    this.supervisor = new Supervisor({ stateDir: this.paths.stateDir });
+    for (const [event, level] of Object.entries(EVENT_LEVELS) as [SupervisorEventName, Level][]) {
+      this.supervisor.on(event, (payload) => {
+        if (event === 'proc.error') {
+          const { name, error } = payload as { name: string | null; error: { code: string; message: string } };
+          this.log.log(level, event, { name, code: error.code, message: error.message });
+        } else {
+          this.log.log(level, event, payload as Record<string, unknown>);
+        }
+      });
+    }
+    this.watch = new FileWatch(file, () => void this.reload('watch'));
+  }
+
+  get paths() {
+    return workerPaths(this.file, this.worker);
+  }
+
+  /** Starts supervising `worker` (already validated from `text`). */
+  static async start(file: string, worker: WorkerFile, text: string, log: Logger): Promise<Worker> {
+    const self = new Worker(file, worker, text, log);
+    const result = await self.supervisor.apply(worker.procs);
+    log.info('file.load', { file, ...summary(result) });
+    self.server = await serveControl(self.paths.socket, (request) => self.handle(request));
+    self.watch.start();
+    return self;
+  }
+
+  /**
+   * Re-reads the file; a valid change is applied (only changed processes
+   * move), an invalid one is reported and the last good state keeps running.
+   */
+  reload(reason: 'watch' | 'signal' | 'control'): Promise<Results['reload']> {
+    const run = this.reloading.then(() => this.reloadNow(reason));
+    this.reloading = run.catch(() => undefined);
+    return run;
+  }
+
+  private async reloadNow(reason: string): Promise<Results['reload']> {
+    if (this.shuttingDown) return { changed: false, valid: true, issues: [] };
+    let text: string;
+    try {
+      text = await readFile(this.file, 'utf8');
+    } catch (error) {
+      this.log.warn('file.unreadable', { file: this.file, reason: (error as Error).message, keeping: 'the last good state' });
+      return { changed: false, valid: false, issues: [(error as Error).message] };
+    }
+    if (text === this.text) {
+      this.log.debug('file.unchanged', { file: this.file, reason });
+      return { changed: false, valid: true, issues: [] };
+    }
+    const report = validateText(this.file, text, { kind: 'worker' });
+    const lines = report.issues.map((issue) => formatIssue(issue, this.file));
+    if (!report.valid) {
+      this.log.error('file.invalid', { file: this.file, issues: lines, keeping: 'the last good state' });
+      return { changed: false, valid: false, issues: lines };
+    }
+    for (const line of lines) this.log.warn('file.warning', { issue: line });
+    this.text = text;
+    this.worker = report.value!;
+    const result = await this.supervisor.apply(this.worker.procs);
+    this.log.info('file.reload', { file: this.file, reason, ...summary(result) });
+    return { changed: true, valid: true, issues: lines };
+  }
+
+  private async handle(request: Request): Promise<unknown> {
+    switch (request.cmd) {
+      case 'status':
+        return { worker: { pid: process.pid, file: this.file, stateDir: this.paths.stateDir, startedAt: this.startedAt }, procs: this.supervisor.status() } satisfies Results['status'];
+      case 'start':
+      case 'stop':
+      case 'restart':
+      case 'reset':
+        this.log.info(`ctl.${request.cmd}`, { name: request.name });
+        return this.supervisor[request.cmd](request.name);
+      case 'logs': {
+        const proc = this.worker.procs.find((p) => p.name === request.name);
+        if (!proc) throw Object.assign(new Error(`no process named ${JSON.stringify(request.name)}`), { code: 'DPD_UNKNOWN_PROCESS' });
+        return { name: proc.name, logs: proc.logs } satisfies Results['logs'];
+      }
+      case 'reload':
+        return this.reload('control');
+      case 'shutdown':
+        // Answer first, then go.
+        setImmediate(() => void this.shutdown(request.stopProcesses));
+        return { stopping: request.stopProcesses || this.worker.stop_on_exit } satisfies Results['shutdown'];
+      default:
+        throw Object.assign(new Error(`unknown command ${JSON.stringify((request as { cmd: unknown }).cmd)}`), { code: 'DPD_CONTROL_PROTOCOL' });
+    }
+  }
+
+  /** Stops watching and serving; stops the processes too when asked or when the file says stop_on_exit. */
+  async shutdown(stopProcesses = false): Promise<void> {
+    if (this.shuttingDown) return this.closed;
+    this.shuttingDown = true;
+    const stop = stopProcesses || this.worker.stop_on_exit;
+    this.log.info('worker.stopping', { stopProcesses: stop });
+    this.watch.close();
+    this.server?.close();
+    await this.reloading;
+    await this.supervisor.close({ stopProcesses: stop });
+    this.log.info('worker.stopped', { processes: stop ? 'stopped' : 'left running, to be adopted by the next worker' });
+    this.resolveClosed();
+  }
+}
+
+function summary(result: { started: string[]; stopped: string[]; restarted: string[]; unchanged: string[]; adopted: string[] }) {
+  return { started: result.started, stopped: result.stopped, restarted: result.restarted, adopted: result.adopted, unchanged: result.unchanged.length };
+}

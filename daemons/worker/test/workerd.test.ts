@@ -1,0 +1,179 @@
+// dpd-workerd and dpd-ctl through their real command lines: real worker
+// processes, real files, real signals.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Site, alive, waitFor } from './helpers.js';
+
+let site: Site;
+beforeEach(() => {
+  site = new Site();
+});
+afterEach(async () => {
+  await site.cleanup();
+});
+
+describe('dpd-workerd follows its file', () => {
+  it('starts the listed processes', async () => {
+    site.write([site.sleeper('a'), site.sleeper('b')]);
+    const worker = await site.start();
+    expect(site.states()).toEqual({ a: 'running', b: 'running' });
+    expect(worker.events.find((e) => e.event === 'file.load')).toMatchObject({ started: ['a', 'b'], adopted: [] });
+  });
+
+  it('moves exactly the added, removed and changed processes on an edit', async () => {
+    site.write([site.sleeper('keep'), site.sleeper('drop'), site.sleeper('change')]);
+    const worker = await site.start();
+    const before = site.pids();
+    const seen = worker.events.length;
+    site.write([site.sleeper('keep'), { ...site.sleeper('change'), args: ['99999'] }, site.sleeper('add')]);
+    const reload = await worker.next('file.reload', seen);
+    expect(reload).toMatchObject({ started: ['add'], stopped: ['drop'], restarted: ['change'], unchanged: 1 });
+    const after = site.pids();
+    expect(after.keep).toBe(before.keep);
+    expect(after.change).not.toBe(before.change);
+    expect(Object.keys(after)).toEqual(['keep', 'change', 'add']);
+    expect(alive(before.drop!)).toBe(false);
+  });
+
+  it('sees a file replaced by an atomic rename', async () => {
+    site.write([site.sleeper('a')]);
+    const worker = await site.start();
+    const seen = worker.events.length;
+    site.replace([site.sleeper('a'), site.sleeper('b')]);
+    expect(await worker.next('file.reload', seen)).toMatchObject({ started: ['b'] });
+  });
+
+  it('reports an invalid or half-written file with path and reason, and stops nothing', async () => {
+    site.write([site.sleeper('a')]);
+    const worker = await site.start();
+    const before = site.pids();
+    let seen = worker.events.length;
+    site.write([{ ...site.sleeper('a'), args: 'oops' }]);
+    const invalid = await worker.next('file.invalid', seen);
+    expect(invalid.issues).toEqual([`${site.file}:procs[0].args: error: expected an array of strings, found "oops" [DPD_SPEC_TYPE]`]);
+    expect(invalid.keeping).toBe('the last good state');
+
+    seen = worker.events.length;
+    writeFileSync(site.file, readFileSync(site.file, 'utf8').slice(0, 20));
+    expect(((await worker.next('file.invalid', seen)).issues as string[])[0]).toMatch(/: error: not valid JSON: .* \(line \d+, column \d+\) \[DPD_SPEC_JSON\]$/);
+    expect(site.pids()).toEqual(before);
+    expect(alive(before.a!)).toBe(true);
+
+    const reload = site.ctl('reload');
+    expect(reload.code).toBe(1);
+    expect(reload.stderr).toMatch(/^dpd-ctl: the worker file is invalid; the last good state keeps running:\n.*DPD_SPEC_JSON/);
+  });
+
+  it('re-reads the file on SIGHUP', async () => {
+    site.write([site.sleeper('a')]);
+    const worker = await site.start();
+    const seen = worker.events.length;
+    site.write([site.sleeper('a'), site.sleeper('b')]);
+    worker.child.kill('SIGHUP');
+    const reloads = await waitFor('a reload', () => worker.events.slice(seen).filter((e) => e.event === 'file.reload').length > 0 && worker.events.slice(seen));
+    expect(reloads.filter((e) => e.event === 'file.reload')).toEqual([expect.objectContaining({ reason: 'signal', started: ['b'] })]);
+  });
+});
+
+describe('dpd-workerd restarts safely', () => {
+  it('after kill -9, a new worker adopts the same pids and duplicates nothing', async () => {
+    site.write([site.sleeper('a'), site.sleeper('b')]);
+    const first = await site.start();
+    const before = site.pids();
+    first.child.kill('SIGKILL');
+    await first.exited;
+    const second = await site.start();
+    expect(second.events.find((e) => e.event === 'file.load')).toMatchObject({ started: [], adopted: ['a', 'b'] });
+    expect(site.pids()).toEqual(before);
+    expect(site.running().sort()).toEqual(Object.values(before).sort());
+  });
+
+  it('a second copy on the same file says so and exits 0 without touching anything', async () => {
+    site.write([site.sleeper('a')]);
+    await site.start();
+    const before = site.pids();
+    const pidFile = site.file.replace(/\.json$/, '.pid');
+    const holder = readFileSync(pidFile, 'utf8');
+    const second = site.workerd('-f', '--log-format', 'json', site.file);
+    expect(second.code).toBe(0);
+    expect(JSON.parse(second.stderr.trim().split('\n').at(-1)!)).toMatchObject({ event: 'worker.running', pid: Number(holder) });
+    expect(readFileSync(pidFile, 'utf8')).toBe(holder);
+    expect(site.pids()).toEqual(before);
+  });
+
+  it('SIGTERM leaves the processes running; stop_on_exit stops them', async () => {
+    site.write([site.sleeper('a')]);
+    const first = await site.start();
+    const { a } = site.pids();
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+    expect(alive(a!)).toBe(true);
+
+    site.write([site.sleeper('a')], { stop_on_exit: true });
+    const second = await site.start();
+    expect(site.pids().a).toBe(a);
+    second.child.kill('SIGTERM');
+    expect(await second.exited).toBe(0);
+    await waitFor('the process to be stopped', () => !alive(a!));
+  });
+
+  it('runs as a daemon without -f: returns once ready, and stops with dpd-ctl shutdown', async () => {
+    site.write([site.sleeper('a')]);
+    const started = site.workerd(site.file);
+    expect(started.code).toBe(0);
+    expect(started.stdout).toMatch(/^dpd-workerd: started \(pid (\d+)\), logging to .*worker\.log\n$/);
+    const daemon = Number(/pid (\d+)/.exec(started.stdout)![1]);
+    expect(Number(readFileSync(site.file.replace(/\.json$/, '.pid'), 'utf8'))).toBe(daemon);
+    expect(site.states()).toEqual({ a: 'running' });
+    const { a } = site.pids();
+    expect(site.ctl('shutdown', '--stop-processes')).toMatchObject({ code: 0, stdout: 'the worker is stopping its processes and exiting\n' });
+    await waitFor('the daemon to exit', () => !alive(daemon));
+    expect(alive(a!)).toBe(false);
+  });
+
+  it('refuses an invalid file at start, naming file, path and reason', () => {
+    site.write([{ name: 'x' }]);
+    const run = site.workerd('-f', site.file);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe(`dpd-workerd: ${site.file}: invalid worker file, nothing started\n${site.file}:procs[0].run: error: required key is missing; expected a non-empty string without NUL [DPD_SPEC_REQUIRED]\n`);
+  });
+});
+
+describe('dpd-ctl', () => {
+  it('changes what status shows with each command', async () => {
+    site.write([site.sleeper('a'), { name: 'crash', run: '/bin/false', restart_limit: { starts: 1 } }]);
+    await site.start();
+    await waitFor('crash to give up', () => site.states().crash === 'gave-up');
+
+    expect(site.ctl('stop', 'a')).toMatchObject({ code: 0, stdout: 'a: stopped\n' });
+    expect(site.states().a).toBe('stopped');
+    const started = site.ctl('start', 'a');
+    expect(started.stdout).toMatch(/^a: running \(pid \d+\)\n$/);
+    const pid = site.pids().a;
+    site.ctl('restart', 'a');
+    expect(site.pids().a).not.toBe(pid);
+    expect(site.ctl('reset', 'crash').code).toBe(0);
+    await waitFor('crash to give up again', () => site.states().crash === 'gave-up');
+
+    const table = site.ctl('status').stdout.split('\n');
+    expect(table[0]).toMatch(/^NAME\s+STATE\s+PID\s+UPTIME\s+RESTARTS\s+LAST EXIT\s+REASON$/);
+    expect(table[1]).toMatch(/^a\s+running\s+\d+\s+\d+s\s+2\s+SIGTERM$/);
+    expect(table[2]).toMatch(/^crash\s+gave-up\s+-\s+-\s+1\s+code 1\s+more than 1 starts within 60000 ms$/);
+  });
+
+  it('prints a process log', async () => {
+    site.write([{ name: 'talk', run: '/bin/sh', args: ['-c', 'echo hello; exec sleep 100000'], logs: `${site.dir}/talk.log` }]);
+    await site.start();
+    await waitFor('the log line', () => site.ctl('logs', 'talk').stdout === 'hello\n');
+  });
+
+  it('says clearly when the process is unknown or no worker listens', async () => {
+    site.write([site.sleeper('a')]);
+    await site.start();
+    expect(site.ctl('stop', 'nope')).toMatchObject({ code: 1, stderr: 'dpd-ctl: no process named "nope" [DPD_UNKNOWN_PROCESS]\n' });
+    site.ctl('shutdown');
+    await waitFor('the socket to go', () => site.ctl('status').code === 3);
+    expect(site.ctl('status').stderr).toMatch(/^dpd-ctl: no worker is listening on .*worker\.sock \(ENOENT\); is dpd-workerd running\? \[DPD_CONTROL_UNREACHABLE\]\n$/);
+  });
+});
+

@@ -3,6 +3,8 @@ import { DiprocdError } from '@diprocd/procspec/runtime';
 
 export const SUPERVISOR_ERROR_CODES = {
   DPD_SPAWN_FAILED: 'A process could not be started: missing or non-executable program, bad cwd, unknown user, or the OS refused.',
+  DPD_SIGNAL_FAILED: 'A signal could not be sent (the OS refused it).',
+  DPD_LISTENER_FAILED: 'An event listener threw; the supervisor carried on.',
   DPD_IDENTITY: 'A process asks for another user, group or chroot and the supervisor is not root.',
   DPD_ILLEGAL_TRANSITION: 'A command or event does not apply to the state the process is in (e.g. pausing a stopped process).',
   DPD_UNKNOWN_PROCESS: 'No process of that name is supervised.',

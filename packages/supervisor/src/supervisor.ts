@@ -6,9 +6,9 @@ import { diffProcs, type Proc } from '@diprocd/procspec/runtime';
 import { systemClock, type Clock } from './clock.js';
 import { SupervisorError } from './errors.js';
 import type { ExitStatus, SupervisorEventName, SupervisorEvents } from './events.js';
-import { readPidFile } from './os/atomic-file.js';
-import { currentContext, type ExecContext } from './os/exec-plan.js';
-import { commandMatches, isAlive, readProcStat, startedAtMs } from './os/proc-stat.js';
+import { currentContext, targetUid, type ExecContext } from './os/exec-plan.js';
+import { commandMatches, isAlive, startedAtMs } from './os/proc-stat.js';
+import { targetFromPidFile } from './os/target.js';
 import { ManagedProcess, type ProcessHost } from './runner/managed-process.js';
 import { Poller } from './runner/poller.js';
 import type { ProcState } from './state/machine.js';
@@ -54,7 +54,8 @@ export interface ApplyResult {
   adopted: string[];
 }
 
-const LIVE_OR_PENDING: ProcState[] = ['starting', 'stopping'];
+// States a process passes through on its way to a settled one.
+const SETTLING: ProcState[] = ['starting', 'stopping'];
 
 export class Supervisor {
   private readonly procs = new Map<string, ManagedProcess>();
@@ -102,8 +103,19 @@ export class Supervisor {
     return this;
   }
 
+  // A listener that throws must neither crash the host from inside an exit
+  // callback nor leave a process half-way through a transition: its error
+  // is reported as proc.error and the supervisor carries on.
   private emit<E extends SupervisorEventName>(event: E, payload: SupervisorEvents[E]): void {
-    this.events.emit(event, payload);
+    for (const listener of this.events.listeners(event)) {
+      try {
+        (listener as (p: SupervisorEvents[E]) => void)(payload);
+      } catch (error) {
+        if (event === 'proc.error') continue;
+        const name = (payload as { name?: string | null }).name ?? null;
+        this.emit('proc.error', { name, error: new SupervisorError('DPD_LISTENER_FAILED', `a ${event} listener threw: ${(error as Error).message}`, { cause: error }) });
+      }
+    }
   }
 
   // ---- converging --------------------------------------------------------
@@ -137,15 +149,15 @@ export class Supervisor {
     }
     for (const spec of diff.restart) {
       const proc = this.procs.get(spec.name)!;
-      proc.update(spec);
-      settled.push(proc.until((s) => !LIVE_OR_PENDING.includes(s)));
+      proc.update(spec, spec.depends.every((dep) => this.running(dep)));
+      settled.push(proc.until((s) => !SETTLING.includes(s)));
     }
     for (const spec of startOrder(diff.start)) {
       const proc = new ManagedProcess(spec, this.host);
       this.procs.set(spec.name, proc);
       if (this.dependenciesMet(proc)) proc.start();
       else proc.hold();
-      settled.push(proc.until((s) => !LIVE_OR_PENDING.includes(s)));
+      settled.push(proc.until((s) => !SETTLING.includes(s)));
     }
     // status() lists processes in the order of the desired list.
     const ordered = [...desired.map((spec) => this.procs.get(spec.name)!), ...[...this.procs.values()].filter((p) => !names.has(p.name))];
@@ -174,23 +186,24 @@ export class Supervisor {
     const position = new Map(desired.map((spec, i) => [spec.name, i]));
     const records = this.store.entries().sort(([a], [b]) => (position.get(a) ?? Infinity) - (position.get(b) ?? Infinity) || a.localeCompare(b));
     for (const [name, record] of records) {
-      if (!isAlive(record.pid, record.startTime)) {
-        this.store.delete(name); // gone, or the pid now belongs to someone else
+      const proc = new ManagedProcess(record.spec, this.host);
+      // Gone, or the pid now belongs to someone else (another start time).
+      if (!isAlive(record.pid, record.startTime) || !proc.adopt(record, 'state')) {
+        this.store.delete(name);
         continue;
       }
-      const proc = new ManagedProcess(record.spec, this.host);
       this.procs.set(name, proc);
-      proc.adopt(record, 'state');
       adopted.push(name);
     }
     for (const spec of desired) {
       if (this.procs.has(spec.name) || spec.pid_file === null) continue;
-      const pid = readPidFile(spec.pid_file);
-      const stat = pid === undefined ? undefined : readProcStat(pid);
-      if (!pid || !stat || !isAlive(pid) || pid === process.pid || !commandMatches(pid, spec.run, spec.args, spec.daemon)) continue;
+      // Believed only if it runs the spec's program as the spec's user and
+      // was running when the pid file was written (not a reused pid).
+      const target = targetFromPidFile(spec.pid_file, { startedBeforeFile: true, uid: targetUid(spec, this.host.ctx) });
+      if (!target || !commandMatches(target.pid, spec.run, spec.args, spec.daemon)) continue;
       const proc = new ManagedProcess(spec, this.host);
+      if (!proc.adopt({ pid: target.pid, startedAt: startedAtMs(target.startTime), restarts: 0 }, 'pid_file')) continue;
       this.procs.set(spec.name, proc);
-      proc.adopt({ pid, pgid: stat.pgid, startTime: stat.startTime, startedAt: startedAtMs(stat.startTime), restarts: 0 }, 'pid_file');
       adopted.push(spec.name);
     }
     return adopted;
@@ -200,11 +213,14 @@ export class Supervisor {
     if (this.procs.get(proc.name) === proc && proc.state === 'removed') this.procs.delete(proc.name);
   }
 
+  /** A dependency counts as met while it runs, or once it exited as planned (a one-shot). */
+  private running(name: string): boolean {
+    const state = this.procs.get(name)?.state;
+    return state === 'running' || state === 'exited';
+  }
+
   private dependenciesMet(proc: ManagedProcess): boolean {
-    return proc.spec.depends.every((name) => {
-      const state = this.procs.get(name)?.state;
-      return state === 'running' || state === 'exited';
-    });
+    return proc.spec.depends.every((name) => this.running(name));
   }
 
   // A process that reached running (or finished as planned) may unblock others.
@@ -229,7 +245,7 @@ export class Supervisor {
 
   /** Stops and starts a process again (or starts it if it is down). */
   restart(name: string): Promise<ProcStatus> {
-    return this.command(name, (p) => p.restart(), (s) => !LIVE_OR_PENDING.includes(s));
+    return this.command(name, (p) => p.restart(), (s) => !SETTLING.includes(s));
   }
 
   /** Forgets a process's restart history; one that gave up or failed starts again. */
@@ -312,20 +328,31 @@ export class Supervisor {
   }
 }
 
-/** New processes in an order where each comes after the new processes it depends on. */
+/** New processes in an order where each comes after the new processes it depends on (iterative: chains may be long). */
 function startOrder(specs: Proc[]): Proc[] {
   const byName = new Map(specs.map((s) => [s.name, s]));
   const ordered: Proc[] = [];
   const seen = new Set<string>();
-  const visit = (spec: Proc) => {
-    if (seen.has(spec.name)) return;
-    seen.add(spec.name);
-    for (const dep of spec.depends) {
-      const other = byName.get(dep);
-      if (other) visit(other);
+  for (const root of specs) {
+    const stack: { spec: Proc; next: number }[] = [];
+    if (!seen.has(root.name)) {
+      seen.add(root.name);
+      stack.push({ spec: root, next: 0 });
     }
-    ordered.push(spec);
-  };
-  specs.forEach(visit);
+    while (stack.length > 0) {
+      const top = stack.at(-1)!;
+      const dep = top.spec.depends[top.next++];
+      if (dep === undefined) {
+        ordered.push(top.spec);
+        stack.pop();
+        continue;
+      }
+      const other = byName.get(dep);
+      if (other && !seen.has(other.name)) {
+        seen.add(other.name);
+        stack.push({ spec: other, next: 0 });
+      }
+    }
+  }
   return ordered;
 }

@@ -108,7 +108,7 @@ describe('adoption', () => {
       expect(alive(stranger.pid!)).toBe(true);
     } finally {
       process.kill(-stranger.pid!, 'SIGKILL');
-      process.kill(original, 'SIGKILL');
+      process.kill(-original, 'SIGKILL'); // the group: exit-with.sh's sleep too
     }
   });
 

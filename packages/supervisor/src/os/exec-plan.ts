@@ -7,6 +7,7 @@ import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import type { Proc } from '@diprocd/procspec/runtime';
 import type { SupervisorErrorCode } from '../errors.js';
+import { deniedOn } from './access.js';
 import { groupsOf, lookupGroup, lookupUser, type Account } from './identity.js';
 
 /** A ready-to-spawn command. */
@@ -16,6 +17,8 @@ export interface ExecPlan {
   cwd: string;
   env: Record<string, string>;
   umask: number;
+  /** The uid the program runs as. */
+  uid: number;
 }
 
 export type PlanResult = { ok: true; plan: ExecPlan } | { ok: false; code: SupervisorErrorCode; reason: string };
@@ -137,6 +140,12 @@ function rlimitArgs(spec: Proc): string[] {
   return Object.entries(spec.rlimits).map(([name, limit]) => `--${name}=${limit.soft}:${limit.hard}`);
 }
 
+/** The uid a spec's program runs as (undefined when its user is unknown). */
+export function targetUid(spec: Proc, ctx: ExecContext): number | undefined {
+  const user = spec.user ?? (ctx.uid === 0 ? 'nobody' : null);
+  return user === null ? ctx.uid : lookupUser(user)?.uid;
+}
+
 /** The plan for one start of `spec`, or the reason it cannot start. */
 export function planExec(spec: Proc, ctx: ExecContext): PlanResult {
   try {
@@ -151,20 +160,28 @@ export function planExec(spec: Proc, ctx: ExecContext): PlanResult {
     if (spec.chroot !== null) checkDirectory(spec.chroot, 'chroot');
     checkDirectory(join(root, spec.cwd), spec.chroot ? `cwd (in chroot ${spec.chroot})` : 'cwd');
     const program = resolveProgram(spec.run, spec.cwd, env.PATH, root);
+    const uid = who.account?.uid ?? ctx.uid;
+    if (who.switches) {
+      const gids = [who.gid, ...who.groups];
+      const cwdDenied = deniedOn(join(root, spec.cwd), uid, gids);
+      if (cwdDenied) fail(`cwd ${spec.cwd}: uid ${uid} may not enter ${cwdDenied}`);
+      const runDenied = deniedOn(join(root, program), uid, gids);
+      if (runDenied) fail(`run ${program}: uid ${uid} may not ${runDenied === join(root, program) ? 'execute it' : `pass ${runDenied}`}`);
+    }
 
     let argv = [program, ...spec.args];
     let cwd = spec.cwd;
     if (spec.chroot !== null) {
       const enter = spec.cwd === '/' ? [] : ['/bin/sh', '-c', 'cd -- "$0" && exec "$@"', spec.cwd];
-      argv = [tool('chroot'), `--userspec=${who.account?.uid ?? ctx.uid}:${who.gid}`, `--groups=${who.groups.join(',')}`, spec.chroot, ...enter, ...argv];
+      argv = [tool('chroot'), `--userspec=${uid}:${who.gid}`, `--groups=${who.groups.join(',')}`, spec.chroot, ...enter, ...argv];
       cwd = '/';
     } else if (who.switches) {
       const groups = who.groups.length > 0 ? `--groups=${who.groups.join(',')}` : '--clear-groups';
-      argv = [tool('setpriv'), `--reuid=${who.account?.uid ?? ctx.uid}`, `--regid=${who.gid}`, groups, '--', ...argv];
+      argv = [tool('setpriv'), `--reuid=${uid}`, `--regid=${who.gid}`, groups, '--', ...argv];
     }
     const limits = rlimitArgs(spec);
     if (limits.length > 0) argv = [tool('prlimit'), ...limits, '--', ...argv];
-    return { ok: true, plan: { file: argv[0]!, args: argv.slice(1), cwd, env, umask: spec.umask } };
+    return { ok: true, plan: { file: argv[0]!, args: argv.slice(1), cwd, env, umask: spec.umask, uid } };
   } catch (error) {
     if (error instanceof PlanError) return { ok: false, code: error.code, reason: error.message };
     throw error;

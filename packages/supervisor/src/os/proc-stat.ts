@@ -63,16 +63,30 @@ export function startedAtMs(startTime: string): number {
 }
 
 /**
- * Whether a live process looks like a run of a spec: its program name
- * appears in its argv and, unless it is a daemon (which may retitle
- * itself), its argv ends with the spec's args.
+ * Whether a live process looks like a run of a spec: one of its argv
+ * entries is the program (same path or base name; a daemon may retitle
+ * itself, so for daemons argv[0] may also start with the name, as in
+ * "nginx: master process") and, unless it is a daemon, its argv ends with
+ * the spec's args.
  */
 export function commandMatches(pid: number, run: string, args: readonly string[], daemon: boolean): boolean {
   const argv = readCmdline(pid);
   if (!argv || argv.length === 0) return false;
   const program = run.split('/').pop()!;
-  if (!argv.some((arg) => arg === run || arg.split('/').pop() === program || (daemon && arg.includes(program)))) return false;
+  const named = (arg: string) => arg === run || arg.split('/').pop() === program;
+  const retitled = daemon && (argv[0]!.split(/[\s:]/)[0]!.split('/').pop() === program);
+  if (!argv.some(named) && !retitled) return false;
   if (daemon) return true;
   const tail = argv.slice(argv.length - args.length);
   return argv.length > args.length && tail.every((arg, i) => arg === args[i]);
+}
+
+/** The real uid a process runs as, or undefined when it is gone. */
+export function readUid(pid: number): number | undefined {
+  try {
+    const line = /^Uid:\t(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'latin1'));
+    return line ? Number(line[1]) : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -2,17 +2,22 @@
 // is not an error.
 import { SupervisorError } from '../errors.js';
 import { groupHasLiveMember } from './process-table.js';
+import { readProcStat } from './proc-stat.js';
+
+let ownGroup: number | undefined;
 
 /** Sends `signal` to every process of group `pgid`; false when the group is empty. */
 export function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
-  if (!(pgid > 1)) return false; // never -1 (everyone) or -0 (our own group)
+  // Never -1 (everyone), -0 or our own group (that would signal the supervisor).
+  ownGroup ??= readProcStat(process.pid)?.pgid;
+  if (!(pgid > 1) || pgid === ownGroup) return false;
   try {
     process.kill(-pgid, signal);
     return true;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ESRCH') return false;
-    throw new SupervisorError('DPD_SPAWN_FAILED', `cannot send ${signal} to process group ${pgid}: ${code}`, { cause: error });
+    throw new SupervisorError('DPD_SIGNAL_FAILED', `cannot send ${signal} to process group ${pgid}: ${code}`, { cause: error });
   }
 }
 
@@ -26,6 +31,6 @@ export function signalPid(pid: number, signal: NodeJS.Signals | 0): boolean {
     return true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
-    throw new SupervisorError('DPD_SPAWN_FAILED', `cannot send ${signal} to pid ${pid}: ${(error as NodeJS.ErrnoException).code}`, { cause: error });
+    throw new SupervisorError('DPD_SIGNAL_FAILED', `cannot send ${signal} to pid ${pid}: ${(error as NodeJS.ErrnoException).code}`, { cause: error });
   }
 }

@@ -1,6 +1,8 @@
 // One supervised process: runs the actions the state machine names, and
 // turns what happens to the process (spawn, exit, timers) into events for
-// the machine. Only `fire()` changes `state`.
+// the machine. Only `fire()` changes `state`. Everything that belongs to
+// one run (child, pid, group, timers) lives in a Run object that is
+// dropped when the run ends, so nothing of a run can act on the next.
 import type { ChildProcess } from 'node:child_process';
 import type { Proc } from '@diprocd/procspec/runtime';
 import type { Clock } from '../clock.js';
@@ -11,6 +13,7 @@ import { planExec, type ExecContext } from '../os/exec-plan.js';
 import { closeQuietly, launch, openLog, type Output } from '../os/launch.js';
 import { isAlive, readProcStat } from '../os/proc-stat.js';
 import { groupAlive, signalGroup, signalPid } from '../os/signals.js';
+import { targetFromPidFile, targetOf, type Target } from '../os/target.js';
 import { decideAfterExit, recentStarts, type RestartHistory } from '../policy/restart-policy.js';
 import { transition, type Action, type ProcEvent, type ProcState } from '../state/machine.js';
 import type { ProcRecord, StateStore } from '../store/state-store.js';
@@ -28,39 +31,55 @@ export interface ProcessHost {
   changed(proc: ManagedProcess): void;
 }
 
-/** Why a stop was asked for; decides what its exit leads to. */
+/** Why a stop was asked for; decides what its end leads to. */
 type StopIntent = 'stop' | 'restart' | 'remove' | 'timeout';
-type TimerName = 'backoff' | 'timeout' | 'kill' | 'daemon' | 'drain';
+type RunTimer = 'timeout' | 'daemon' | 'stop';
+
+/** One run of the process, from spawn (or adoption) to its end. */
+interface Run {
+  readonly startedAt: number;
+  /** Our child: the program, or a forking daemon's launcher; null once it exited (or when adopted). */
+  child: ChildProcess | null;
+  /** The daemon launcher's group and /proc start time, while it may still be signalled. */
+  launcherPgid: number | null;
+  launcherStart: string | null;
+  /** What is watched and signalled: the program (for a daemon, once its pid file names it). */
+  target: Target | null;
+  /** The uid the program runs as (a daemon's pid file must name a process of that uid). */
+  uid: number | undefined;
+  /** How the leader exited, when we saw it (our own child only). */
+  exit: { code: number | null; signal: NodeJS.Signals | null } | null;
+  timedOut: boolean;
+  killAt: number;
+  killed: boolean;
+  timeoutDeadline: number | null;
+  timeoutLeft: number | null;
+  readonly timers: Map<RunTimer, unknown>;
+  unwatch: (() => void) | null;
+}
 
 // How often a stopping process, or a daemon's pid file, is checked.
 const FAST_POLL_MS = 20;
-// How long a group that ignored SIGKILL (stuck in the kernel) is waited for.
+// How long a process that ignored SIGKILL (stuck in the kernel) is waited for.
 const KILL_GRACE_MS = 5_000;
+// Node fires any delay above 2^31-1 ms at once; longer ones are chained.
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export class ManagedProcess {
   state: ProcState = 'idle';
-  pid: number | null = null;
-  pgid: number | null = null;
-  startTime: string | null = null;
-  startedAt: number | null = null;
   restarts = 0;
   lastExit: ExitStatus | null = null;
   reason: string | null = null;
   adopted: 'state' | 'pid_file' | null = null;
   readonly history: RestartHistory = { starts: [], quickFailures: 0 };
 
+  private run: Run | null = null;
   private nextSpec: Proc | undefined;
-  private child: ChildProcess | null = null;
-  private launcherPgid: number | null = null;
-  private unwatch: (() => void) | null = null;
   private intent: StopIntent | null = null;
   private backoffDelay = 0;
-  private timeoutDeadline: number | null = null;
-  private timeoutLeft: number | null = null;
-  private killAt = 0;
-  private run = 0; // increments per run, so callbacks of an earlier run are ignored
-  private readonly timers = new Map<TimerName, unknown>();
+  private backoffTimer: unknown;
+  private pendingSpawn: object | null = null;
+  private everStarted = false;
   private readonly listeners = new Set<() => void>();
 
   constructor(
@@ -71,6 +90,15 @@ export class ManagedProcess {
   get name(): string {
     return this.spec.name;
   }
+  get pid(): number | null {
+    return this.run?.target?.pid ?? null;
+  }
+  get pgid(): number | null {
+    return this.run?.target?.pgid ?? null;
+  }
+  get startedAt(): number | null {
+    return this.run?.target ? this.run.startedAt : null;
+  }
 
   // ---- the machine -------------------------------------------------------
 
@@ -80,26 +108,34 @@ export class ManagedProcess {
     const { to, action } = transition(this.name, from, event);
     this.state = to;
     if (from !== to) this.host.emit('proc.state', { name: this.name, from, to });
-    this.perform(action, from);
+    this.perform(action, from, event);
     this.host.changed(this);
     for (const listener of [...this.listeners]) listener();
   }
 
-  private perform(action: Action, from: ProcState): void {
+  private perform(action: Action, from: ProcState, event: ProcEvent): void {
     switch (action) {
       case 'spawn':
+        // After an exit, respawn on the next turn: a crash loop must not
+        // starve the host's event loop.
+        if (event === 'exit:restart') return this.deferSpawn();
         return this.spawn();
       case 'watch':
-        return this.live();
+        return this.onLive();
       case 'signal-stop':
         return this.signalStop(from === 'paused');
       case 'schedule-restart':
         this.host.store.delete(this.name);
         this.host.emit('proc.backoff', { name: this.name, delayMs: this.backoffDelay });
-        this.setTimer('backoff', () => this.autoRestart('backoff-elapsed'), this.backoffDelay);
+        this.backoffTimer = this.host.clock.setTimeout(() => {
+          this.backoffTimer = undefined;
+          this.host.emit('proc.restart', { name: this.name, restarts: this.restarts + 1 });
+          this.fire('backoff-elapsed');
+        }, this.backoffDelay);
         return;
       case 'cancel':
-        this.clearTimer('backoff');
+        this.cancelPending();
+        if (this.state === 'stopped' || this.state === 'removed') this.host.emit('proc.stop', { name: this.name });
         return;
       case 'halt':
         return this.halt();
@@ -125,13 +161,17 @@ export class ManagedProcess {
 
   // ---- commands ----------------------------------------------------------
 
+  private get live(): boolean {
+    return this.state === 'starting' || this.state === 'running' || this.state === 'paused';
+  }
+
   /** Starts it unless it is live; an operator's start forgets earlier failures. */
   start(): void {
     if (this.state === 'stopping') {
-      if (this.intent === 'stop' || this.intent === 'remove') this.intent = 'restart';
+      this.intent = 'restart';
       return;
     }
-    if (['starting', 'running', 'paused'].includes(this.state)) return;
+    if (this.live) return;
     this.forgetFailures();
     this.fire('start');
   }
@@ -146,13 +186,13 @@ export class ManagedProcess {
       this.intent = intent;
       return;
     }
-    if (['starting', 'running', 'paused'].includes(this.state)) this.intent = intent;
+    if (this.live) this.intent = intent;
     this.fire(intent);
   }
 
   /** Stops and starts it again (with `nextSpec` if one is pending), or starts it if it is down. */
   restart(): void {
-    if (['starting', 'running', 'paused'].includes(this.state)) {
+    if (this.live) {
       this.intent = 'restart';
       this.fire('stop');
     } else if (this.state === 'stopping') {
@@ -176,40 +216,40 @@ export class ManagedProcess {
     this.fire('resume');
   }
 
-  /** A changed definition from apply(): live processes restart with it, failed ones try again, a stopped one stays stopped. */
-  update(spec: Proc): void {
-    switch (this.state) {
-      case 'starting':
-      case 'running':
-      case 'paused':
-      case 'stopping':
-        this.nextSpec = spec;
-        this.restart();
-        return;
-      case 'backoff':
-      case 'gave-up':
-      case 'failed':
-      case 'spawn-failed':
-      case 'exited':
-        this.spec = spec;
-        this.forgetFailures();
-        this.fire('start');
-        return;
-      default:
-        this.spec = spec;
+  /**
+   * A changed definition from apply(): live processes restart with it,
+   * failed ones try again, a stopped one stays stopped. `ready` says whether
+   * its dependencies run (a waiting process starts once they do).
+   */
+  update(spec: Proc, ready: boolean): void {
+    if (this.live || this.state === 'stopping') {
+      this.nextSpec = spec;
+      this.restart();
+      return;
+    }
+    this.spec = spec;
+    if (['backoff', 'gave-up', 'failed', 'spawn-failed', 'exited'].includes(this.state) || (this.state === 'waiting' && ready)) {
+      this.forgetFailures();
+      this.fire('start');
     }
   }
 
   /** Takes over a process an earlier supervisor started. */
-  adopt(record: Pick<ProcRecord, 'pid' | 'pgid' | 'startTime' | 'startedAt' | 'restarts'>, via: 'state' | 'pid_file'): void {
-    this.pid = record.pid;
-    this.pgid = record.pgid;
-    this.startTime = record.startTime;
-    this.startedAt = record.startedAt;
+  adopt(record: Pick<ProcRecord, 'pid' | 'startedAt' | 'restarts'>, via: 'state' | 'pid_file'): boolean {
+    const target = targetOf(record.pid);
+    if (!target) return false;
+    // A process left paused (SIGSTOP) by the earlier supervisor is woken;
+    // the load gate pauses it again if the load is still high.
+    if (readProcStat(record.pid)?.state === 'T') target.pgid ? signalGroup(target.pgid, 'SIGCONT') : signalPid(target.pid, 'SIGCONT');
+    const run = this.newRun(null, record.startedAt);
+    run.target = target;
+    this.run = run;
     this.restarts = record.restarts;
+    this.everStarted = true;
     this.adopted = via;
-    this.watchPid(++this.run);
+    this.watchTarget(run);
     this.fire('adopt');
+    return true;
   }
 
   private forgetFailures(): void {
@@ -217,17 +257,37 @@ export class ManagedProcess {
     this.history.quickFailures = 0;
   }
 
-  // ---- actions -----------------------------------------------------------
+  // ---- starting ----------------------------------------------------------
+
+  private newRun(child: ChildProcess | null, startedAt: number): Run {
+    return { startedAt, child, launcherPgid: null, launcherStart: null, target: null, uid: undefined, exit: null, timedOut: false, killAt: 0, killed: false, timeoutDeadline: null, timeoutLeft: null, timers: new Map(), unwatch: null };
+  }
+
+  private deferSpawn(): void {
+    const token = {};
+    this.pendingSpawn = token;
+    setImmediate(() => {
+      if (this.pendingSpawn !== token || this.state !== 'starting') return;
+      this.pendingSpawn = null;
+      this.spawn();
+    });
+  }
+
+  private cancelPending(): void {
+    this.pendingSpawn = null;
+    if (this.backoffTimer !== undefined) this.host.clock.clearTimeout(this.backoffTimer);
+    this.backoffTimer = undefined;
+  }
 
   private spawn(): void {
+    this.cancelPending();
     if (this.nextSpec) {
       this.spec = this.nextSpec;
       this.nextSpec = undefined;
     }
-    this.clearTimer('backoff');
-    const run = ++this.run;
     const now = this.host.clock.now();
-    if (this.startedAt !== null) this.restarts += 1;
+    if (this.everStarted) this.restarts += 1;
+    this.everStarted = true;
     this.reason = null;
     this.adopted = null;
     this.intent = null;
@@ -249,33 +309,29 @@ export class ManagedProcess {
     } finally {
       if (fd !== undefined) closeQuietly(fd);
     }
+    const run = this.newRun(child, now);
+    run.uid = planned.plan.uid;
+    this.run = run;
     if (child.pid === undefined) {
       child.once('error', (error: NodeJS.ErrnoException) => {
-        if (run === this.run) this.spawnFailed('DPD_SPAWN_FAILED', `run ${planned.plan.file}: ${error.code ?? error.message}`);
+        if (this.run === run) this.spawnFailed('DPD_SPAWN_FAILED', `run ${planned.plan.file}: ${error.code ?? error.message}`);
       });
       return;
     }
-    child.on('error', (error) => this.report(error));
-    const pid = child.pid;
-    this.child = child;
-    this.startedAt = now;
-    child.once('exit', (code, signal) => {
-      if (run !== this.run) return;
-      if (this.spec.daemon && this.pid !== pid) return this.launcherExited(code, signal);
-      this.ended(code, signal);
-    });
-
+    child.on('error', (error) => this.report('DPD_SIGNAL_FAILED', error));
+    child.once('exit', (code, signal) => this.childExited(run, code, signal));
+    const startTime = readProcStat(child.pid)?.startTime ?? '0';
     if (this.spec.daemon) {
-      this.launcherPgid = pid;
+      run.launcherPgid = child.pid;
+      run.launcherStart = startTime;
       return this.awaitDaemon(run);
     }
-    this.pid = this.pgid = pid;
-    this.startTime = readProcStat(pid)?.startTime ?? null;
+    run.target = { pid: child.pid, pgid: child.pid, startTime };
     if (this.spec.write_pid && this.spec.pid_file !== null) {
       try {
-        writePidFile(this.spec.pid_file, pid);
+        writePidFile(this.spec.pid_file, child.pid);
       } catch (error) {
-        this.report(error, `cannot write pid_file ${this.spec.pid_file}`);
+        this.report('DPD_SPAWN_FAILED', error, `cannot write pid_file ${this.spec.pid_file}`);
       }
     }
     this.fire('spawned');
@@ -284,155 +340,158 @@ export class ManagedProcess {
   private spawnFailed(code: SupervisorErrorCode, reason: string): void {
     this.reason = reason;
     this.host.emit('proc.error', { name: this.name, error: new SupervisorError(code, `${this.name}: ${reason}`) });
-    if (this.state === 'stopping') this.fire(this.stopEvent(0, { code: null, signal: null, timedOut: false, at: this.host.clock.now() }));
+    if (this.run) this.closeRun(this.run);
+    if (this.state === 'stopping') this.fire(this.stopEvent(0, this.exitStatus(null)));
     else this.fire('spawn-error');
   }
 
-  // A forking daemon: the launcher exits once it has forked; the daemon's pid
-  // comes from pid_file, and from then on /proc is watched.
-  private awaitDaemon(run: number): void {
-    const pidFile = this.spec.pid_file!;
+  // A forking daemon: the launcher exits once it has forked; the daemon's
+  // pid comes from pid_file. Only a process that started after the launcher,
+  // as the spec's user, is believed.
+  private awaitDaemon(run: Run): void {
     const deadline = this.host.clock.now() + this.host.daemonPidTimeoutMs;
     const check = () => {
-      if (run !== this.run || this.state !== 'starting') return;
-      const pid = readPidFile(pidFile);
-      const stat = pid === undefined ? undefined : readProcStat(pid);
-      if (pid !== undefined && stat && isAlive(pid)) {
-        this.pid = pid;
-        this.pgid = stat.pgid;
-        this.startTime = stat.startTime;
-        this.watchPid(run);
+      if (this.run !== run || this.state !== 'starting') return;
+      const target = this.daemonTarget(run);
+      if (target) {
+        run.target = target;
+        this.watchTarget(run);
         this.fire('spawned');
       } else if (this.host.clock.now() >= deadline) {
-        this.reason = `daemon did not write a live pid to ${pidFile} within ${this.host.daemonPidTimeoutMs} ms`;
-        if (this.launcherPgid !== null) signalGroup(this.launcherPgid, 'SIGKILL');
-        this.ended(null, null);
+        this.reason = `daemon did not write a live pid to ${this.spec.pid_file} within ${this.host.daemonPidTimeoutMs} ms`;
+        if (run.launcherPgid !== null) this.signal(() => signalGroup(run.launcherPgid!, 'SIGKILL'));
+        this.ended(run, null);
       } else {
-        this.setTimer('daemon', check, FAST_POLL_MS);
+        this.setRunTimer(run, 'daemon', check, FAST_POLL_MS);
       }
     };
     check();
   }
 
-  private launcherExited(code: number | null, signal: NodeJS.Signals | null): void {
-    this.child = null;
-    if (code === 0 && this.state === 'starting') return; // forked as planned; the pid file follows
-    if (this.state === 'starting' || (this.state === 'stopping' && this.pid === null)) {
-      this.reason = `daemon launcher exited with ${signal ?? `code ${code}`} before writing ${this.spec.pid_file}`;
-      this.clearTimer('daemon');
-      this.ended(code, signal);
-    }
+  private daemonTarget(run: Run): Target | undefined {
+    return targetFromPidFile(this.spec.pid_file!, { startedSince: run.launcherStart ?? undefined, uid: run.uid });
   }
 
-  private watchPid(run: number): void {
-    this.unwatch?.();
-    this.unwatch = this.host.poller.watch(this.pid!, this.startTime!, () => {
-      if (run === this.run) this.ended(null, null);
+  private childExited(run: Run, code: number | null, signal: NodeJS.Signals | null): void {
+    if (this.run !== run) return;
+    run.child = null;
+    if (this.spec.daemon) {
+      if (run.target !== null) return; // the launcher of a daemon already found
+      run.launcherPgid = null;
+      if (this.state === 'stopping') return this.stopTick(run);
+      if (code === 0) return; // forked as planned; the pid file follows
+      this.reason = `daemon launcher exited with ${signal ?? `code ${code}`} before writing ${this.spec.pid_file}`;
+      return this.ended(run, { code, signal });
+    }
+    run.exit = { code, signal };
+    if (this.state === 'stopping') this.stopTick(run);
+    else this.ended(run, run.exit);
+  }
+
+  private watchTarget(run: Run): void {
+    const target = run.target!;
+    run.unwatch = this.host.poller.watch(target.pid, target.startTime, () => {
+      if (this.run !== run) return;
+      if (this.state === 'stopping') this.stopTick(run);
+      else this.ended(run, null);
     });
   }
 
-  private live(): void {
-    if (this.spec.timeout !== null) {
-      const elapsed = this.host.clock.now() - (this.startedAt ?? this.host.clock.now());
-      this.armTimeout(Math.max(0, this.spec.timeout - elapsed));
-    }
-    if (this.pid !== null && this.startTime !== null) {
-      this.host.store.set(this.name, { pid: this.pid, pgid: this.pgid ?? this.pid, startTime: this.startTime, startedAt: this.startedAt!, restarts: this.restarts, spec: this.spec });
-    }
-    if (this.adopted) this.host.emit('proc.adopted', { name: this.name, pid: this.pid!, via: this.adopted });
-    else this.host.emit('proc.start', { name: this.name, pid: this.pid!, restarts: this.restarts });
+  private onLive(): void {
+    const run = this.run!;
+    if (this.spec.timeout !== null) this.armTimeout(run, Math.max(0, this.spec.timeout - (this.host.clock.now() - run.startedAt)));
+    const target = run.target!;
+    this.host.store.set(this.name, { pid: target.pid, pgid: target.pgid ?? target.pid, startTime: target.startTime, startedAt: run.startedAt, restarts: this.restarts, spec: this.spec });
+    if (this.adopted) this.host.emit('proc.adopted', { name: this.name, pid: target.pid, via: this.adopted });
+    else this.host.emit('proc.start', { name: this.name, pid: target.pid, restarts: this.restarts });
   }
 
-  private armTimeout(ms: number): void {
-    this.timeoutDeadline = this.host.clock.now() + ms;
-    this.setTimer('timeout', () => {
+  private armTimeout(run: Run, ms: number): void {
+    run.timeoutDeadline = this.host.clock.now() + ms;
+    this.setRunTimer(run, 'timeout', () => {
+      run.timedOut = true;
       this.intent = 'timeout';
       this.reason = `ran longer than its timeout of ${this.spec.timeout} ms`;
       this.fire('timeout');
     }, ms);
   }
 
-  private signalStop(wasPaused: boolean): void {
-    this.clearTimer('timeout');
-    this.clearTimer('daemon');
-    this.send(this.spec.stop_signal);
-    if (wasPaused) this.send('SIGCONT'); // a stopped process cannot act on the stop signal
-    this.killAt = this.host.clock.now() + this.spec.stop_timeout;
-    this.setTimer('kill', () => this.send('SIGKILL'), this.spec.stop_timeout);
-    // Not our child (adopted, daemon): no exit event, so look often while
-    // stopping. A daemon whose pid is not known yet ends with its launcher.
-    if (this.pid !== null && (this.child === null || this.spec.daemon)) this.pollWhileStopping(this.run);
-  }
-
-  private pollWhileStopping(run: number): void {
-    const check = () => {
-      if (run !== this.run || this.state !== 'stopping') return;
-      if (!isAlive(this.pid!, this.startTime ?? undefined)) return this.ended(null, null);
-      this.setTimer('drain', check, FAST_POLL_MS);
-    };
-    this.setTimer('drain', check, FAST_POLL_MS);
-  }
-
   private halt(): void {
-    this.send('SIGSTOP');
-    if (this.timeoutDeadline !== null && this.timers.has('timeout')) {
+    const run = this.run!;
+    this.send(run, 'SIGSTOP');
+    if (run.timeoutDeadline !== null && run.timers.has('timeout')) {
       // A paused process is not killed by its own timeout: the clock stops with it.
-      this.timeoutLeft = Math.max(0, this.timeoutDeadline - this.host.clock.now());
-      this.clearTimer('timeout');
+      run.timeoutLeft = Math.max(0, run.timeoutDeadline - this.host.clock.now());
+      this.clearRunTimer(run, 'timeout');
     }
     this.host.emit('proc.paused', { name: this.name, pid: this.pid! });
   }
 
   private proceed(): void {
-    this.send('SIGCONT');
-    if (this.timeoutLeft !== null) {
-      this.armTimeout(this.timeoutLeft);
-      this.timeoutLeft = null;
+    const run = this.run!;
+    this.send(run, 'SIGCONT');
+    if (run.timeoutLeft !== null) {
+      this.armTimeout(run, run.timeoutLeft);
+      run.timeoutLeft = null;
     }
     this.host.emit('proc.resumed', { name: this.name, pid: this.pid! });
   }
 
-  private settle(): void {
-    for (const name of [...this.timers.keys()]) this.clearTimer(name);
-    this.unwatch?.();
-    this.unwatch = null;
-    this.child = null;
-    this.pid = this.pgid = this.launcherPgid = null;
-    this.startTime = null;
-    this.intent = null;
-    this.timeoutDeadline = this.timeoutLeft = null;
-    this.host.store.delete(this.name);
-    if (this.state === 'gave-up') {
-      this.reason = `more than ${this.spec.restart_limit.starts} starts within ${this.spec.restart_limit.within} ms`;
-      this.host.emit('proc.gave-up', { name: this.name, starts: this.spec.restart_limit.starts, withinMs: this.spec.restart_limit.within });
-    } else if (this.state === 'stopped' || this.state === 'removed') {
-      this.host.emit('proc.stop', { name: this.name });
+  // ---- stopping ----------------------------------------------------------
+
+  private signalStop(wasPaused: boolean): void {
+    const run = this.run;
+    if (!run) {
+      // Nothing runs yet (a respawn deferred to the next turn): done at once.
+      this.pendingSpawn = null;
+      return this.fire(this.stopEvent(0, this.exitStatus(null)));
     }
+    this.clearRunTimer(run, 'timeout');
+    this.clearRunTimer(run, 'daemon');
+    this.send(run, this.spec.stop_signal);
+    if (wasPaused) this.send(run, 'SIGCONT'); // a stopped process cannot act on the stop signal
+    run.killAt = this.host.clock.now() + this.spec.stop_timeout;
+    this.stopTick(run);
   }
 
-  // ---- the end of a run --------------------------------------------------
-
-  private ended(code: number | null, signal: NodeJS.Signals | null): void {
+  /**
+   * One look at a stopping run: done when the program and the rest of its
+   * group are gone; SIGKILL at the deadline; given up on (reported) if even
+   * that does not end it. Runs every few ms, and at once on an exit event.
+   */
+  private stopTick(run: Run): void {
+    if (this.run !== run || this.state !== 'stopping') return;
     const now = this.host.clock.now();
-    this.clearTimer('timeout');
-    this.clearTimer('daemon');
-    this.unwatch?.();
-    this.unwatch = null;
-    const status: ExitStatus = { code, signal, timedOut: this.intent === 'timeout', at: now };
-    const runMs = this.startedAt === null ? 0 : now - this.startedAt;
-    this.lastExit = status;
-    if (this.pid !== null) {
-      this.host.emit('proc.exit', { name: this.name, pid: this.pid, runMs, ...status });
-      if (this.spec.write_pid && this.spec.pid_file !== null) removePidFile(this.spec.pid_file, this.pid);
+    // A daemon stopped before its pid was known may have written it since.
+    if (this.spec.daemon && run.target === null && run.child === null) {
+      run.target = this.daemonTarget(run) ?? null;
+      if (run.target) this.send(run, run.killed ? 'SIGKILL' : this.spec.stop_signal);
     }
-    if (this.state === 'stopping') {
-      this.drainGroup(this.run, () => this.fire(this.stopEvent(runMs, status)));
-      return;
+    const target = run.target;
+    // A daemon whose pid is still unknown is looked for until the deadline.
+    const awaitingPid = this.spec.daemon && target === null && now < run.killAt;
+    const leaderGone = run.child === null && !awaitingPid && (target === null || !isAlive(target.pid, target.startTime));
+    const group = target?.pgid ?? run.launcherPgid;
+    const groupGone = this.spec.daemon && target !== null && target.pgid === null ? true : group === null || !this.signal(() => groupAlive(group));
+    if (leaderGone && groupGone) return this.finishStop(run);
+    if (!run.killed && now >= run.killAt) {
+      run.killed = true;
+      this.send(run, 'SIGKILL');
     }
-    // An exit nobody asked for: what is left of its group is orphaned; clear
-    // it so the next run starts clean. (A daemon's group is its own business.)
-    if (!this.spec.daemon && this.pgid !== null) this.signal(() => signalGroup(this.pgid!, 'SIGKILL'));
-    this.fire(this.verdict(status, runMs));
+    if (now >= run.killAt + KILL_GRACE_MS) {
+      this.reason = `still running ${KILL_GRACE_MS} ms after SIGKILL (stuck in the kernel?); no longer watched`;
+      this.report('DPD_SIGNAL_FAILED', new Error(this.reason));
+      return this.finishStop(run);
+    }
+    this.setRunTimer(run, 'stop', () => this.stopTick(run), FAST_POLL_MS);
+  }
+
+  private finishStop(run: Run): void {
+    const status = this.exitStatus(run);
+    const runMs = this.host.clock.now() - run.startedAt;
+    this.recordExit(run, status, runMs);
+    this.closeRun(run);
+    this.fire(this.stopEvent(runMs, status));
   }
 
   private stopEvent(runMs: number, status: ExitStatus): ProcEvent {
@@ -448,6 +507,33 @@ export class ManagedProcess {
     }
   }
 
+  // ---- the end of a run --------------------------------------------------
+
+  private exitStatus(run: Run | null): ExitStatus {
+    return { code: run?.exit?.code ?? null, signal: run?.exit?.signal ?? null, timedOut: run?.timedOut ?? false, at: this.host.clock.now() };
+  }
+
+  private recordExit(run: Run, status: ExitStatus, runMs: number): void {
+    this.lastExit = status;
+    if (!run.target) return;
+    this.host.emit('proc.exit', { name: this.name, pid: run.target.pid, runMs, ...status });
+    if (this.spec.write_pid && this.spec.pid_file !== null) removePidFile(this.spec.pid_file, run.target.pid);
+  }
+
+  /** A run that ended without being asked to. */
+  private ended(run: Run, exit: Run['exit']): void {
+    run.exit = exit;
+    const status = this.exitStatus(run);
+    const runMs = this.host.clock.now() - run.startedAt;
+    this.recordExit(run, status, runMs);
+    // What is left of its group is orphaned; clear it so the next run starts
+    // clean. (Only a group the program led; a daemon's group is its own business.)
+    const pgid = run.target?.pgid;
+    if (!this.spec.daemon && pgid) this.signal(() => signalGroup(pgid, 'SIGKILL'));
+    this.closeRun(run);
+    this.fire(this.verdict(status, runMs));
+  }
+
   private verdict(status: ExitStatus, runMs: number): ProcEvent {
     const verdict = decideAfterExit(this.spec, status, runMs, this.history, this.host.clock.now());
     if (verdict.event === 'exit:backoff') this.backoffDelay = verdict.delay;
@@ -455,76 +541,75 @@ export class ManagedProcess {
     return verdict.event;
   }
 
-  private autoRestart(event: 'backoff-elapsed'): void {
-    this.host.emit('proc.restart', { name: this.name, restarts: this.restarts + 1 });
-    this.fire(event);
+  private settle(): void {
+    this.cancelPending();
+    if (this.run) this.closeRun(this.run);
+    this.intent = null;
+    this.host.store.delete(this.name);
+    if (this.state === 'gave-up') {
+      this.reason = `more than ${this.spec.restart_limit.starts} starts within ${this.spec.restart_limit.within} ms`;
+      this.host.emit('proc.gave-up', { name: this.name, starts: this.spec.restart_limit.starts, withinMs: this.spec.restart_limit.within });
+    } else if (this.state === 'stopped' || this.state === 'removed') {
+      this.host.emit('proc.stop', { name: this.name });
+    }
   }
 
-  // The leader is gone; the rest of its group had the stop signal too and
-  // gets until the stop deadline (then SIGKILL) to finish.
-  private drainGroup(run: number, done: () => void): void {
-    const pgid = this.spec.daemon && this.pgid !== this.pid ? null : this.pgid;
-    const check = () => {
-      if (run !== this.run) return;
-      const now = this.host.clock.now();
-      if (pgid === null || !this.signal(() => groupAlive(pgid)) || now > this.killAt + KILL_GRACE_MS) {
-        this.clearTimer('kill');
-        this.clearTimer('drain');
-        return done();
-      }
-      this.setTimer('drain', check, FAST_POLL_MS);
-    };
-    check();
+  private closeRun(run: Run): void {
+    for (const name of [...run.timers.keys()]) this.clearRunTimer(run, name);
+    run.unwatch?.();
+    run.unwatch = null;
+    if (this.run === run) this.run = null;
   }
 
   // ---- helpers -----------------------------------------------------------
 
-  /** A signal to the process's group (or to the daemon alone when it leads no group). */
-  private send(signal: NodeJS.Signals): void {
-    const pgid = this.pgid ?? this.launcherPgid;
-    if (pgid !== null && (this.pid === null || pgid === this.pid || !this.spec.daemon)) this.signal(() => signalGroup(pgid, signal));
-    else if (this.pid !== null) this.signal(() => signalPid(this.pid!, signal));
+  /** A signal to the run's target (its group when it leads one), or to a daemon's launcher group. */
+  private send(run: Run, signal: NodeJS.Signals): void {
+    const target = run.target;
+    if (target) this.signal(() => (target.pgid ? signalGroup(target.pgid, signal) : signalPid(target.pid, signal)));
+    if (run.launcherPgid !== null) this.signal(() => signalGroup(run.launcherPgid!, signal));
   }
 
   private signal(act: () => boolean): boolean {
     try {
       return act();
     } catch (error) {
-      this.report(error);
+      this.report('DPD_SIGNAL_FAILED', error);
       return false;
     }
   }
 
-  private report(error: unknown, context?: string): void {
-    const wrapped = error instanceof SupervisorError ? error : new SupervisorError('DPD_SPAWN_FAILED', `${this.name}: ${context ?? 'error'}: ${(error as Error).message}`, { cause: error });
+  private report(code: SupervisorErrorCode, error: unknown, context?: string): void {
+    const wrapped = error instanceof SupervisorError ? error : new SupervisorError(code, `${this.name}: ${context ? `${context}: ` : ''}${(error as Error).message}`, { cause: error });
     this.host.emit('proc.error', { name: this.name, error: wrapped });
   }
 
-  private setTimer(name: TimerName, fn: () => void, ms: number): void {
-    this.clearTimer(name);
-    // Node fires any delay above 2^31-1 ms at once; longer ones are chained.
+  private setRunTimer(run: Run, name: RunTimer, fn: () => void, ms: number): void {
+    this.clearRunTimer(run, name);
     const step = Math.min(ms, MAX_TIMER_MS);
-    this.timers.set(name, this.host.clock.setTimeout(() => {
-      this.timers.delete(name);
-      if (ms > MAX_TIMER_MS) this.setTimer(name, fn, ms - MAX_TIMER_MS);
+    run.timers.set(name, this.host.clock.setTimeout(() => {
+      run.timers.delete(name);
+      if (ms > MAX_TIMER_MS) this.setRunTimer(run, name, fn, ms - MAX_TIMER_MS);
       else fn();
     }, step));
   }
 
-  private clearTimer(name: TimerName): void {
-    const handle = this.timers.get(name);
+  private clearRunTimer(run: Run, name: RunTimer): void {
+    const handle = run.timers.get(name);
     if (handle === undefined) return;
     this.host.clock.clearTimeout(handle);
-    this.timers.delete(name);
+    run.timers.delete(name);
   }
 
   /** Lets the supervisor's process exit while this one runs on (close without stopping). */
   detach(): void {
-    for (const name of [...this.timers.keys()]) this.clearTimer(name);
-    this.unwatch?.();
-    this.unwatch = null;
-    this.child?.unref();
-    this.child?.removeAllListeners('exit');
-    this.run += 1;
+    this.cancelPending();
+    const run = this.run;
+    if (!run) return;
+    for (const name of [...run.timers.keys()]) this.clearRunTimer(run, name);
+    run.unwatch?.();
+    run.child?.removeAllListeners('exit');
+    run.child?.unref();
+    this.run = null;
   }
 }

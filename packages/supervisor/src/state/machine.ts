@@ -100,6 +100,3 @@ export function transition(name: string, state: ProcState, event: ProcEvent): Ed
   }
   return edge;
 }
-
-/** True when a process in this state has (or may have) a live pid. */
-export const isLive = (state: ProcState): boolean => LIVE.includes(state) || state === 'stopping';

@@ -2,17 +2,35 @@ import { describe, expect, it } from 'vitest';
 import { STATES, SupervisorError, TRANSITIONS, transition } from '@diprocd/supervisor';
 
 describe('the state machine', () => {
-  it('keeps operator stop, gave up, spawn failure, planned exit and paused distinct', () => {
-    expect(STATES).toEqual(expect.arrayContaining(['stopped', 'gave-up', 'spawn-failed', 'exited', 'failed', 'paused']));
-    expect(new Set(STATES).size).toBe(STATES.length);
+  it('keeps operator stop, gave up, spawn failure, planned exit and paused as states of their own', () => {
+    for (const state of ['stopped', 'gave-up', 'spawn-failed', 'exited', 'failed', 'paused'] as const) expect(STATES).toContain(state);
   });
 
-  it('only names known states in its table', () => {
-    for (const [key, edge] of TRANSITIONS) {
-      const [from] = key.split('|');
-      expect(STATES).toContain(from);
-      expect(STATES).toContain(edge.to);
+  it('reaches every state from idle', () => {
+    const reached = new Set(['idle']);
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const [key, edge] of TRANSITIONS) {
+        if (reached.has(key.split('|')[0]!) && !reached.has(edge.to)) {
+          reached.add(edge.to);
+          grew = true;
+        }
+      }
     }
+    expect([...reached].sort()).toEqual([...STATES].sort());
+  });
+
+  it('can stop and remove a process from every state but removed, and end every live run on exit', () => {
+    for (const state of STATES.filter((s) => s !== 'removed' && s !== 'stopping')) {
+      expect(TRANSITIONS.get(`${state}|stop`), `${state}|stop`).toBeDefined();
+      expect(TRANSITIONS.get(`${state}|remove`), `${state}|remove`).toBeDefined();
+    }
+    for (const state of ['starting', 'running', 'paused', 'stopping'] as const) {
+      for (const exit of ['exit:restart', 'exit:backoff', 'exit:done', 'exit:failed', 'exit:give-up'] as const) {
+        expect(TRANSITIONS.get(`${state}|${exit}`), `${state}|${exit}`).toBeDefined();
+      }
+    }
+    expect([...TRANSITIONS.keys()].filter((key) => key.startsWith('removed|'))).toEqual([]);
   });
 
   it('walks a crash, a backoff and a restart', () => {

@@ -13,6 +13,7 @@ import { ManagedProcess, type ProcessHost } from './runner/managed-process.js';
 import { Poller } from './runner/poller.js';
 import type { ProcState } from './state/machine.js';
 import { lockStateDir } from './store/lock.js';
+import { specDigest, stopOnlySpec } from './store/record-spec.js';
 import { StateStore } from './store/state-store.js';
 
 /** Options of a Supervisor. */
@@ -185,8 +186,13 @@ export class Supervisor {
     // In the order of the desired list (then the unwanted), so status() reads like the file.
     const position = new Map(desired.map((spec, i) => [spec.name, i]));
     const records = this.store.entries().sort(([a], [b]) => (position.get(a) ?? Infinity) - (position.get(b) ?? Infinity) || a.localeCompare(b));
+    const wanted = new Map(desired.map((spec) => [spec.name, spec]));
     for (const [name, record] of records) {
-      const proc = new ManagedProcess(record.spec, this.host);
+      // Under the wanted spec if it is the one it runs; else under one that
+      // only knows how to stop it (the diff then restarts or stops it).
+      const same = wanted.get(name);
+      const spec = same && specDigest(same) === record.digest ? same : stopOnlySpec(record.stop);
+      const proc = new ManagedProcess(spec, this.host);
       // Gone, or the pid now belongs to someone else (another start time).
       if (!isAlive(record.pid, record.startTime) || !proc.adopt(record, 'state')) {
         this.store.delete(name);

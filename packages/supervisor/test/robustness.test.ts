@@ -1,6 +1,6 @@
 // Regressions from review: each test names the bug it guards.
 import { spawn } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Sandbox, alive, program, readPid, spec, waitFor } from './helpers.js';
 
@@ -103,5 +103,23 @@ describe('review regressions', () => {
     const sup = box.supervisor();
     await sup.apply([spec({ name: 'denied', run: `${locked}/prog`, user: 'nobody' })]);
     expect(sup.status()[0]).toMatchObject({ state: 'spawn-failed', reason: `run ${locked}/prog: uid 65534 may not pass ${box.dir}` });
+  });
+});
+
+describe('umask', () => {
+  it('is set in the child, never on the supervisor itself (it would leak into the host\'s files)', async () => {
+    const box2 = new Sandbox();
+    try {
+      const sup = box2.supervisor();
+      const out = box2.path('report');
+      const before = readFileSync('/proc/self/status', 'latin1').match(/^Umask:\s+(\d+)$/m)![1];
+      await sup.apply([spec({ name: 'r', run: program('report.sh'), args: [out], umask: '027' })]);
+      const report = await waitFor('the report', () => existsSync(out) && readFileSync(out, 'utf8'));
+      expect(report).toMatch(/^umask=0?027$/m);
+      expect(report).toContain(`pid=${sup.status()[0]!.pid}\n`); // the wrapper exec'd in place
+      expect(readFileSync('/proc/self/status', 'latin1').match(/^Umask:\s+(\d+)$/m)![1]).toBe(before);
+    } finally {
+      await box2.cleanup();
+    }
   });
 });

@@ -65,6 +65,9 @@ function daemonize(args: WorkerArgs, logFile: string): Promise<number> {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // The processes' default umask: with the worker's own the same, default
+  // specs need no wrapper to set it (files the worker creates set their modes).
+  process.umask(0o077);
   let args;
   try {
     args = parseWorkerArgs(argv);

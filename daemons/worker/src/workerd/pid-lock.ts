@@ -1,7 +1,7 @@
 // The pid file as a lock: created with O_EXCL; an existing one naming a
 // live dpd-workerd means "already running". A stale one (its process gone,
 // or the pid now someone else's) is replaced.
-import { closeSync, constants, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, fchmodSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 export type LockResult = { held: true; release: () => void } | { held: false; pid: number };
@@ -19,6 +19,7 @@ export function lockPidFile(path: string): LockResult {
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
+      fchmodSync(fd, 0o644); // readable by monitoring, whatever the umask
       writeSync(fd, `${process.pid}\n`);
       closeSync(fd);
       return {

@@ -1,7 +1,7 @@
 // Files replaced in one step: a temp file beside the target, written with
 // O_EXCL|O_NOFOLLOW (never through a planted symlink), then renamed over
 // the target (rename replaces a symlink, it does not follow it).
-import { closeSync, constants, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, fchmodSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = constants;
@@ -13,8 +13,10 @@ export function writeFileAtomic(path: string, text: string, options: { mode?: nu
   const dir = dirname(path);
   mkdirSync(dir, { recursive: true });
   const temp = join(dir, `.${basename(path)}.${process.pid}.${Date.now().toString(36)}.${++counter}.tmp`);
-  const fd = openSync(temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, options.mode ?? 0o644);
+  const mode = options.mode ?? 0o644;
+  const fd = openSync(temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode);
   try {
+    fchmodSync(fd, mode); // the mode asked for, whatever the umask
     writeSync(fd, text);
     if (options.durable) fsyncSync(fd);
   } finally {

@@ -3,7 +3,7 @@
 // chroot, rlimits). Every wrapper execs in place, so the pid the supervisor
 // holds is the program's own. Problems found here are per-process failures
 // with a reason, never exceptions.
-import { accessSync, constants, statSync } from 'node:fs';
+import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import type { Proc } from '@diprocd/procspec/runtime';
 import type { SupervisorErrorCode } from '../errors.js';
@@ -16,7 +16,6 @@ export interface ExecPlan {
   args: string[];
   cwd: string;
   env: Record<string, string>;
-  umask: number;
   /** The uid the program runs as. */
   uid: number;
 }
@@ -29,6 +28,8 @@ export interface ExecContext {
   gid: number;
   groups: number[];
   env: NodeJS.ProcessEnv;
+  /** The supervisor's own umask (what children inherit). */
+  umask: () => number;
 }
 
 export const currentContext = (): ExecContext => ({
@@ -36,7 +37,14 @@ export const currentContext = (): ExecContext => ({
   gid: process.getgid!(),
   groups: process.getgroups!(),
   env: process.env,
+  umask: ownUmask,
 });
+
+/** This process's umask, read from /proc (process.umask() would have to set it to read it). */
+export function ownUmask(): number {
+  const line = /^Umask:\s+([0-7]+)$/m.exec(readFileSync('/proc/self/status', 'latin1'));
+  return line ? Number.parseInt(line[1]!, 8) : 0o022;
+}
 
 class PlanError extends Error {
   constructor(
@@ -181,7 +189,11 @@ export function planExec(spec: Proc, ctx: ExecContext): PlanResult {
     }
     const limits = rlimitArgs(spec);
     if (limits.length > 0) argv = [tool('prlimit'), ...limits, '--', ...argv];
-    return { ok: true, plan: { file: argv[0]!, args: argv.slice(1), cwd, env, umask: spec.umask, uid } };
+    // The umask is set in the child, by a shell that execs in place: setting
+    // the supervisor's own (process-wide) umask around spawn would leak into
+    // files the host creates at that moment. Not needed when they agree.
+    if (spec.umask !== ctx.umask()) argv = ['/bin/sh', '-c', `umask ${spec.umask.toString(8).padStart(3, '0')} && exec "$0" "$@"`, ...argv];
+    return { ok: true, plan: { file: argv[0]!, args: argv.slice(1), cwd, env, uid } };
   } catch (error) {
     if (error instanceof PlanError) return { ok: false, code: error.code, reason: error.message };
     throw error;

@@ -16,6 +16,7 @@ import { groupAlive, signalGroup, signalPid } from '../os/signals.js';
 import { targetFromPidFile, targetOf, type Target } from '../os/target.js';
 import { decideAfterExit, recentStarts, type RestartHistory } from '../policy/restart-policy.js';
 import { transition, type Action, type ProcEvent, type ProcState } from '../state/machine.js';
+import { specDigest, stopFields } from '../store/record-spec.js';
 import type { ProcRecord, StateStore } from '../store/state-store.js';
 import type { Poller } from './poller.js';
 
@@ -401,7 +402,7 @@ export class ManagedProcess {
     const run = this.run!;
     if (this.spec.timeout !== null) this.armTimeout(run, Math.max(0, this.spec.timeout - (this.host.clock.now() - run.startedAt)));
     const target = run.target!;
-    this.host.store.set(this.name, { pid: target.pid, pgid: target.pgid ?? target.pid, startTime: target.startTime, startedAt: run.startedAt, restarts: this.restarts, spec: this.spec });
+    this.host.store.set(this.name, { pid: target.pid, startTime: target.startTime, startedAt: run.startedAt, restarts: this.restarts, digest: specDigest(this.spec), stop: stopFields(this.spec) });
     if (this.adopted) this.host.emit('proc.adopted', { name: this.name, pid: target.pid, via: this.adopted });
     else this.host.emit('proc.start', { name: this.name, pid: target.pid, restarts: this.restarts });
   }

@@ -1,25 +1,27 @@
 // The supervisor's memory across its own restarts: for each live process,
-// its pid, process group, /proc start time and the spec it runs. One small
+// its pid, /proc start time, a digest of its spec and how to stop it. One small
 // file per process (procs/<name>.json), replaced atomically, so a change
 // costs one small write however many processes there are. Writes are
 // deferred to the end of the current turn of the event loop, off the
 // restart path.
 import { mkdirSync, readFileSync, readdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Proc } from '@diprocd/procspec/runtime';
 import { SupervisorError } from '../errors.js';
 import { writeFileAtomic } from '../os/atomic-file.js';
+import type { StopFields } from './record-spec.js';
 
 export interface ProcRecord {
   pid: number;
-  pgid: number;
   startTime: string;
   startedAt: number;
   restarts: number;
-  spec: Proc;
+  /** sha256 of the spec it runs (canonical JSON). */
+  digest: string;
+  /** What stopping it needs; the rest of the spec (env above all) is not kept. */
+  stop: StopFields;
 }
 
-const VERSION = 1;
+const VERSION = 2;
 
 export class StateStore {
   private readonly procsDir: string;

@@ -141,7 +141,9 @@ describe('adoption', () => {
   it('keeps no environment value in its state records (secrets stay off the disk)', async () => {
     const sup = box.supervisor();
     await sup.apply([spec({ name: 'a', env: { SMTP_PASSWD: 'hunter2-secret' } })]);
-    await sup.close(); // writes the records
+    const { pid } = sup.status()[0]!;
+    await sup.close(); // writes the records, leaves the process running
+    process.kill(-pid!, 'SIGKILL');
     const record = readFileSync(box.path('state', 'procs', 'a.json'), 'utf8');
     expect(record).not.toContain('hunter2-secret');
     expect(JSON.parse(record).record).toMatchObject({ digest: expect.stringMatching(/^[0-9a-f]{64}$/), stop: { name: 'a', stop_signal: 'SIGTERM' } });

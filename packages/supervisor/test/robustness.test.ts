@@ -52,10 +52,10 @@ describe('review regressions', () => {
   it('never signals the group of an adopted process that does not lead one (it may be ours)', async () => {
     // Bug: a pid-file-adopted child of this very process shared our group; its exit SIGKILLed the group, and the test runner with it.
     const pidFile = box.path('ours.pid');
-    const ours = spawn(program('exit-with.sh'), ['0', '100000', box.dir], { stdio: 'ignore' }); // not detached: our group
+    const ours = spawn('/bin/sleep', ['100007'], { stdio: 'ignore' }); // not detached: our group
     writeFileSync(pidFile, `${ours.pid}\n`);
     const sup = box.supervisor();
-    const result = await sup.apply([spec({ name: 'ours', run: program('exit-with.sh'), args: ['0', '100000', box.dir], pid_file: pidFile, restart: 'never' })]);
+    const result = await sup.apply([spec({ name: 'ours', run: '/bin/sleep', args: ['100007'], pid_file: pidFile, restart: 'never' })]);
     expect(result.adopted).toEqual(['ours']);
     expect(sup.status()[0]!.pgid).toBeNull();
     ours.kill('SIGKILL');

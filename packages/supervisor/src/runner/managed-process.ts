@@ -458,7 +458,9 @@ export class ManagedProcess {
   /**
    * One look at a stopping run: done when the program and the rest of its
    * group are gone; SIGKILL at the deadline; given up on (reported) if even
-   * that does not end it. Runs every few ms, and at once on an exit event.
+   * that does not end it. Our own child's exit event calls this at once, so
+   * only processes that are not our children are polled, and the group is
+   * looked at only once its leader is gone.
    */
   private stopTick(run: Run): void {
     if (this.run !== run || this.state !== 'stopping') return;
@@ -468,13 +470,6 @@ export class ManagedProcess {
       run.target = this.daemonTarget(run) ?? null;
       if (run.target) this.send(run, run.killed ? 'SIGKILL' : this.spec.stop_signal);
     }
-    const target = run.target;
-    // A daemon whose pid is still unknown is looked for until the deadline.
-    const awaitingPid = this.spec.daemon && target === null && now < run.killAt;
-    const leaderGone = run.child === null && !awaitingPid && (target === null || !isAlive(target.pid, target.startTime));
-    const group = target?.pgid ?? run.launcherPgid;
-    const groupGone = this.spec.daemon && target !== null && target.pgid === null ? true : group === null || !this.signal(() => groupAlive(group));
-    if (leaderGone && groupGone) return this.finishStop(run);
     if (!run.killed && now >= run.killAt) {
       run.killed = true;
       this.send(run, 'SIGKILL');
@@ -484,7 +479,19 @@ export class ManagedProcess {
       this.report('DPD_SIGNAL_FAILED', new Error(this.reason));
       return this.finishStop(run);
     }
-    this.setRunTimer(run, 'stop', () => this.stopTick(run), FAST_POLL_MS);
+    const target = run.target;
+    // A daemon whose pid is still unknown is looked for until the deadline.
+    const awaitingPid = this.spec.daemon && target === null && now < run.killAt;
+    const leaderGone = run.child === null && !awaitingPid && (target === null || !isAlive(target.pid, target.startTime));
+    if (leaderGone) {
+      const group = target?.pgid ?? run.launcherPgid;
+      if (group === null || !this.signal(() => groupAlive(group))) return this.finishStop(run);
+    }
+    // Our own child, still running: its exit event ends the wait; until then
+    // only the deadlines matter. Anything else is looked at often.
+    const deadline = run.killed ? run.killAt + KILL_GRACE_MS : run.killAt;
+    const next = run.child !== null && !leaderGone ? Math.max(1, deadline - now) : FAST_POLL_MS;
+    this.setRunTimer(run, 'stop', () => this.stopTick(run), next);
   }
 
   private finishStop(run: Run): void {

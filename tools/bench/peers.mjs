@@ -1,0 +1,374 @@
+// dpd-workerd beside its peers, each driven as an operator would, with 200
+// processes: restart latency after SIGKILL, cold start of 200, RSS and CPU
+// of the supervision tree while idle, add one program, change one
+// program's args (the other 199 must keep their pids), stop all.
+//
+//   npm run build
+//   apt-get install supervisor s6                                  # optional peers
+//   npm install --prefix /tmp/pm2-peer pm2                         # optional peer, outside the project
+//   node tools/bench/peers.mjs [--procs 200] [--kills 20] [--idle-seconds 10] [--pm2 /tmp/pm2-peer/node_modules/.bin/pm2]
+//
+// Every program is `sleep <unique seconds>`, so a run is recognised by its
+// command line in /proc whoever started it. Restart latency: from
+// SIGKILL to the replacement's exec (its command line in /proc), watched
+// through /proc/sys/kernel/ns_last_pid. Times include each tool's own
+// command line where an operator would use it (pm2, supervisorctl, s6-svc).
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const { values } = parseArgs({
+  options: {
+    procs: { type: 'string', default: '200' },
+    kills: { type: 'string', default: '20' },
+    'idle-seconds': { type: 'string', default: '10' },
+    pm2: { type: 'string', default: '/tmp/pm2-peer/node_modules/.bin/pm2' },
+    only: { type: 'string' },
+  },
+});
+const N = Number(values.procs);
+const KILLS = Number(values.kills);
+const IDLE = Number(values['idle-seconds']);
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const BASE = 100_000; // slot i sleeps BASE + i seconds; a changed slot BASE * 2 + i
+const marker = (i, changed = false) => String((changed ? 2 * BASE : BASE) + i);
+
+// ---- observing processes through /proc -------------------------------------
+
+const pause = new Int32Array(new SharedArrayBuffer(4));
+const nap = (ms) => Atomics.wait(pause, 0, 0, ms);
+const now = () => performance.now();
+
+function cmdline(pid) {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0');
+  } catch {
+    return undefined;
+  }
+}
+
+function statOf(pid) {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return text.slice(text.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return undefined;
+  }
+}
+
+/** marker → pid of every live `sleep <marker>` (zombies excluded). */
+function sleepers() {
+  const found = new Map();
+  for (const entry of readdirSync('/proc')) {
+    if (entry.charCodeAt(0) > 57) continue;
+    const argv = cmdline(entry);
+    if (!argv || !argv[0]?.endsWith('sleep') || argv.length < 2) continue;
+    const stat = statOf(entry);
+    if (stat && stat[0] !== 'Z') found.set(argv[1], Number(entry));
+  }
+  return found;
+}
+
+function waitUntil(what, probe, timeoutMs = 30_000, everyMs = 2) {
+  const deadline = now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value) return value;
+    if (now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    nap(everyMs);
+  }
+}
+
+/** Kills the process sleeping `m` and returns ms until a new `sleep m` has exec'd. */
+function restartLatency(m) {
+  const pid = sleepers().get(m);
+  if (!pid) throw new Error(`no process for ${m}`);
+  let last = Number(readFileSync('/proc/sys/kernel/ns_last_pid', 'utf8'));
+  const killed = now();
+  process.kill(pid, 'SIGKILL');
+  const deadline = killed + 10_000;
+  const candidates = [];
+  for (;;) {
+    const current = Number(readFileSync('/proc/sys/kernel/ns_last_pid', 'utf8'));
+    for (let p = last + 1; p <= current; p++) candidates.push(p);
+    last = current;
+    for (let i = candidates.length - 1; i >= 0; i--) {
+      const argv = cmdline(candidates[i]);
+      if (argv === undefined) candidates.splice(i, 1);
+      else if (argv[0]?.endsWith('sleep') && argv[1] === m) return now() - killed;
+    }
+    if (now() > deadline) throw new Error(`no restart of ${m} within 10 s`);
+    nap(0.05);
+  }
+}
+
+/**
+ * Memory and CPU of a supervision tree: summed PSS (shared pages divided
+ * among their sharers, so 200 small processes sharing libc are not counted
+ * 200 times), summed RSS for reference, and CPU ticks.
+ */
+function usage(pids) {
+  let pssKiB = 0;
+  let rssPages = 0;
+  let ticks = 0;
+  for (const pid of pids) {
+    const stat = statOf(pid);
+    if (!stat) continue;
+    ticks += Number(stat[11]) + Number(stat[12]);
+    rssPages += Number(stat[21]);
+    try {
+      pssKiB += Number(/^Pss:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'latin1'))?.[1] ?? 0);
+    } catch {
+      // gone
+    }
+  }
+  return { pssMiB: pssKiB / 1024, rssMiB: (rssPages * 4096) / 2 ** 20, ticks };
+}
+
+/** Pids of processes whose command line matches, and their descendants that are not our sleepers. */
+function treeOf(match) {
+  const all = readdirSync('/proc').filter((e) => e.charCodeAt(0) <= 57);
+  const parent = new Map(all.map((pid) => [Number(pid), Number(statOf(pid)?.[1])]));
+  const roots = all.map(Number).filter((pid) => match(cmdline(pid) ?? []));
+  const tree = new Set(roots); // a Set: a pid matched twice counts once
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const [pid, ppid] of parent) {
+      if (!tree.has(pid) && tree.has(ppid) && !cmdline(pid)?.[0]?.endsWith('sleep')) {
+        tree.add(pid);
+        grew = true;
+      }
+    }
+  }
+  return [...tree];
+}
+
+// ---- the managers ----------------------------------------------------------
+
+const sh = (cmd, args, options = {}) => execFileSync(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000, ...options }).toString();
+
+function dpd(dir) {
+  const file = join(dir, 'worker.json');
+  const bin = join(ROOT, 'daemons/worker/bin');
+  const proc = (i, changed) => ({ name: `p${i}`, run: '/bin/sleep', args: [marker(i, changed)], user: 'root', stop_timeout: '5s' });
+  const write = (procs) => {
+    writeFileSync(`${file}.tmp`, JSON.stringify({ procs }));
+    renameSync(`${file}.tmp`, file); // as dpd-clientd does
+  };
+  let list = Array.from({ length: N }, (_, i) => proc(i));
+  let worker;
+  return {
+    name: 'dpd-workerd',
+    setup: () => write(list),
+    start: () => {
+      worker = spawn(process.execPath, [join(bin, 'dpd-workerd.js'), '-f', '--log-format', 'json', file], { stdio: ['ignore', 'ignore', openSync(join(dir, 'worker.log'), 'a')], detached: true });
+    },
+    tree: () => [worker.pid],
+    add: () => write((list = [...list, proc(N)])),
+    change: () => write((list = list.map((p, i) => (i === 0 ? proc(0, true) : p)))),
+    stopAll: () => write((list = [])),
+    teardown: () => {
+      try {
+        sh(process.execPath, [join(bin, 'dpd-ctl.js'), '--file', file, 'shutdown', '--stop-processes']);
+      } catch {
+        worker?.kill('SIGKILL');
+      }
+    },
+  };
+}
+
+function pm2(dir) {
+  const bin = values.pm2;
+  if (!existsSync(bin)) return undefined;
+  const env = { ...process.env, PM2_HOME: join(dir, 'pm2-home') };
+  const app = (i, changed) => ({ name: `p${i}`, script: '/bin/sleep', args: marker(i, changed), interpreter: 'none', autorestart: true, min_uptime: 0, restart_delay: 0 });
+  const ecosystem = join(dir, 'ecosystem.config.json');
+  const write = (apps) => writeFileSync(ecosystem, JSON.stringify({ apps }));
+  const run = (...args) => sh(bin, args, { env });
+  return {
+    name: 'PM2 ' + sh(bin, ['--version'], { env }).trim().split('\n').pop(),
+    setup: () => write(Array.from({ length: N }, (_, i) => app(i))),
+    start: () => run('start', ecosystem),
+    tree: () => treeOf((argv) => argv[0]?.startsWith('PM2 v') || (argv.some((a) => a.includes('PM2')) && argv.join(' ').includes('God'))),
+    add: () => {
+      write([app(N)]);
+      run('start', ecosystem, '--only', `p${N}`);
+    },
+    change: () => {
+      write([app(0, true)]);
+      run('delete', 'p0');
+      run('start', ecosystem, '--only', 'p0');
+    },
+    stopAll: () => run('delete', 'all'),
+    teardown: () => {
+      try {
+        run('kill');
+      } catch {
+        // not running
+      }
+    },
+  };
+}
+
+function supervisord(dir) {
+  if (!existsSync('/usr/bin/supervisord')) return undefined;
+  const conf = join(dir, 'supervisord.conf');
+  const sock = join(dir, 'supervisor.sock');
+  const program = (i, changed) => `[program:p${i}]\ncommand=/bin/sleep ${marker(i, changed)}\nautorestart=true\nstartsecs=0\nstopwaitsecs=5\n`;
+  const head = `[unix_http_server]\nfile=${sock}\n[supervisord]\nlogfile=${dir}/supervisord.log\npidfile=${dir}/supervisord.pid\nchildlogdir=${dir}\n[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n[supervisorctl]\nserverurl=unix://${sock}\n`;
+  let programs = Array.from({ length: N }, (_, i) => program(i));
+  const write = () => writeFileSync(conf, head + programs.join(''));
+  const ctl = (...args) => sh('supervisorctl', ['-c', conf, ...args]);
+  let daemon;
+  return {
+    name: 'supervisord ' + sh('supervisord', ['--version']).trim(),
+    setup: write,
+    start: () => {
+      daemon = spawn('supervisord', ['-n', '-c', conf], { stdio: 'ignore', detached: true });
+    },
+    tree: () => [daemon.pid],
+    add: () => {
+      programs = [...programs, program(N)];
+      write();
+      ctl('update');
+    },
+    change: () => {
+      programs[0] = program(0, true);
+      write();
+      ctl('update');
+    },
+    stopAll: () => ctl('stop', 'all'),
+    teardown: () => daemon?.kill('SIGTERM'),
+  };
+}
+
+function s6(dir) {
+  if (!existsSync('/usr/bin/s6-svscan')) return undefined;
+  const scan = join(dir, 'scan');
+  const service = (i, changed) => {
+    mkdirSync(join(scan, `p${i}`), { recursive: true });
+    writeFileSync(join(scan, `p${i}`, 'run'), `#!/bin/sh\nexec /bin/sleep ${marker(i, changed)}\n`, { mode: 0o755 });
+  };
+  let daemon;
+  return {
+    name: 's6 (s6-svscan) ' + (sh('dpkg-query', ['-W', '-f', '${Version}', 's6']) || ''),
+    setup: () => {
+      for (let i = 0; i < N; i++) service(i);
+    },
+    start: () => {
+      daemon = spawn('s6-svscan', [scan], { stdio: 'ignore', detached: true });
+    },
+    tree: () => treeOf((argv) => argv[0]?.endsWith('s6-svscan') && argv[1] === scan),
+    add: () => {
+      service(N);
+      sh('s6-svscanctl', ['-a', scan]);
+    },
+    change: () => {
+      service(0, true);
+      sh('s6-svc', ['-r', join(scan, 'p0')]);
+    },
+    // s6-svc takes one service directory per call; an operator loops.
+    stopAll: () => {
+      for (const entry of readdirSync(scan).filter((e) => !e.startsWith('.'))) sh('s6-svc', ['-d', join(scan, entry)]);
+    },
+    teardown: () => {
+      try {
+        sh('s6-svscanctl', ['-t', scan]);
+      } catch {
+        daemon?.kill('SIGKILL');
+      }
+    },
+  };
+}
+
+// ---- the scenarios ---------------------------------------------------------
+
+function measure(make) {
+  const dir = mkdtempSync(join(tmpdir(), 'dpd-peers-'));
+  const manager = make(dir);
+  if (!manager) return undefined;
+  const ours = () => [...sleepers()].filter(([m]) => Number(m) >= BASE);
+  const result = { manager: manager.name };
+  try {
+    manager.setup();
+    let t = now();
+    manager.start();
+    waitUntil(`${N} processes`, () => ours().length >= N, 60_000, 5);
+    result.coldStartMs = now() - t;
+
+    nap(3_000); // let start-up settle
+    const tree = manager.tree();
+    const before = usage(tree);
+    nap(IDLE * 1000);
+    const after = usage(tree);
+    result.pssMiB = after.pssMiB;
+    result.rssMiB = after.rssMiB;
+    result.idleCpuPercent = ((after.ticks - before.ticks) / 100 / IDLE) * 100;
+    result.treeProcesses = tree.length;
+
+    const latencies = [];
+    for (let k = 0; k < KILLS; k++) latencies.push(restartLatency(marker(1 + k)));
+    latencies.sort((a, b) => a - b);
+    result.restartMedianMs = latencies[Math.floor(KILLS / 2)];
+    result.restartP95Ms = latencies[Math.min(KILLS - 1, Math.floor(KILLS * 0.95))];
+
+    waitUntil('all running again', () => ours().length >= N, 30_000, 5);
+    nap(1_500); // past min-uptime windows, so the kills above do not count as a crash loop
+    const pids = new Map(ours());
+    t = now();
+    manager.add();
+    waitUntil('the added process', () => sleepers().has(marker(N)), 30_000, 1);
+    result.addOneMs = now() - t;
+
+    t = now();
+    manager.change();
+    waitUntil('the changed process', () => sleepers().has(marker(0, true)) && !sleepers().has(marker(0)), 30_000, 1);
+    result.changeOneMs = now() - t;
+    const after199 = sleepers();
+    result.othersKeptPids = [...pids].filter(([m]) => m !== marker(0)).every(([m, pid]) => after199.get(m) === pid);
+
+    t = now();
+    manager.stopAll();
+    waitUntil('all stopped', () => ours().length === 0, 60_000, 2);
+    result.stopAllMs = now() - t;
+  } catch (error) {
+    result.error = String(error.message ?? error);
+  } finally {
+    try {
+      manager.teardown();
+    } catch {
+      // best effort
+    }
+    waitUntil('cleanup', () => {
+      for (const [, pid] of ours()) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // gone
+        }
+      }
+      return ours().length === 0;
+    }, 20_000, 50);
+    if (process.env.KEEP_BENCH_DIR) console.error('kept', dir); else rmSync(dir, { recursive: true, force: true });
+  }
+  return result;
+}
+
+const makers = { dpd, pm2, supervisord, s6 };
+const chosen = values.only ? values.only.split(',') : Object.keys(makers);
+const results = [];
+for (const key of chosen) {
+  const result = measure(makers[key]);
+  if (result) {
+    results.push(result);
+    console.error(JSON.stringify(result));
+  } else {
+    console.error(`${key}: not installed, skipped`);
+  }
+}
+const round = (x) => (typeof x === 'number' ? Math.round(x * 100) / 100 : x);
+console.log(JSON.stringify({ bench: 'peers', procs: N, kills: KILLS, idleSeconds: IDLE, cores: cpus().length, node: process.version, results: results.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, round(v)]))) }, null, 2));
+console.log(`reproduce: npm run build && node tools/bench/peers.mjs --procs ${N} --kills ${KILLS} --idle-seconds ${IDLE}`);

@@ -10,7 +10,7 @@ import { SupervisorError, type SupervisorErrorCode } from '../errors.js';
 import type { ExitStatus, SupervisorEventName, SupervisorEvents } from '../events.js';
 import { readPidFile, removePidFile, writePidFile } from '../os/atomic-file.js';
 import { planExec, type ExecContext } from '../os/exec-plan.js';
-import { closeQuietly, launch, openLog, type Output } from '../os/launch.js';
+import { launch } from '../os/launch.js';
 import { isAlive, readProcStat } from '../os/proc-stat.js';
 import { groupAlive, signalGroup, signalPid } from '../os/signals.js';
 import { targetFromPidFile, targetOf, type Target } from '../os/target.js';
@@ -18,6 +18,7 @@ import { decideAfterExit, recentStarts, type RestartHistory } from '../policy/re
 import { transition, type Action, type ProcEvent, type ProcState } from '../state/machine.js';
 import { specDigest, stopFields } from '../store/record-spec.js';
 import type { ProcRecord, StateStore } from '../store/state-store.js';
+import { LogOutput } from './log-output.js';
 import type { Poller } from './poller.js';
 
 /** What a process needs from the supervisor that owns it. */
@@ -82,11 +83,14 @@ export class ManagedProcess {
   private pendingSpawn: object | null = null;
   private everStarted = false;
   private readonly listeners = new Set<() => void>();
+  private readonly logs: LogOutput;
 
   constructor(
     public spec: Proc,
     private readonly host: ProcessHost,
-  ) {}
+  ) {
+    this.logs = new LogOutput(host.ctx);
+  }
 
   get name(): string {
     return this.spec.name;
@@ -136,6 +140,7 @@ export class ManagedProcess {
         return;
       case 'cancel':
         this.cancelPending();
+        if (this.state === 'removed') this.logs.end();
         if (this.state === 'stopped' || this.state === 'removed') this.host.emit('proc.stop', { name: this.name });
         return;
       case 'halt':
@@ -297,18 +302,16 @@ export class ManagedProcess {
     const planned = planExec(this.spec, this.host.ctx);
     if (!planned.ok) return this.spawnFailed(planned.code, planned.reason);
 
+    const output = this.logs.prepare(this.spec);
+    if (!output.ok) return this.spawnFailed('DPD_SPAWN_FAILED', output.reason);
     let child: ChildProcess;
-    let fd: number | undefined;
     try {
-      let output: Output = 'ignore';
-      if (this.spec.logs !== null) output = fd = openLog(this.spec.logs);
       if (this.spec.daemon && this.spec.pid_file) removePidFile(this.spec.pid_file, readPidFile(this.spec.pid_file) ?? -1);
-      child = launch(planned.plan, output);
+      child = launch(planned.plan, output.output);
     } catch (error) {
-      const what = fd === undefined && this.spec.logs !== null ? `logs ${this.spec.logs}` : `run ${planned.plan.file}`;
-      return this.spawnFailed('DPD_SPAWN_FAILED', `${what}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+      return this.spawnFailed('DPD_SPAWN_FAILED', `run ${planned.plan.file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
     } finally {
-      if (fd !== undefined) closeQuietly(fd);
+      output.release();
     }
     const run = this.newRun(child, now);
     run.uid = planned.plan.uid;
@@ -554,6 +557,7 @@ export class ManagedProcess {
     if (this.run) this.closeRun(this.run);
     this.intent = null;
     this.host.store.delete(this.name);
+    if (this.state === 'removed') this.logs.end();
     if (this.state === 'gave-up') {
       this.reason = `more than ${this.spec.restart_limit.starts} starts within ${this.spec.restart_limit.within} ms`;
       this.host.emit('proc.gave-up', { name: this.name, starts: this.spec.restart_limit.starts, withinMs: this.spec.restart_limit.within });
@@ -612,6 +616,7 @@ export class ManagedProcess {
   /** Lets the supervisor's process exit while this one runs on (close without stopping). */
   detach(): void {
     this.cancelPending();
+    this.logs.detach();
     const run = this.run;
     if (!run) return;
     for (const name of [...run.timers.keys()]) this.clearRunTimer(run, name);

@@ -1,0 +1,96 @@
+// Where a run's stdout and stderr go. Plain `logs`: the file descriptor
+// itself, so output never flows through the supervisor. Timestamps,
+// rotation or `log_pipe`: a relay process (our log-relay, or the log
+// command) whose input the supervisor keeps open across the process's
+// restarts, so the relay never sees EOF between runs.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Writable } from 'node:stream';
+import type { Proc } from '@diprocd/procspec/runtime';
+import { planExec, type ExecContext } from '../os/exec-plan.js';
+import { closeQuietly, openLog, type Output } from '../os/launch.js';
+
+const RELAY = fileURLToPath(new URL('./log-relay.js', import.meta.url));
+
+interface Relay {
+  child: ChildProcess;
+  input: Writable;
+  /** The log settings it serves; other settings need another relay. */
+  key: string;
+}
+
+export type Prepared = { ok: true; output: Output; release: () => void } | { ok: false; reason: string };
+
+const logKey = (spec: Proc) => JSON.stringify([spec.logs, spec.log_timestamps, spec.log_max_size, spec.log_keep, spec.log_pipe, spec.log_pipe && [spec.user, spec.group, spec.groups, spec.cwd, spec.env]]);
+
+export class LogOutput {
+  private relay: Relay | null = null;
+
+  constructor(private readonly ctx: ExecContext) {}
+
+  /** The output for a new run; `release` closes what the supervisor no longer needs once the child has it. */
+  prepare(spec: Proc): Prepared {
+    const relayed = spec.log_pipe !== null || (spec.logs !== null && (spec.log_timestamps || spec.log_max_size !== null));
+    if (!relayed) {
+      this.end();
+      if (spec.logs === null) return { ok: true, output: 'ignore', release: () => undefined };
+      try {
+        const fd = openLog(spec.logs);
+        return { ok: true, output: fd, release: () => closeQuietly(fd) };
+      } catch (error) {
+        return { ok: false, reason: `logs ${spec.logs}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` };
+      }
+    }
+    const key = logKey(spec);
+    if (this.relay?.key !== key || this.relay.child.exitCode !== null || this.relay.child.signalCode !== null) {
+      this.end();
+      const started = this.start(spec, key);
+      if (!started.ok) return started;
+    }
+    return { ok: true, output: this.relay!.input, release: () => undefined };
+  }
+
+  private start(spec: Proc, key: string): { ok: true } | { ok: false; reason: string } {
+    let child: ChildProcess;
+    if (spec.log_pipe !== null) {
+      // The log command runs as the process does (user, groups, cwd, env).
+      const planned = planExec({ ...spec, run: spec.log_pipe[0]!, args: spec.log_pipe.slice(1) }, this.ctx);
+      if (!planned.ok) return { ok: false, reason: `log_pipe: ${planned.reason}` };
+      child = spawn(planned.plan.file, planned.plan.args, { cwd: planned.plan.cwd, env: planned.plan.env, detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
+    } else {
+      try {
+        mkdirSync(dirname(spec.logs!), { recursive: true, mode: 0o755 });
+      } catch (error) {
+        return { ok: false, reason: `logs ${spec.logs}: ${(error as NodeJS.ErrnoException).code}` };
+      }
+      const args = [RELAY, '--file', spec.logs!, '--keep', String(spec.log_keep)];
+      if (spec.log_timestamps) args.push('--timestamps');
+      if (spec.log_max_size !== null) args.push('--max-size', String(spec.log_max_size));
+      child = spawn(process.execPath, args, { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
+    }
+    if (child.pid === undefined) {
+      child.on('error', () => undefined);
+      return { ok: false, reason: `${spec.log_pipe ? 'log_pipe' : 'log relay'}: could not be started` };
+    }
+    const input = child.stdin!;
+    input.on('error', () => undefined); // a relay that died: the next run starts another
+    this.relay = { child, input, key };
+    return { ok: true };
+  }
+
+  /** The process is gone for good (or its log settings changed): close our end; the relay ends once the process's end closes too. */
+  end(): void {
+    this.relay?.input.end();
+    this.relay?.child.unref();
+    this.relay = null;
+  }
+
+  /** The supervisor closes without stopping: let go of the relay without ending it early. */
+  detach(): void {
+    this.relay?.input.destroy();
+    this.relay?.child.unref();
+    this.relay = null;
+  }
+}

@@ -1,0 +1,55 @@
+// Output: timestamps, rotation and log_pipe through a relay that outlives
+// the process's restarts.
+import { existsSync, readFileSync, readdirSync, readlinkSync, statSync } from 'node:fs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Supervisor } from '@diprocd/supervisor';
+import { Sandbox, program, spec, waitFor } from './helpers.js';
+
+let box: Sandbox;
+let sup: Supervisor;
+beforeEach(() => {
+  box = new Sandbox();
+  sup = box.supervisor();
+});
+afterEach(async () => {
+  await box.cleanup();
+});
+
+const read = (path: string) => (existsSync(path) ? readFileSync(path, 'utf8') : '');
+
+describe('logs', () => {
+  it('prefixes each line with a UTC timestamp when asked', async () => {
+    const log = box.path('ts.log');
+    await sup.apply([spec({ name: 'talk', run: program('talk.sh'), logs: log, log_timestamps: true })]);
+    const text = await waitFor('two lines', () => read(log).split('\n').length >= 3 && read(log));
+    const lines = text.trim().split('\n');
+    for (const line of lines) expect(line).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z to std(out|err)$/);
+    expect(lines.map((line) => line.slice(25)).sort()).toEqual(['to stderr', 'to stdout']);
+  });
+
+  it('rotates at log_max_size and keeps log_keep files', async () => {
+    const log = box.path('rot', 'app.log');
+    const lines = 'i=0; while [ $i -lt 3000 ]; do echo "line $i of a rotating log"; i=$((i+1)); done; exec sleep 100000';
+    await sup.apply([spec({ name: 'chatty', run: '/bin/sh', args: ['-c', lines], logs: log, log_max_size: '8k', log_keep: 2 })]);
+    await waitFor('the last line', () => [log, `${log}.1`, `${log}.2`].some((f) => read(f).includes('line 2999 ')));
+    expect(readdirSync(box.path('rot')).sort()).toEqual(['app.log', 'app.log.1', 'app.log.2']);
+    for (const file of [`${log}.1`, `${log}.2`]) expect(statSync(file).size).toBeGreaterThanOrEqual(8192);
+    expect(statSync(`${log}.1`).size).toBeLessThan(8192 + 64); // rotated right after the line that crossed the size
+  });
+
+  it('pipes output to log_pipe, whose input stays open across restarts of the process', async () => {
+    const out = box.path('piped.log');
+    const logCommand = `echo "log command $$ started" >> ${out}; exec cat >> ${out}`;
+    await sup.apply([
+      spec({ name: 'flaky', run: '/bin/sh', args: ['-c', 'echo "run $$"; exec sleep 0.2'], log_pipe: logCommand, min_uptime: 0, restart_limit: { starts: 100, within: '60s' } }),
+    ]);
+    await waitFor('three runs in the log', () => (read(out).match(/^run \d+$/gm) ?? []).length >= 3, 10_000);
+    expect(read(out).match(/^log command \d+ started$/gm)).toHaveLength(1); // one log command for every run
+  });
+
+  it('gives plain logs the file descriptor itself: output does not flow through the supervisor', async () => {
+    const log = box.path('plain.log');
+    await sup.apply([spec({ name: 'p', logs: log })]);
+    expect(readlinkSync(`/proc/${sup.status()[0]!.pid}/fd/1`)).toBe(log);
+  });
+});

@@ -2,7 +2,8 @@
 // through apply() and the operator methods (serialised); observations go
 // out as typed events and status().
 import { EventEmitter } from 'node:events';
-import { diffProcs, type Proc } from '@diprocd/procspec/runtime';
+import { SOURCES, type Sampler } from '@diprocd/loadgate';
+import { diffProcs, type LoadSource, type Proc } from '@diprocd/procspec/runtime';
 import { systemClock, type Clock } from './clock.js';
 import { SupervisorError } from './errors.js';
 import type { ExitStatus, SupervisorEventName, SupervisorEvents } from './events.js';
@@ -26,6 +27,8 @@ export interface SupervisorOptions {
   daemonPidTimeoutMs?: number;
   /** Time source, for tests. */
   clock?: Clock;
+  /** Load signals for the `load` key, replacing the built-in ones (1-minute load average, CPU pressure), e.g. in tests. */
+  loadSamplers?: Partial<Record<LoadSource, Sampler>>;
 }
 
 /** One process as status() reports it. */
@@ -81,6 +84,7 @@ export class Supervisor {
     const ctx: ExecContext = currentContext();
     this.host = {
       clock: options.clock ?? systemClock,
+      loadSamplers: { ...SOURCES, ...options.loadSamplers },
       poller: this.poller,
       store: this.store,
       ctx,

@@ -4,7 +4,8 @@
 // one run (child, pid, group, timers) lives in a Run object that is
 // dropped when the run ends, so nothing of a run can act on the next.
 import type { ChildProcess } from 'node:child_process';
-import type { Proc } from '@diprocd/procspec/runtime';
+import { LoadGate, type Sampler } from '@diprocd/loadgate';
+import type { LoadSource, Proc } from '@diprocd/procspec/runtime';
 import type { Clock } from '../clock.js';
 import { SupervisorError, type SupervisorErrorCode } from '../errors.js';
 import type { ExitStatus, SupervisorEventName, SupervisorEvents } from '../events.js';
@@ -24,6 +25,8 @@ import type { Poller } from './poller.js';
 /** What a process needs from the supervisor that owns it. */
 export interface ProcessHost {
   readonly clock: Clock;
+  /** Load signals for the `load` key, by source name. */
+  readonly loadSamplers: Record<LoadSource, Sampler>;
   readonly poller: Poller;
   readonly store: StateStore;
   readonly ctx: ExecContext;
@@ -84,6 +87,7 @@ export class ManagedProcess {
   private everStarted = false;
   private readonly listeners = new Set<() => void>();
   private readonly logs: LogOutput;
+  private gate: { key: string; gate: LoadGate } | null = null;
 
   constructor(
     public spec: Proc,
@@ -140,7 +144,7 @@ export class ManagedProcess {
         return;
       case 'cancel':
         this.cancelPending();
-        if (this.state === 'removed') this.logs.end();
+        if (this.state === 'removed') this.retire();
         if (this.state === 'stopped' || this.state === 'removed') this.host.emit('proc.stop', { name: this.name });
         return;
       case 'halt':
@@ -408,6 +412,34 @@ export class ManagedProcess {
     this.host.store.set(this.name, { pid: target.pid, startTime: target.startTime, startedAt: run.startedAt, restarts: this.restarts, digest: specDigest(this.spec), stop: stopFields(this.spec) });
     if (this.adopted) this.host.emit('proc.adopted', { name: this.name, pid: target.pid, via: this.adopted });
     else this.host.emit('proc.start', { name: this.name, pid: target.pid, restarts: this.restarts });
+    // A run that starts while the machine is overloaded starts paused (a
+    // new gate pauses it as it adds it; an existing one is asked here).
+    if (this.loadGate()?.paused && this.state === 'running') this.fire('pause');
+  }
+
+  /**
+   * The load gate of the `load` key (one per process, replaced when its
+   * settings change): it pauses a running process while the load is above
+   * pause_above and resumes it at or below resume_below.
+   */
+  private loadGate(): LoadGate | null {
+    const load = this.spec.load;
+    const key = JSON.stringify(load);
+    if (this.gate?.key === key) return this.gate.gate;
+    this.gate?.gate.stop();
+    this.gate = null;
+    if (load === null) return null;
+    const gate = new LoadGate({ pauseAbove: load.pause_above, resumeBelow: load.resume_below, intervalMs: load.interval, sampler: this.host.loadSamplers[load.source] });
+    gate.add({
+      pause: () => {
+        if (this.state === 'running') this.fire('pause');
+      },
+      resume: () => {
+        if (this.state === 'paused') this.fire('resume');
+      },
+    });
+    this.gate = { key, gate: gate.start() };
+    return gate;
   }
 
   private armTimeout(run: Run, ms: number): void {
@@ -557,7 +589,7 @@ export class ManagedProcess {
     if (this.run) this.closeRun(this.run);
     this.intent = null;
     this.host.store.delete(this.name);
-    if (this.state === 'removed') this.logs.end();
+    if (this.state === 'removed') this.retire();
     if (this.state === 'gave-up') {
       this.reason = `more than ${this.spec.restart_limit.starts} starts within ${this.spec.restart_limit.within} ms`;
       this.host.emit('proc.gave-up', { name: this.name, starts: this.spec.restart_limit.starts, withinMs: this.spec.restart_limit.within });
@@ -613,10 +645,19 @@ export class ManagedProcess {
     run.timers.delete(name);
   }
 
+  /** The process is gone for good: its log relay and load gate end. */
+  private retire(): void {
+    this.logs.end();
+    this.gate?.gate.stop();
+    this.gate = null;
+  }
+
   /** Lets the supervisor's process exit while this one runs on (close without stopping). */
   detach(): void {
     this.cancelPending();
     this.logs.detach();
+    this.gate?.gate.stop();
+    this.gate = null;
     const run = this.run;
     if (!run) return;
     for (const name of [...run.timers.keys()]) this.clearRunTimer(run, name);

@@ -4,6 +4,7 @@ export { SupervisorError, SUPERVISOR_ERROR_CODES } from './errors.js';
 export { STATES, EVENTS as TRANSITION_EVENTS, TRANSITIONS, transition } from './state/machine.js';
 export { decideAfterExit } from './policy/restart-policy.js';
 export { systemClock } from './clock.js';
+export { LineLog, splitLines } from './relay/line-log.js';
 
 export type { SupervisorOptions, ProcStatus, ApplyResult } from './supervisor.js';
 export type { SupervisorEvents, SupervisorEventName, ExitStatus } from './events.js';
@@ -11,3 +12,4 @@ export type { ProcState, ProcEvent, Action } from './state/machine.js';
 export type { ExitInfo, RestartHistory, Verdict } from './policy/restart-policy.js';
 export type { SupervisorErrorCode } from './errors.js';
 export type { Clock } from './clock.js';
+export type { LineLogOptions } from './relay/line-log.js';

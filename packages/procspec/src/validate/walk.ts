@@ -38,8 +38,30 @@ function accepts(schema: TSchema, value: unknown): boolean {
   return KIND_TYPES[kind] === jsonType(value);
 }
 
-/** Patterns are read with the `u` flag, as JSON Schema validators read them (code points, not UTF-16 halves). */
-const regex = (pattern: string): RegExp => new RegExp(pattern, 'u');
+/** Patterns are read with the `u` flag, as JSON Schema validators read them (code points, not UTF-16 halves). Compiled once each. */
+const compiled = new Map<string, RegExp>();
+function regex(pattern: string): RegExp {
+  let re = compiled.get(pattern);
+  if (!re) compiled.set(pattern, (re = new RegExp(pattern, 'u')));
+  return re;
+}
+
+interface ObjectShape {
+  entries: [string, TSchema][];
+  required: Set<string>;
+  known: string[];
+}
+const shapes = new WeakMap<TSchema, ObjectShape>();
+/** An object schema's properties, required set and known keys, worked out once per schema. */
+function shape(schema: TSchema): ObjectShape {
+  let found = shapes.get(schema);
+  if (!found) {
+    const properties = schema.properties as Record<string, TSchema>;
+    found = { entries: Object.entries(properties), required: new Set((schema.required as string[] | undefined) ?? []), known: Object.keys(properties) };
+    shapes.set(schema, found);
+  }
+  return found;
+}
 
 /** True when a value nests deeper than `limit` levels, counting itself; stops looking past the limit. */
 function deeperThan(value: unknown, limit: number): boolean {
@@ -196,14 +218,13 @@ export class Walker {
     if (jsonType(value) !== 'object') return this.wrongContainer(schema, value, path);
     const record = value as Record<string, unknown>;
     const properties = schema.properties as Record<string, TSchema>;
-    const required = new Set<string>((schema.required as string[] | undefined) ?? []);
-    for (const [key, propertySchema] of Object.entries(properties)) {
+    const { entries, required, known } = shape(schema);
+    for (const [key, propertySchema] of entries) {
       if (Object.hasOwn(record, key)) this.check(propertySchema, record[key], [...path, key]);
       else if (required.has(key)) {
         this.report('error', 'DPD_SPEC_REQUIRED', [...path, key], `required key is missing; expected ${expected(propertySchema)}`);
       }
     }
-    const known = Object.keys(properties);
     for (const key of Object.keys(record)) {
       if (Object.hasOwn(properties, key)) continue;
       const near = suggest(key, known);

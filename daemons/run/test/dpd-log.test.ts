@@ -75,7 +75,7 @@ describe('dpd-log -d DIR', () => {
     const rotated = files.filter((f) => f !== 'current');
     expect(rotated).toHaveLength(3);
     for (const name of rotated) {
-      expect(name).toMatch(/^\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d\.\d{3}Z\.log$/);
+      expect(name).toMatch(/^\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d\.\d{3}Z(-\d+)?\.log$/);
       expect(statSync(join(logs, name)).size).toBeGreaterThanOrEqual(2048);
     }
     expect(read(join(logs, 'current'))).toContain('line 0399 ');
@@ -112,5 +112,27 @@ describe('usage', () => {
     const result = run(args, '');
     expect(result.status).toBe(2);
     expect(result.stderr).toContain('Usage:');
+  });
+});
+
+describe('review regressions', () => {
+  it('keeps a UTF-8 character split between reads whole', async () => {
+    // Bug: each chunk was decoded on its own, so "é" split across two reads became two U+FFFD.
+    const file = join(dir, 'utf8.log');
+    const child = spawn(process.execPath, [BIN, file], { stdio: ['pipe', 'ignore', 'ignore'] });
+    child.stdin.write(Buffer.from([0x68, 0xc3]));
+    await new Promise((resolve) => setImmediate(resolve));
+    child.stdin.end(Buffer.from([0xa9, 0x6c, 0x6c, 0x6f, 0x0a]));
+    await new Promise((resolve) => child.once('exit', resolve));
+    expect(read(file)).toBe('héllo\n');
+  });
+
+  it('loses no line when several rotations fall in one millisecond', () => {
+    // Bug: rotated names had millisecond precision and a rename replaced an earlier one.
+    const logs = join(dir, 'fast');
+    const input = Array.from({ length: 2000 }, (_, i) => `l${i}`).join('\n');
+    expect(run(['-d', logs, '-s', '100', '-m', '10000', '-b'], input).status).toBe(0);
+    const all = readdirSync(logs).map((f) => read(join(logs, f))).join('');
+    expect(all.split('\n').filter(Boolean)).toHaveLength(2000);
   });
 });

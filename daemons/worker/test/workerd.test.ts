@@ -177,3 +177,49 @@ describe('dpd-ctl', () => {
   });
 });
 
+
+describe('review regressions', () => {
+  it('answers malformed control requests and keeps running', async () => {
+    // Bug: a "null" line made the worker throw inside the rejection handler and die.
+    site.write([site.sleeper('a')]);
+    const worker = await site.start();
+    const { createConnection } = await import('node:net');
+    const socket = createConnection(site.file.replace(/\.json$/, '.sock'));
+    const answers: string[] = [];
+    socket.on('data', (chunk) => answers.push(...chunk.toString().trim().split('\n')));
+    socket.write('null\n[]\n"x"\n{"id":1}\n{"id":2,"cmd":"stop","name":5}\nnot json\n');
+    await waitFor('six answers', () => answers.length >= 6);
+    socket.destroy();
+    expect(answers.map((a) => JSON.parse(a).error.code)).toEqual(Array(6).fill('DPD_CONTROL_PROTOCOL'));
+    expect(worker.child.exitCode).toBeNull();
+    expect(site.states()).toEqual({ a: 'running' });
+  });
+
+  it('starts although its pid file names a live worker of another file', async () => {
+    // Bug: any process whose command line mentioned dpd-workerd counted as "already running".
+    const other = new Site();
+    try {
+      other.write([other.sleeper('o')]);
+      const otherWorker = await other.start();
+      site.write([site.sleeper('a')]);
+      writeFileSync(site.file.replace(/\.json$/, '.pid'), `${otherWorker.child.pid}\n`);
+      await site.start();
+      expect(site.states()).toEqual({ a: 'running' });
+    } finally {
+      await other.cleanup();
+    }
+  });
+
+  it('ends quietly when the reader of dpd-ctl logs goes away', async () => {
+    // Bug: `dpd-ctl logs x | head -1` died with an EPIPE stack trace.
+    const log = `${site.dir}/big.log`;
+    writeFileSync(log, 'line\n'.repeat(200_000));
+    site.write([{ name: 'big', run: '/bin/sleep', args: ['100000'], logs: log }]);
+    await site.start();
+    const { spawnSync } = await import('node:child_process');
+    const ctl = new URL('../bin/dpd-ctl.js', import.meta.url).pathname;
+    const run = spawnSync('sh', ['-c', `"${process.execPath}" "${ctl}" --file "${site.file}" logs big | head -1`], { encoding: 'utf8' });
+    expect(run.stdout).toBe('line\n');
+    expect(run.stderr).toBe('');
+  });
+});

@@ -1,6 +1,6 @@
 // Output: timestamps, rotation and log_pipe through a relay that outlives
 // the process's restarts.
-import { existsSync, readFileSync, readdirSync, readlinkSync, statSync } from 'node:fs';
+import { readFileSync, readdirSync, readlinkSync, statSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Supervisor } from '@diprocd/supervisor';
 import { Sandbox, program, spec, waitFor } from './helpers.js';
@@ -15,7 +15,14 @@ afterEach(async () => {
   await box.cleanup();
 });
 
-const read = (path: string) => (existsSync(path) ? readFileSync(path, 'utf8') : '');
+/** A file's text, or '' when it is not there (it may be rotated away between any two calls). */
+function read(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
 
 describe('logs', () => {
   it('prefixes each line with a UTC timestamp when asked', async () => {
@@ -51,5 +58,17 @@ describe('logs', () => {
     const log = box.path('plain.log');
     await sup.apply([spec({ name: 'p', logs: log })]);
     expect(readlinkSync(`/proc/${sup.status()[0]!.pid}/fd/1`)).toBe(log);
+  });
+});
+
+describe('log relay regressions', () => {
+  it('rotates with log_keep 0 without dying (and without killing the process by SIGPIPE)', async () => {
+    // Bug: rotate() unlinked the file twice with keep 0; the relay threw and the process got SIGPIPE.
+    const log = box.path('zero', 'app.log');
+    const lines = 'i=0; while [ $i -lt 2000 ]; do echo "line $i"; i=$((i+1)); done; exec sleep 100000';
+    await sup.apply([spec({ name: 'z', run: '/bin/sh', args: ['-c', lines], logs: log, log_max_size: '2k', log_keep: 0 })]);
+    await waitFor('the last lines', () => read(log).includes('line 1999'));
+    expect(readdirSync(box.path('zero'))).toEqual(['app.log']);
+    expect(sup.status()[0]).toMatchObject({ state: 'running', restarts: 0 });
   });
 });

@@ -68,8 +68,14 @@ function parse(argv: string[]) {
 /** Lines to syslog through logger(1), which knows the local socket. */
 function toSyslog(name: string, facility: string, priority: string, prefix: string, skipEmpty: boolean): Promise<number> {
   const logger = spawn('logger', ['-t', name, '-p', `${facility}.${priority}`], { stdio: ['pipe', 'inherit', 'inherit'] });
+  logger.stdin.on('error', () => undefined); // logger exited early: its exit status says so
   const lines = splitLines((line) => {
-    if (!(skipEmpty && line === '')) logger.stdin.write(`${prefix}${line}\n`);
+    if (skipEmpty && line.length === 0) return;
+    // Backpressure: stop reading while logger catches up.
+    if (!logger.stdin.write(Buffer.concat([Buffer.from(prefix), line, Buffer.from('\n')]))) {
+      process.stdin.pause();
+      logger.stdin.once('drain', () => process.stdin.resume());
+    }
   });
   process.stdin.on('data', (chunk: Buffer) => lines.push(chunk));
   process.stdin.on('end', () => {
@@ -110,9 +116,16 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`dpd-log: ${(error as Error).message}\n`);
     return 1;
   }
-  process.on('SIGHUP', () => log.reopen());
   const lines = splitLines((line) => log.write(line));
   return new Promise((done) => {
+    process.on('SIGHUP', () => {
+      try {
+        log.reopen();
+      } catch (error) {
+        process.stderr.write(`dpd-log: cannot reopen: ${(error as Error).message}\n`);
+        done(1);
+      }
+    });
     process.stdin.on('data', (chunk: Buffer) => {
       try {
         lines.push(chunk);

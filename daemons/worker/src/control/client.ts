@@ -12,19 +12,24 @@ export class ControlError extends Error {
   }
 }
 
+/** `timeoutMs` Infinity waits as long as the worker works (a stop waits for stop_timeout). */
 export function request<C extends Command>(path: string, command: C, timeoutMs = 30_000): Promise<Results[C['cmd']]> {
   return new Promise((resolve, reject) => {
     const socket = createConnection(path);
     const timer = setTimeout(() => {
       socket.destroy();
       reject(new ControlError('DPD_CONTROL_TIMEOUT', `no answer from the worker on ${path} within ${timeoutMs} ms`));
-    }, timeoutMs);
+    }, Number.isFinite(timeoutMs) ? timeoutMs : 2 ** 31 - 1);
+    let done = false;
     const finish = (fn: () => void) => {
+      if (done) return;
+      done = true;
       clearTimeout(timer);
       socket.destroy();
       fn();
     };
     socket.once('connect', () => socket.write(`${JSON.stringify({ ...command, id: 1 })}\n`));
+    socket.once('close', () => finish(() => reject(new ControlError('DPD_CONTROL_CLOSED', `the worker on ${path} closed the connection without answering (did it exit?)`))));
     socket.on('error', (error: NodeJS.ErrnoException) =>
       finish(() => reject(new ControlError('DPD_CONTROL_UNREACHABLE', `no worker is listening on ${path} (${error.code ?? error.message}); is dpd-workerd running?`))),
     );

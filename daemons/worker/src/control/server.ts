@@ -32,7 +32,15 @@ export async function serveControl(path: string, handle: Handler): Promise<Serve
         try {
           request = JSON.parse(line) as Request;
         } catch {
-          socket.write(`${JSON.stringify({ id: -1, ok: false, error: { code: 'DPD_CONTROL_PROTOCOL', message: 'not a JSON line' } })}\n`);
+          request = null as unknown as Request;
+        }
+        // Anything but {id: number, cmd: string, …} is answered, never handled.
+        if (typeof request !== 'object' || request === null || typeof request.id !== 'number' || typeof request.cmd !== 'string') {
+          reply({ id: -1, ok: false, error: { code: 'DPD_CONTROL_PROTOCOL', message: 'expected one JSON object per line: {"id": number, "cmd": string, …}' } });
+          return;
+        }
+        if ('name' in request && typeof request.name !== 'string') {
+          reply({ id: request.id, ok: false, error: { code: 'DPD_CONTROL_PROTOCOL', message: 'name must be a string' } });
           return;
         }
         handle(request).then(

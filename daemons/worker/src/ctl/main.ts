@@ -1,5 +1,6 @@
 // dpd-ctl: the operator's command line for the local worker.
-import { existsSync, openSync, readFileSync, readSync, statSync, closeSync, watch } from 'node:fs';
+import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
+import { once } from 'node:events';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ControlError, request } from '../control/client.js';
@@ -35,7 +36,7 @@ class UsageError extends Error {}
 
 function socketPath(options: { socket?: string; file?: string }): string {
   if (options.socket) return resolve(options.socket);
-  if (process.env.DPD_SOCKET) return resolve(process.env.DPD_SOCKET);
+  if (process.env.DPD_SOCKET && !options.file) return resolve(process.env.DPD_SOCKET);
   const file = resolve(options.file ?? DEFAULT_FILE);
   // Only the socket's path is needed: a broken worker file (when the
   // operator most needs dpd-ctl) must not stand in the way.
@@ -48,32 +49,35 @@ function socketPath(options: { socket?: string; file?: string }): string {
   return typeof configured === 'string' ? resolve('/', configured) : defaultPaths(file).socket;
 }
 
-/** Prints a file, then (with follow) what is appended to it, until interrupted. */
+/** Prints a file, then (with follow) what is appended to it, until interrupted. Streams: never the whole file in memory. */
 async function showLog(path: string, follow: boolean): Promise<void> {
   if (!existsSync(path)) throw new ControlError('DPD_NO_LOG', `the log file ${path} does not exist (yet)`);
+  // A reader that went away (dpd-ctl logs x | head) ends us quietly.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+  });
   let offset = 0;
-  const drain = () => {
-    const size = statSync(path).size;
-    if (size < offset) offset = 0; // rotated or truncated
-    if (size === offset) return;
-    const fd = openSync(path, 'r');
-    const buffer = Buffer.alloc(size - offset);
-    readSync(fd, buffer, 0, buffer.length, offset);
-    closeSync(fd);
-    offset = size;
-    process.stdout.write(buffer);
+  let inode = statSync(path).ino;
+  const copy = async () => {
+    const stat = statSync(path, { throwIfNoEntry: false });
+    if (!stat) return;
+    if (stat.ino !== inode || stat.size < offset) {
+      inode = stat.ino; // rotated or truncated: start the new file from its beginning
+      offset = 0;
+    }
+    if (stat.size === offset) return;
+    const end = stat.size;
+    for await (const chunk of createReadStream(path, { start: offset, end: end - 1 })) {
+      if (!process.stdout.write(chunk)) await once(process.stdout, 'drain');
+    }
+    offset = end;
   };
-  drain();
+  await copy();
   if (!follow) return;
-  const watcher = watch(path, () => drain());
-  const timer = setInterval(drain, 500); // in case an event is missed
-  await new Promise<void>((done) =>
-    process.once('SIGINT', () => {
-      watcher.close();
-      clearInterval(timer);
-      done();
-    }),
-  );
+  let busy: Promise<void> = Promise.resolve();
+  const check = () => (busy = busy.then(copy));
+  const timer = setInterval(check, 200);
+  await new Promise<void>((done) => process.once('SIGINT', () => (clearInterval(timer), done())));
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -110,7 +114,8 @@ export async function main(argv: string[]): Promise<number> {
     case 'stop':
     case 'restart':
     case 'reset': {
-      const status = await request(socket, { cmd: command, name: name! });
+      // A stop or restart lasts as long as the process's stop_timeout: no deadline here.
+      const status = await request(socket, { cmd: command, name: name! }, Infinity);
       process.stdout.write(`${status.name}: ${status.state}${status.pid === null ? '' : ` (pid ${status.pid})`}${status.reason ? ` — ${status.reason}` : ''}\n`);
       return 0;
     }

@@ -18,8 +18,12 @@ export class FileWatch {
   ) {}
 
   private stamp(): string {
-    const stat = statSync(this.file, { throwIfNoEntry: false });
-    return stat ? `${stat.ino}:${stat.size}:${stat.mtimeMs}:${stat.ctimeMs}` : 'missing';
+    try {
+      const stat = statSync(this.file, { throwIfNoEntry: false });
+      return stat ? `${stat.ino}:${stat.size}:${stat.mtimeMs}:${stat.ctimeMs}` : 'missing';
+    } catch (error) {
+      return `error:${(error as NodeJS.ErrnoException).code}`; // e.g. EACCES: the reload reports it
+    }
   }
 
   start(): void {

@@ -1,7 +1,7 @@
 // dpd-workerd: parse argv, read the file, daemonize or not, take the pid
 // file, start the Worker, handle signals, exit.
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, constants, mkdirSync, openSync, writeSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { formatIssue, validateText } from '@diprocd/procspec';
@@ -13,18 +13,21 @@ import { lockPidFile } from './pid-lock.js';
 import { Worker } from './worker.js';
 
 const NOTIFY_ENV = 'DPD_WORKERD_NOTIFY_FD';
+// Read and removed at once, so no supervised process inherits it.
+const notifyFd = Number(process.env[NOTIFY_ENV]);
+delete process.env[NOTIFY_ENV];
+let notified = !(notifyFd > 2);
 
 /** Tells a waiting parent how start-up went (daemon mode only). */
 function notify(message: string): void {
-  const fd = Number(process.env[NOTIFY_ENV]);
-  if (!(fd > 2)) return;
+  if (notified) return;
+  notified = true;
   try {
-    writeSync(fd, `${message}\n`);
-    closeSync(fd);
+    writeSync(notifyFd, `${message}\n`);
+    closeSync(notifyFd);
   } catch {
     // the parent is gone
   }
-  delete process.env[NOTIFY_ENV];
 }
 
 /** Starts the daemon (this program with -f, detached) and waits until it says it is ready. */
@@ -32,7 +35,7 @@ function daemonize(args: WorkerArgs, logFile: string): Promise<number> {
   // The daemon runs from "/": it gets the file's absolute path.
   const argv = [...(args.verbose ? ['-v'] : []), ...(args.logFormat ? ['--log-format', args.logFormat] : []), args.file];
   mkdirSync(dirname(logFile), { recursive: true });
-  const out = openSync(logFile, 'a', 0o640);
+  const out = openSync(logFile, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o640);
   const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, '-f', ...argv], {
     detached: true,
     cwd: '/',
@@ -100,18 +103,23 @@ export async function main(argv: string[]): Promise<number> {
   }
   const worker = report.value!;
   const paths = workerPaths(file, worker);
-  if (!args.foreground && !process.env[NOTIFY_ENV]) return daemonize({ ...args, file }, paths.logFile);
+  if (!args.foreground && Number.isNaN(notifyFd)) return daemonize({ ...args, file }, paths.logFile); // not the daemon yet
 
   const log = new Logger(process.stderr, args.logFormat ?? (process.stderr.isTTY ? 'human' : 'json'), args.verbose);
   for (const issue of report.issues) log.warn('file.warning', { issue: formatIssue(issue, file) });
-  const lock = lockPidFile(paths.pidFile);
+  // Signals that come during start-up wait for it (Node's default would kill the worker half-way).
+  let running: Worker | undefined;
+  let pending: 'reload' | 'stop' | undefined;
+  process.on('SIGHUP', () => (running ? void running.reload('signal') : (pending ??= 'reload')));
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => (running ? void running.shutdown() : (pending = 'stop')));
+
+  const lock = lockPidFile(paths.pidFile, file);
   if (!lock.held) {
     log.info('worker.running', { pid: lock.pid, pidFile: paths.pidFile, note: 'another dpd-workerd holds the pid file; nothing done' });
     notify(`running ${lock.pid}`);
     return 0;
   }
 
-  let running: Worker;
   try {
     running = await Worker.start(file, worker, text, log);
   } catch (error) {
@@ -122,9 +130,8 @@ export async function main(argv: string[]): Promise<number> {
   }
   log.info('worker.ready', { pid: process.pid, file, stateDir: paths.stateDir, socket: paths.socket, pidFile: paths.pidFile });
   notify('ready');
-
-  process.on('SIGHUP', () => void running.reload('signal'));
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => void running.shutdown());
+  if (pending === 'stop') void running.shutdown();
+  else if (pending === 'reload') void running.reload('signal');
   await running.closed;
   lock.release();
   return 0;

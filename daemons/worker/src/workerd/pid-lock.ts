@@ -1,43 +1,64 @@
-// The pid file as a lock: created with O_EXCL; an existing one naming a
-// live dpd-workerd means "already running". A stale one (its process gone,
-// or the pid now someone else's) is replaced.
-import { closeSync, constants, fchmodSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
+// The pid file as a lock. It is created whole, in one step: a temp file
+// holding our pid is link()ed into place, which fails if the file exists,
+// so nobody ever reads it half-written. An existing one means "already
+// running" only when it names a live dpd-workerd for this same worker file;
+// anything else (its process gone, the pid reused, another file's worker)
+// is stale and replaced.
+import { closeSync, constants, fchmodSync, linkSync, mkdirSync, openSync, readFileSync, readlinkSync, unlinkSync, writeSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 
 export type LockResult = { held: true; release: () => void } | { held: false; pid: number };
 
-function liveWorker(pid: number): boolean {
+/** True when `pid` is a dpd-workerd running `file`. */
+function workerFor(pid: number, file: string): boolean {
   try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('dpd-workerd') || readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('/workerd.js');
+    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    if (!argv.some((arg) => arg.endsWith('dpd-workerd') || arg.endsWith('dpd-workerd.js') || arg.endsWith('/workerd.js'))) return false;
+    const cwd = readlinkSync(`/proc/${pid}/cwd`);
+    return argv.some((arg) => resolve(cwd, arg) === file);
   } catch {
     return false;
   }
 }
 
-export function lockPidFile(path: string): LockResult {
+export function lockPidFile(path: string, file: string): LockResult {
   mkdirSync(dirname(path), { recursive: true });
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
-      fchmodSync(fd, 0o644); // readable by monitoring, whatever the umask
-      writeSync(fd, `${process.pid}\n`);
-      closeSync(fd);
-      return {
-        held: true,
-        release: () => {
-          try {
-            if (Number(readFileSync(path, 'utf8').trim()) === process.pid) unlinkSync(path);
-          } catch {
-            // gone already
-          }
-        },
-      };
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  const temp = `${path}.${process.pid}.tmp`;
+  const fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o644);
+  fchmodSync(fd, 0o644); // readable by monitoring, whatever the umask
+  writeSync(fd, `${process.pid}\n`);
+  closeSync(fd);
+  try {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        linkSync(temp, path);
+        return { held: true, release: () => releasePidFile(path) };
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      }
+      let holder = Number.NaN;
+      try {
+        holder = Number.parseInt(readFileSync(path, 'utf8').trim(), 10);
+      } catch {
+        continue; // removed meanwhile: try again
+      }
+      if (holder > 0 && holder !== process.pid && workerFor(holder, file)) return { held: false, pid: holder };
+      try {
+        unlinkSync(path); // stale
+      } catch {
+        // someone else removed it first
+      }
     }
-    const pid = Number.parseInt(readFileSync(path, 'utf8').trim(), 10);
-    if (pid > 0 && pid !== process.pid && liveWorker(pid)) return { held: false, pid };
-    unlinkSync(path); // stale
+    throw new Error(`cannot take the pid file ${path}: it keeps being replaced`);
+  } finally {
+    unlinkSync(temp);
   }
-  throw new Error(`cannot take the pid file ${path}: it keeps being replaced`);
+}
+
+function releasePidFile(path: string): void {
+  try {
+    if (Number(readFileSync(path, 'utf8').trim()) === process.pid) unlinkSync(path);
+  } catch {
+    // gone already
+  }
 }

@@ -44,6 +44,7 @@ export class Worker {
     private readonly log: Logger,
   ) {
     this.text = text;
+    this.paths = workerPaths(file, worker);
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
     this.supervisor = new Supervisor({ stateDir: this.paths.stateDir });
     for (const [event, level] of Object.entries(EVENT_LEVELS) as [SupervisorEventName, Level][]) {
@@ -59,17 +60,19 @@ export class Worker {
     this.watch = new FileWatch(file, () => void this.reload('watch'));
   }
 
-  get paths() {
-    return workerPaths(this.file, this.worker);
-  }
+  /** Fixed at start: a reload does not move the state, socket, pid file or log. */
+  readonly paths: ReturnType<typeof workerPaths>;
 
   /** Starts supervising `worker` (already validated from `text`). */
   static async start(file: string, worker: WorkerFile, text: string, log: Logger): Promise<Worker> {
     const self = new Worker(file, worker, text, log);
+    // The socket first: if it is taken, nothing has been started.
+    self.server = await serveControl(self.paths.socket, (request) => self.handle(request));
     const result = await self.supervisor.apply(worker.procs);
     log.info('file.load', { file, ...summary(result) });
-    self.server = await serveControl(self.paths.socket, (request) => self.handle(request));
     self.watch.start();
+    // An edit made while starting (before the watch began) is not lost.
+    void self.reload('watch');
     return self;
   }
 
@@ -103,6 +106,8 @@ export class Worker {
       return { changed: false, valid: false, issues: lines };
     }
     for (const line of lines) this.log.warn('file.warning', { issue: line });
+    const moved = Object.entries(workerPaths(this.file, report.value!)).filter(([key, value]) => this.paths[key as keyof typeof this.paths] !== value);
+    if (moved.length > 0) this.log.warn('file.needs-restart', { changed: moved.map(([key]) => key), note: 'paths take effect when the worker restarts' });
     this.text = text;
     this.worker = report.value!;
     const result = await this.supervisor.apply(this.worker.procs);

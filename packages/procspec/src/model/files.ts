@@ -13,8 +13,8 @@ export const WorkerSchema = Type.Object(
     ...daemonFileKeys,
     procs: ProcList('Processes this node runs.'),
     stop_on_exit: Type.Optional(Type.Boolean({ description: 'Stop the processes when the worker exits. Default false: they keep running and are adopted by the next worker.' })),
-    state_dir: Type.Optional(Path('Where the worker records its processes. Default /var/lib/diprocd/<file name>.state as root.')),
-    control_socket: Type.Optional(Path('Unix socket for dpd-ctl (mode 0600). Default: control.sock in the state directory.')),
+    state_dir: Type.Optional(Path('Where the worker records its processes. Default: <file name without .json>.state beside the file.')),
+    control_socket: Type.Optional(Path('Unix socket for dpd-ctl (mode 0600). Default: <file name without .json>.sock beside the file.')),
   },
   { additionalProperties: false, title: 'diprocd worker file' },
 );

@@ -2,8 +2,12 @@
 // rotation by size or age keeping a number of files, fsync per line if
 // asked, reopen (after an outside logrotate). Shared by the supervisor's
 // log relay and dpd-log.
-import { closeSync, constants, fchmodSync, fstatSync, fsyncSync, openSync, readdirSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, existsSync, fchmodSync, fstatSync, fsyncSync, openSync, readdirSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+
+const NEWLINE = Buffer.from('\n');
+// Rotated names sort by time; within one millisecond, by their -n suffix.
+const byAge = (a: string, b: string) => a.replace(/(-\d+)?\.log$/, '').localeCompare(b.replace(/(-\d+)?\.log$/, '')) || Number(/-(\d+)\.log$/.exec(a)?.[1] ?? 0) - Number(/-(\d+)\.log$/.exec(b)?.[1] ?? 0);
 
 export interface LineLogOptions {
   /** The file appended to; absent: standard output (no rotation). */
@@ -38,16 +42,18 @@ export class LineLog {
     const existed = statSync(file, { throwIfNoEntry: false }) !== undefined;
     this.fd = openSync(file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o640);
     if (!existed) fchmodSync(this.fd, 0o640);
-    this.size = fstatSync(this.fd).size;
-    this.openedAt = Date.now();
+    const stat = fstatSync(this.fd);
+    this.size = stat.size;
+    // The file's age, not this program's: a restarted writer keeps rotating on time.
+    this.openedAt = stat.size > 0 ? stat.birthtimeMs || stat.mtimeMs : Date.now();
   }
 
-  /** Writes one line (without its newline). */
-  write(line: string): void {
-    if (this.options.skipEmpty && line === '') return;
+  /** Writes one line (without its newline). Throws on a write error. */
+  write(line: Buffer | string): void {
+    if (this.options.skipEmpty && line.length === 0) return;
     if (this.options.maxAgeMs !== undefined && this.size > 0 && Date.now() - this.openedAt >= this.options.maxAgeMs) this.rotate();
     const stamp = this.options.timestamps ? `${new Date().toISOString()} ` : '';
-    const bytes = Buffer.from(`${stamp}${this.options.prefix ?? ''}${line}\n`);
+    const bytes = Buffer.concat([Buffer.from(`${stamp}${this.options.prefix ?? ''}`), typeof line === 'string' ? Buffer.from(line) : line, NEWLINE]);
     writeSync(this.fd, bytes);
     if (this.options.sync && this.options.file !== undefined) fsyncSync(this.fd);
     this.size += bytes.length;
@@ -57,7 +63,11 @@ export class LineLog {
   /** Closes and opens the file again (it may have been moved away). */
   reopen(): void {
     if (this.options.file === undefined) return;
-    closeSync(this.fd);
+    try {
+      closeSync(this.fd);
+    } catch {
+      // already closed by a failed rotation or open
+    }
     this.open();
   }
 
@@ -72,43 +82,57 @@ export class LineLog {
     closeSync(this.fd);
     if (this.options.naming === 'timestamped') {
       const dir = dirname(file);
-      renameSync(file, join(dir, `${new Date().toISOString().replaceAll(':', '-')}.log`));
-      const rotated = readdirSync(dir).filter((name) => /^\d{4}-\d\d-\d\dT.*Z\.log$/.test(name) && name !== basename(file)).sort();
+      const stamp = new Date().toISOString().replaceAll(':', '-');
+      // Never over an existing file: two rotations in one millisecond get -1, -2, …
+      let target = join(dir, `${stamp}.log`);
+      for (let n = 1; existsSync(target); n++) target = join(dir, `${stamp}-${n}.log`);
+      renameSync(file, target);
+      const rotated = readdirSync(dir).filter((name) => /^\d{4}-\d\d-\d\dT.*Z(-\d+)?\.log$/.test(name) && name !== basename(file)).sort(byAge);
       for (const old of rotated.slice(0, Math.max(0, rotated.length - keep))) unlinkSync(join(dir, old));
+    } else if (keep === 0) {
+      unlinkSync(file);
     } else {
       const name = (n: number) => (n === 0 ? file : `${file}.${n}`);
-      try {
-        unlinkSync(name(keep));
-      } catch {
-        // not there
-      }
       for (let n = keep - 1; n >= 0; n--) {
         try {
-          renameSync(name(n), name(n + 1));
+          renameSync(name(n), name(n + 1)); // file.keep is replaced: the oldest goes
         } catch {
           // not there
         }
       }
-      if (keep === 0) unlinkSync(file);
     }
     this.open();
   }
 }
 
-/** Feeds a byte stream to `onLine` line by line; `end()` passes a last line that had no newline. */
-export function splitLines(onLine: (line: string) => void): { push(chunk: Buffer): void; end(): void } {
-  let partial = '';
+/** Longest line kept whole; a longer one is written in pieces of this size. */
+export const MAX_LINE = 64 * 1024;
+
+/**
+ * Feeds a byte stream to `onLine` line by line, as bytes (a UTF-8
+ * character split between reads stays whole; other encodings pass
+ * untouched). `end()` passes a last line that had no newline.
+ */
+export function splitLines(onLine: (line: Buffer) => void): { push(chunk: Buffer): void; end(): void } {
+  let partial: Buffer = Buffer.alloc(0);
   return {
     push(chunk) {
-      const text = partial + chunk.toString('utf8');
-      const last = text.lastIndexOf('\n');
-      partial = text.slice(last + 1);
-      if (last < 0) return;
-      for (const line of text.slice(0, last).split('\n')) onLine(line);
+      let data = partial.length > 0 ? Buffer.concat([partial, chunk]) : chunk;
+      let start = 0;
+      for (let newline = data.indexOf(10); newline >= 0; newline = data.indexOf(10, start)) {
+        onLine(data.subarray(start, newline));
+        start = newline + 1;
+      }
+      data = data.subarray(start);
+      while (data.length >= MAX_LINE) {
+        onLine(data.subarray(0, MAX_LINE));
+        data = data.subarray(MAX_LINE);
+      }
+      partial = Buffer.from(data);
     },
     end() {
-      if (partial) onLine(partial);
-      partial = '';
+      if (partial.length > 0) onLine(partial);
+      partial = Buffer.alloc(0);
     },
   };
 }

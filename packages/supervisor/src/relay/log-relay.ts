@@ -21,8 +21,27 @@ const log = new LineLog({
   maxSize: values['max-size'] === undefined ? undefined : Number(values['max-size']),
   keep: Number(values.keep),
 });
-const lines = splitLines((line) => log.write(line));
-process.on('SIGHUP', () => log.reopen()); // an outside logrotate moved the file
+// A write that fails (disk full, file removed) drops that line and reopens
+// the file; the relay goes on draining its input, so the process writing
+// to it is never killed by SIGPIPE for a problem of the log's.
+const lines = splitLines((line) => {
+  try {
+    log.write(line);
+  } catch {
+    try {
+      log.reopen();
+    } catch {
+      // still failing: the next line tries again
+    }
+  }
+});
+process.on('SIGHUP', () => {
+  try {
+    log.reopen(); // an outside logrotate moved the file
+  } catch {
+    // the next write tries again
+  }
+});
 process.stdin.on('data', (chunk: Buffer) => lines.push(chunk));
 process.stdin.on('end', () => {
   lines.end(); // a last line without newline is still written

@@ -28,7 +28,11 @@ const logKey = (spec: Proc) => JSON.stringify([spec.logs, spec.log_timestamps, s
 export class LogOutput {
   private relay: Relay | null = null;
 
-  constructor(private readonly ctx: ExecContext) {}
+  constructor(
+    private readonly ctx: ExecContext,
+    /** Told when a relay or log command ends while still in use. */
+    private readonly onRelayExit: (reason: string) => void,
+  ) {}
 
   /** The output for a new run; `release` closes what the supervisor no longer needs once the child has it. */
   prepare(spec: Proc): Prepared {
@@ -76,7 +80,11 @@ export class LogOutput {
     }
     const input = child.stdin!;
     input.on('error', () => undefined); // a relay that died: the next run starts another
-    this.relay = { child, input, key };
+    const relay: Relay = { child, input, key };
+    child.once('exit', (code, signal) => {
+      if (this.relay === relay) this.onRelayExit(`${spec.log_pipe ? 'log_pipe command' : 'log relay'} exited with ${signal ?? `code ${code}`}; the next run starts another`);
+    });
+    this.relay = relay;
     return { ok: true };
   }
 

@@ -93,7 +93,7 @@ export class ManagedProcess {
     public spec: Proc,
     private readonly host: ProcessHost,
   ) {
-    this.logs = new LogOutput(host.ctx);
+    this.logs = new LogOutput(host.ctx, (reason) => this.report('DPD_SPAWN_FAILED', new Error(reason)));
   }
 
   get name(): string {

@@ -66,9 +66,21 @@ describe('load', () => {
 
   it('leaves processes without a load key alone', async () => {
     load = 50;
-    await sup.apply([spec({ name: 'free', run: program('forever.sh') })]);
+    await sup.apply([gated(), spec({ name: 'free', run: program('forever.sh') })]);
+    await waitFor('the gated one to pause', () => sup.status()[0]!.state === 'paused');
+    expect(sup.status()[1]).toMatchObject({ name: 'free', state: 'running' });
+    expect(procState(sup.status()[1]!.pid!)).not.toBe('T');
+  });
+
+  it('does not resume what an operator paused when the load drops', async () => {
+    await sup.apply([gated()]);
+    await sup.pause('batch');
+    load = 5;
     const seen = samples;
-    expect(sup.status()[0]!.state).toBe('running');
-    expect(samples).toBe(seen);
+    await waitFor('samples while high', () => samples > seen + 2);
+    load = 0;
+    const low = samples;
+    await waitFor('samples while low', () => samples > low + 3);
+    expect(sup.status()[0]!.state).toBe('paused');
   });
 });

@@ -88,6 +88,8 @@ export class ManagedProcess {
   private readonly listeners = new Set<() => void>();
   private readonly logs: LogOutput;
   private gate: { key: string; gate: LoadGate } | null = null;
+  /** Who paused it: the gate resumes only what the load paused, never an operator's pause. */
+  private pausedBy: 'load' | 'operator' | null = null;
 
   constructor(
     public spec: Proc,
@@ -220,6 +222,7 @@ export class ManagedProcess {
 
   pause(): void {
     this.fire('pause');
+    this.pausedBy = 'operator';
   }
 
   resume(): void {
@@ -414,7 +417,10 @@ export class ManagedProcess {
     else this.host.emit('proc.start', { name: this.name, pid: target.pid, restarts: this.restarts });
     // A run that starts while the machine is overloaded starts paused (a
     // new gate pauses it as it adds it; an existing one is asked here).
-    if (this.loadGate()?.paused && this.state === 'running') this.fire('pause');
+    if (this.loadGate()?.paused && this.state === 'running') {
+      this.fire('pause');
+      this.pausedBy = 'load';
+    }
   }
 
   /**
@@ -432,10 +438,12 @@ export class ManagedProcess {
     const gate = new LoadGate({ pauseAbove: load.pause_above, resumeBelow: load.resume_below, intervalMs: load.interval, sampler: this.host.loadSamplers[load.source] });
     gate.add({
       pause: () => {
-        if (this.state === 'running') this.fire('pause');
+        if (this.state !== 'running') return;
+        this.fire('pause');
+        this.pausedBy = 'load';
       },
       resume: () => {
-        if (this.state === 'paused') this.fire('resume');
+        if (this.state === 'paused' && this.pausedBy === 'load') this.fire('resume');
       },
     });
     this.gate = { key, gate: gate.start() };
@@ -464,6 +472,7 @@ export class ManagedProcess {
   }
 
   private proceed(): void {
+    this.pausedBy = null;
     const run = this.run!;
     this.send(run, 'SIGCONT');
     if (run.timeoutLeft !== null) {
@@ -587,6 +596,10 @@ export class ManagedProcess {
   private settle(): void {
     this.cancelPending();
     if (this.run) this.closeRun(this.run);
+    this.pausedBy = null;
+    // Nothing runs: no need to sample the load until the next run.
+    this.gate?.gate.stop();
+    this.gate = null;
     this.intent = null;
     this.host.store.delete(this.name);
     if (this.state === 'removed') this.retire();

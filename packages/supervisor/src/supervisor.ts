@@ -77,7 +77,10 @@ export class Supervisor {
    * until apply(); the first apply() adopts processes an earlier supervisor
    * on this directory left running.
    */
-  constructor(options: SupervisorOptions) {
+  constructor(stateDir: string, options?: Omit<SupervisorOptions, 'stateDir'>);
+  constructor(options: SupervisorOptions);
+  constructor(first: string | SupervisorOptions, rest: Omit<SupervisorOptions, 'stateDir'> = {}) {
+    const options: SupervisorOptions = typeof first === 'string' ? { ...rest, stateDir: first } : first;
     this.store = new StateStore(options.stateDir, (error) => this.emit('proc.error', { name: null, error }));
     this.unlock = lockStateDir(options.stateDir);
     this.poller = new Poller(options.pollIntervalMs ?? 500);

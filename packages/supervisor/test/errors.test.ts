@@ -19,3 +19,22 @@ describe('SupervisorError', () => {
     expect(error.code).toBe('DPD_UNKNOWN_PROCESS');
   });
 });
+
+describe('the constructor', () => {
+  it('takes the state directory first, as the README shows, or in the options', async () => {
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { Supervisor } = await import('@diprocd/supervisor');
+    const dir = mkdtempSync(join(tmpdir(), 'dpd-ctor-'));
+    try {
+      const a = new Supervisor(join(dir, 'a'), { pollIntervalMs: 100 });
+      const b = new Supervisor({ stateDir: join(dir, 'b') });
+      expect([a.status(), b.status()]).toEqual([[], []]);
+      expect(() => new Supervisor(join(dir, 'a'))).toThrow(expect.objectContaining({ code: 'DPD_STATE_DIR' }));
+      await Promise.all([a.close(), b.close()]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

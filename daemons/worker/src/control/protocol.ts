@@ -1,7 +1,7 @@
 // The control socket's protocol: one JSON object per line each way. A
 // request carries an id; the answer carries the same id and either
 // `result` or `error: {code, message}`.
-import type { ProcStatus } from '@diprocd/supervisor';
+import { splitLines, type ProcStatus } from '@diprocd/supervisor';
 
 export type Command =
   | { cmd: 'status' }
@@ -32,16 +32,11 @@ export interface Results {
 
 export type Response = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: { code: string; message: string } };
 
-/** Splits a byte stream into complete lines, calling `onLine` for each. */
+/** Calls `onLine` with each complete, non-blank line of a byte stream (the one line splitter of diprocd). */
 export function lineReader(onLine: (line: string) => void): (chunk: Buffer) => void {
-  let buffered = '';
-  return (chunk) => {
-    buffered += chunk.toString('utf8');
-    let newline: number;
-    while ((newline = buffered.indexOf('\n')) >= 0) {
-      const line = buffered.slice(0, newline);
-      buffered = buffered.slice(newline + 1);
-      if (line.trim()) onLine(line);
-    }
-  };
+  const lines = splitLines((line) => {
+    const text = line.toString('utf8');
+    if (text.trim()) onLine(text);
+  });
+  return (chunk) => lines.push(chunk);
 }

@@ -2,8 +2,9 @@
 // rotation by size or age keeping a number of files, fsync per line if
 // asked, reopen (after an outside logrotate). Shared by the supervisor's
 // log relay and dpd-log.
-import { closeSync, constants, existsSync, fchmodSync, fstatSync, fsyncSync, openSync, readdirSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, fsyncSync, readdirSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { openLog } from '../os/launch.js';
 
 const NEWLINE = Buffer.from('\n');
 // Rotated names sort by time; within one millisecond, by their -n suffix.
@@ -39,9 +40,7 @@ export class LineLog {
   private open(): void {
     const file = this.options.file;
     if (file === undefined) return;
-    const existed = statSync(file, { throwIfNoEntry: false }) !== undefined;
-    this.fd = openSync(file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o640);
-    if (!existed) fchmodSync(this.fd, 0o640);
+    this.fd = openLog(file);
     const stat = fstatSync(this.fd);
     this.size = stat.size;
     // The file's age, not this program's: a restarted writer keeps rotating on time.

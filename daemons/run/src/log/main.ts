@@ -129,6 +129,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stdin.on('data', (chunk: Buffer) => {
       try {
         lines.push(chunk);
+        log.flush();
       } catch (error) {
         process.stderr.write(`dpd-log: ${(error as Error).message}\n`);
         done(1);

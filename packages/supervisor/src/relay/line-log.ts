@@ -32,6 +32,8 @@ export class LineLog {
   private fd = 1;
   private size = 0;
   private openedAt = Date.now();
+  // Without sync, lines wait here until flush() (the end of an input chunk): one write for many lines.
+  private pending: Buffer[] = [];
 
   constructor(private readonly options: LineLogOptions) {
     this.open();
@@ -52,16 +54,30 @@ export class LineLog {
     if (this.options.skipEmpty && line.length === 0) return;
     if (this.options.maxAgeMs !== undefined && this.size > 0 && Date.now() - this.openedAt >= this.options.maxAgeMs) this.rotate();
     const stamp = this.options.timestamps ? `${new Date().toISOString()} ` : '';
-    const bytes = Buffer.concat([Buffer.from(`${stamp}${this.options.prefix ?? ''}`), typeof line === 'string' ? Buffer.from(line) : line, NEWLINE]);
-    writeSync(this.fd, bytes);
-    if (this.options.sync && this.options.file !== undefined) fsyncSync(this.fd);
+    const head = stamp || this.options.prefix ? [Buffer.from(`${stamp}${this.options.prefix ?? ''}`)] : [];
+    const bytes = Buffer.concat([...head, typeof line === 'string' ? Buffer.from(line) : line, NEWLINE]);
     this.size += bytes.length;
+    if (this.options.sync && this.options.file !== undefined) {
+      writeSync(this.fd, bytes);
+      fsyncSync(this.fd);
+    } else {
+      this.pending.push(bytes);
+    }
     if (this.options.maxSize !== undefined && this.size >= this.options.maxSize) this.rotate();
+  }
+
+  /** Writes the lines waiting since the last flush (call at the end of each input chunk). */
+  flush(): void {
+    if (this.pending.length === 0) return;
+    const batch = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending);
+    this.pending = [];
+    writeSync(this.fd, batch);
   }
 
   /** Closes and opens the file again (it may have been moved away). */
   reopen(): void {
     if (this.options.file === undefined) return;
+    this.flush();
     try {
       closeSync(this.fd);
     } catch {
@@ -71,6 +87,7 @@ export class LineLog {
   }
 
   close(): void {
+    this.flush();
     if (this.options.file !== undefined) closeSync(this.fd);
   }
 
@@ -78,6 +95,7 @@ export class LineLog {
     const file = this.options.file;
     if (file === undefined) return;
     const keep = this.options.keep ?? 5;
+    this.flush(); // what is waiting belongs to the file being rotated
     closeSync(this.fd);
     if (this.options.naming === 'timestamped') {
       const dir = dirname(file);

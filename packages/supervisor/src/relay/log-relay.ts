@@ -42,7 +42,18 @@ process.on('SIGHUP', () => {
     // the next write tries again
   }
 });
-process.stdin.on('data', (chunk: Buffer) => lines.push(chunk));
+process.stdin.on('data', (chunk: Buffer) => {
+  lines.push(chunk);
+  try {
+    log.flush();
+  } catch {
+    try {
+      log.reopen();
+    } catch {
+      // still failing: the next chunk tries again
+    }
+  }
+});
 process.stdin.on('end', () => {
   lines.end(); // a last line without newline is still written
   log.close();

@@ -59,6 +59,10 @@ describe('dpd-workerd follows its file', () => {
     expect(site.pids()).toEqual(before);
     expect(alive(before.a!)).toBe(true);
 
+    const status = site.ctl('status');
+    expect(status.code).toBe(0);
+    expect(status.stderr).toMatch(new RegExp(`^dpd-ctl: ${site.file.replaceAll('/', '\\/')} is invalid; the worker runs its last good state:\n.*DPD_SPEC_JSON\\]\n$`));
+
     const reload = site.ctl('reload');
     expect(reload.code).toBe(1);
     expect(reload.stderr).toMatch(/^dpd-ctl: the worker file is invalid; the last good state keeps running:\n.*DPD_SPEC_JSON/);
@@ -208,6 +212,17 @@ describe('review regressions', () => {
     } finally {
       await other.cleanup();
     }
+  });
+
+  it('finds a custom control_socket even while the worker file is not JSON', async () => {
+    // Bug: dpd-ctl fell back to the default socket beside the file and said no worker was listening.
+    writeFileSync(site.file, JSON.stringify({ control_socket: `${site.dir}/custom.sock`, procs: [site.sleeper('a')] }, null, 2));
+    await site.start();
+    const text = readFileSync(site.file, 'utf8');
+    writeFileSync(site.file, text.slice(0, text.indexOf('"procs"') + 12)); // half-written, control_socket still in it
+    const status = site.ctl('status');
+    expect(status.code).toBe(0);
+    expect(status.stdout).toMatch(/^NAME/);
   });
 
   it('ends quietly when the reader of dpd-ctl logs goes away', async () => {

@@ -30,7 +30,7 @@ SIGHUP reopens FILE (for logrotate). A last line without a newline is
 still written. Exit status: 0 at the end of input, 1 on a write error,
 2 on bad usage.
 
-Example (DMon's): dpd-run cron -f -- dpd-log -t /var/log/cron.log`;
+Example: cron -f 2>&1 | dpd-log -t /var/log/cron.log`;
 
 class UsageError extends Error {}
 

@@ -17,6 +17,8 @@ export interface WorkerInfo {
   file: string;
   stateDir: string;
   startedAt: number;
+  /** Why the file on disk is not what runs (it is invalid), or null. */
+  fileIssues: string[] | null;
 }
 
 export interface Results {

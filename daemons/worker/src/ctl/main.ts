@@ -40,11 +40,18 @@ function socketPath(options: { socket?: string; file?: string }): string {
   const file = resolve(options.file ?? DEFAULT_FILE);
   // Only the socket's path is needed: a broken worker file (when the
   // operator most needs dpd-ctl) must not stand in the way.
+  let text = '';
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw new UsageError(`cannot read the worker file ${file}; give --file or --socket`);
+  }
   let configured: unknown;
   try {
-    configured = (JSON.parse(readFileSync(file, 'utf8')) as { control_socket?: unknown }).control_socket;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new UsageError(`no worker file ${file}; give --file or --socket`);
+    configured = (JSON.parse(text) as { control_socket?: unknown }).control_socket;
+  } catch {
+    // Not even JSON (half-written?): the key itself is usually still there to read.
+    configured = /"control_socket"\s*:\s*"((?:[^"\\]|\\.)*)"/.exec(text)?.[1];
   }
   return typeof configured === 'string' ? resolve('/', configured) : defaultPaths(file).socket;
 }
@@ -108,6 +115,9 @@ export async function main(argv: string[]): Promise<number> {
     case 'status': {
       const status = await request(socket, { cmd: 'status' });
       process.stdout.write(values.json ? `${JSON.stringify(status, null, 2)}\n` : `${statusTable(status.procs)}\n`);
+      if (!values.json && status.worker.fileIssues) {
+        process.stderr.write(`dpd-ctl: ${status.worker.file} is invalid; the worker runs its last good state:\n${status.worker.fileIssues.join('\n')}\n`);
+      }
       return 0;
     }
     case 'start':

@@ -36,6 +36,8 @@ export class Worker {
   readonly closed: Promise<void>;
   private resolveClosed!: () => void;
   private shuttingDown = false;
+  /** The issues of the file on disk while it is invalid (the last good state runs). */
+  private fileIssues: string[] | null = null;
 
   private constructor(
     readonly file: string,
@@ -96,15 +98,18 @@ export class Worker {
       return { changed: false, valid: false, issues: [(error as Error).message] };
     }
     if (text === this.text) {
+      this.fileIssues = null; // back to what runs
       this.log.debug('file.unchanged', { file: this.file, reason });
       return { changed: false, valid: true, issues: [] };
     }
     const report = validateText(this.file, text, { kind: 'worker' });
     const lines = report.issues.map((issue) => formatIssue(issue, this.file));
     if (!report.valid) {
+      this.fileIssues = lines;
       this.log.error('file.invalid', { file: this.file, issues: lines, keeping: 'the last good state' });
       return { changed: false, valid: false, issues: lines };
     }
+    this.fileIssues = null;
     for (const line of lines) this.log.warn('file.warning', { issue: line });
     const moved = Object.entries(workerPaths(this.file, report.value!)).filter(([key, value]) => this.paths[key as keyof typeof this.paths] !== value);
     if (moved.length > 0) this.log.warn('file.needs-restart', { changed: moved.map(([key]) => key), note: 'paths take effect when the worker restarts' });
@@ -118,7 +123,7 @@ export class Worker {
   private async handle(request: Request): Promise<unknown> {
     switch (request.cmd) {
       case 'status':
-        return { worker: { pid: process.pid, file: this.file, stateDir: this.paths.stateDir, startedAt: this.startedAt }, procs: this.supervisor.status() } satisfies Results['status'];
+        return { worker: { pid: process.pid, file: this.file, stateDir: this.paths.stateDir, startedAt: this.startedAt, fileIssues: this.fileIssues }, procs: this.supervisor.status() } satisfies Results['status'];
       case 'start':
       case 'stop':
       case 'restart':

@@ -53,7 +53,10 @@ export interface ProcStatus {
 export interface ApplyResult {
   started: string[];
   stopped: string[];
+  /** Changed and moved (restarted, or started again after a failure). */
   restarted: string[];
+  /** Changed, but left as they are: stopped by an operator, or still waiting for dependencies. */
+  updated: string[];
   unchanged: string[];
   adopted: string[];
 }
@@ -155,9 +158,10 @@ export class Supervisor {
       proc.stop('remove');
       settled.push(proc.until((s) => s === 'removed').then(() => void this.forget(proc)));
     }
+    const updated = new Set<string>();
     for (const spec of diff.restart) {
       const proc = this.procs.get(spec.name)!;
-      proc.update(spec, spec.depends.every((dep) => this.running(dep)));
+      if (!proc.update(spec, spec.depends.every((dep) => this.running(dep)))) updated.add(spec.name);
       settled.push(proc.until((s) => !SETTLING.includes(s)));
     }
     for (const spec of startOrder(diff.start)) {
@@ -176,7 +180,8 @@ export class Supervisor {
     return {
       started: byName(diff.start),
       stopped: byName(diff.stop),
-      restarted: byName(diff.restart),
+      restarted: byName(diff.restart).filter((name) => !updated.has(name)),
+      updated: [...updated],
       unchanged: byName(diff.unchanged).filter((name) => !adopted.includes(name)),
       adopted,
     };

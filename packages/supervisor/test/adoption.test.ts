@@ -48,7 +48,7 @@ describe('adoption', () => {
     expect(running(box.dir).sort()).toEqual(Object.values(before).sort());
 
     const second = box.supervisor();
-    expect(await second.apply(list)).toEqual({ started: [], stopped: [], restarted: [], unchanged: [], adopted: ['a', 'b', 'c'] });
+    expect(await second.apply(list)).toEqual({ started: [], stopped: [], restarted: [], updated: [], unchanged: [], adopted: ['a', 'b', 'c'] });
     expect(pids(second)).toEqual(before);
     expect(second.status().map((s) => [s.state, s.adopted])).toEqual(Array(3).fill(['running', 'state']));
     expect(running(box.dir)).toHaveLength(3);
@@ -78,7 +78,7 @@ describe('adoption', () => {
     const second = box.supervisor();
     const changed = spec({ name: 'change', run: program('exit-with.sh'), args: ['0', '99999', box.dir] });
     const result = await second.apply([sleeper('keep'), changed]);
-    expect(result).toEqual({ started: [], stopped: ['drop'], restarted: ['change'], unchanged: [], adopted: ['keep', 'change', 'drop'] });
+    expect(result).toEqual({ started: [], stopped: ['drop'], restarted: ['change'], updated: [], unchanged: [], adopted: ['keep', 'change', 'drop'] });
     expect(pids(second).keep).toBe(before.keep);
     expect(pids(second).change).not.toBe(before.change);
     expect(alive(before.drop!)).toBe(false);

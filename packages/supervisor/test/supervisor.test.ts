@@ -141,7 +141,8 @@ describe('stopping', () => {
   it('keeps an operator stop across an apply of a changed spec', async () => {
     await sup.apply([spec({ name: 'a' })]);
     await sup.stop('a');
-    await sup.apply([spec({ name: 'a', args: [] , env: { NEW: '1' } })]);
+    const result = await sup.apply([spec({ name: 'a', args: [], env: { NEW: '1' } })]);
+    expect(result).toMatchObject({ restarted: [], updated: ['a'] });
     expect(statusOf('a').state).toBe('stopped');
     await sup.start('a');
     expect(statusOf('a').state).toBe('running');
@@ -168,9 +169,9 @@ describe('converging', () => {
     await sup.apply(list);
     const before = Object.fromEntries(sup.status().map((s) => [s.name, s.pid]));
 
-    expect(await sup.apply(list)).toEqual({ started: [], stopped: [], restarted: [], unchanged: ['a', 'b', 'c'], adopted: [] });
+    expect(await sup.apply(list)).toEqual({ started: [], stopped: [], restarted: [], updated: [], unchanged: ['a', 'b', 'c'], adopted: [] });
     const result = await sup.apply([list[0]!, spec({ name: 'b', env: { CHANGED: '1' } }), spec({ name: 'd' })]);
-    expect(result).toEqual({ started: ['d'], stopped: ['c'], restarted: ['b'], unchanged: ['a'], adopted: [] });
+    expect(result).toEqual({ started: ['d'], stopped: ['c'], restarted: ['b'], updated: [], unchanged: ['a'], adopted: [] });
     const after = Object.fromEntries(sup.status().map((s) => [s.name, s.pid]));
     expect(after.a).toBe(before.a);
     expect(after.b).not.toBe(before.b);

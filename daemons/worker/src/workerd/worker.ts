@@ -3,7 +3,7 @@
 import type { Server } from 'node:net';
 import { readFile } from 'node:fs/promises';
 import { formatIssue, validateText, type WorkerFile } from '@diprocd/procspec';
-import { Supervisor, type SupervisorEventName } from '@diprocd/supervisor';
+import { Supervisor, type ApplyResult, type SupervisorEventName } from '@diprocd/supervisor';
 import type { Request, Results } from '../control/protocol.js';
 import { serveControl } from '../control/server.js';
 import { FileWatch } from './file-watch.js';
@@ -161,6 +161,6 @@ export class Worker {
   }
 }
 
-function summary(result: { started: string[]; stopped: string[]; restarted: string[]; unchanged: string[]; adopted: string[] }) {
-  return { started: result.started, stopped: result.stopped, restarted: result.restarted, adopted: result.adopted, unchanged: result.unchanged.length };
+function summary(result: ApplyResult) {
+  return { started: result.started, stopped: result.stopped, restarted: result.restarted, updated: result.updated, adopted: result.adopted, unchanged: result.unchanged.length };
 }

@@ -232,19 +232,22 @@ export class ManagedProcess {
   /**
    * A changed definition from apply(): live processes restart with it,
    * failed ones try again, a stopped one stays stopped. `ready` says whether
-   * its dependencies run (a waiting process starts once they do).
+   * its dependencies run (a waiting process starts once they do). True when
+   * the process moves (restarts or starts), false when only its spec changed.
    */
-  update(spec: Proc, ready: boolean): void {
+  update(spec: Proc, ready: boolean): boolean {
     if (this.live || this.state === 'stopping') {
       this.nextSpec = spec;
       this.restart();
-      return;
+      return true;
     }
     this.spec = spec;
     if (['backoff', 'gave-up', 'failed', 'spawn-failed', 'exited'].includes(this.state) || (this.state === 'waiting' && ready)) {
       this.forgetFailures();
       this.fire('start');
+      return true;
     }
+    return false; // stopped by an operator, or still waiting: only its spec changed
   }
 
   /** Takes over a process an earlier supervisor started. */

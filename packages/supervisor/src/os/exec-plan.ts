@@ -123,9 +123,12 @@ interface Identity {
   switches: boolean;
 }
 
+/** The user a spec runs as: its own, else nobody when the supervisor is root, else null (the supervisor's). */
+const specUser = (spec: Proc, ctx: ExecContext): string | number | null => spec.user ?? (ctx.uid === 0 ? 'nobody' : null);
+
 function identity(spec: Proc, ctx: ExecContext): Identity {
   const root = ctx.uid === 0;
-  const user = spec.user ?? (root ? 'nobody' : null);
+  const user = specUser(spec, ctx);
   const account = user === null ? undefined : lookupUser(user) ?? fail(`user ${JSON.stringify(user)}: unknown (not in /etc/passwd)`);
   const gid = spec.group === null ? account?.gid ?? ctx.gid : lookupGroup(spec.group) ?? fail(`group ${JSON.stringify(spec.group)}: unknown (not in /etc/group)`);
   const groups =
@@ -150,7 +153,7 @@ function rlimitArgs(spec: Proc): string[] {
 
 /** The uid a spec's program runs as (undefined when its user is unknown). */
 export function targetUid(spec: Proc, ctx: ExecContext): number | undefined {
-  const user = spec.user ?? (ctx.uid === 0 ? 'nobody' : null);
+  const user = specUser(spec, ctx);
   return user === null ? ctx.uid : lookupUser(user)?.uid;
 }
 

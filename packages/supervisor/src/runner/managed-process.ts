@@ -16,7 +16,7 @@ import { isAlive, readProcStat } from '../os/proc-stat.js';
 import { groupAlive, signalGroup, signalPid } from '../os/signals.js';
 import { targetFromPidFile, targetOf, type Target } from '../os/target.js';
 import { decideAfterExit, recentStarts, type RestartHistory } from '../policy/restart-policy.js';
-import { transition, type Action, type ProcEvent, type ProcState } from '../state/machine.js';
+import { hasEnded, isLive, transition, type Action, type ProcEvent, type ProcState } from '../state/machine.js';
 import { specDigest, stopFields } from '../store/record-spec.js';
 import type { ProcRecord, StateStore } from '../store/state-store.js';
 import { LogOutput } from './log-output.js';
@@ -174,7 +174,7 @@ export class ManagedProcess {
   // ---- commands ----------------------------------------------------------
 
   private get live(): boolean {
-    return this.state === 'starting' || this.state === 'running' || this.state === 'paused';
+    return isLive(this.state);
   }
 
   /** Starts it unless it is live; an operator's start forgets earlier failures. */
@@ -217,7 +217,7 @@ export class ManagedProcess {
   /** Forgets the restart history; a process that is down for a failure starts again. */
   reset(): void {
     this.forgetFailures();
-    if (['gave-up', 'failed', 'spawn-failed', 'exited'].includes(this.state)) this.fire('start');
+    if (hasEnded(this.state)) this.fire('start');
   }
 
   pause(): void {
@@ -242,7 +242,7 @@ export class ManagedProcess {
       return true;
     }
     this.spec = spec;
-    if (['backoff', 'gave-up', 'failed', 'spawn-failed', 'exited'].includes(this.state) || (this.state === 'waiting' && ready)) {
+    if (this.state === 'backoff' || hasEnded(this.state) || (this.state === 'waiting' && ready)) {
       this.forgetFailures();
       this.fire('start');
       return true;

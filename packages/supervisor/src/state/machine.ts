@@ -61,6 +61,13 @@ interface Edge {
 
 const DOWN: readonly ProcState[] = ['idle', 'stopped', 'exited', 'failed', 'gave-up', 'spawn-failed'];
 const LIVE: readonly ProcState[] = ['starting', 'running', 'paused'];
+// Down after a run that ended (or never began): a reset or a changed spec starts these again.
+const ENDED: readonly ProcState[] = ['exited', 'failed', 'gave-up', 'spawn-failed'];
+
+/** True while a run is under way (being spawned, running or paused). */
+export const isLive = (state: ProcState): boolean => LIVE.includes(state);
+/** True when the process is down because its run ended (exited, failed, gave up, could not spawn). */
+export const hasEnded = (state: ProcState): boolean => ENDED.includes(state);
 // An exit ends a run in any live state, and in stopping when the stop was a timeout.
 const EXITING: readonly ProcState[] = [...LIVE, 'stopping'];
 

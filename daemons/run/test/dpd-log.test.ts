@@ -5,9 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { program, waitFor } from '@diprocd/test-utils';
 
 const BIN = fileURLToPath(new URL('../bin/dpd-log.js', import.meta.url));
-const FAKE_LOGGER = fileURLToPath(new URL('../../../test-fixtures/programs/fake-logger.sh', import.meta.url));
+const FAKE_LOGGER = program('fake-logger.sh');
 
 let dir: string;
 beforeEach(() => {
@@ -19,16 +20,6 @@ afterEach(() => {
 
 const run = (args: string[], input: string, env: NodeJS.ProcessEnv = process.env) => spawnSync(process.execPath, [BIN, ...args], { input, encoding: 'utf8', env, timeout: 20_000 });
 const read = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8') : '');
-
-async function waitFor<T>(what: string, probe: () => T | undefined | false, timeoutMs = 5_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 describe('dpd-log FILE', () => {
   it('appends lines with a prefix, skipping empty ones with -e, and writes a last line without newline', () => {

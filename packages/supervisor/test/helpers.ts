@@ -1,36 +1,12 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { normaliseProc, type Proc, type ProcInput } from '@diprocd/procspec';
 import { Supervisor, type SupervisorEventName, type SupervisorEvents, type SupervisorOptions } from '@diprocd/supervisor';
 
-export const PROGRAMS = fileURLToPath(new URL('../../../test-fixtures/programs/', import.meta.url));
-export const program = (name: string) => join(PROGRAMS, name);
+import { program } from '@diprocd/test-utils';
 
-/**
- * Polls `probe` until it returns something other than undefined/false, or
- * fails after `timeoutMs` saying what it waited for. The only way tests wait.
- */
-export async function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 5_000, intervalMs = 10): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
-}
-
-/** True while a pid exists and is not a zombie. */
-export function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    return !/^\d+ \(.*\) [ZX] /.test(stat);
-  } catch {
-    return false;
-  }
-}
+export { PROGRAMS, alive, program, waitFor } from '@diprocd/test-utils';
 
 export function readPid(file: string): number | undefined {
   try {

@@ -1,8 +1,8 @@
 // The `load` key on real processes, with a scripted load signal: SIGSTOP
 // to the group while the load is high, SIGCONT once it is low again.
-import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Supervisor } from '@diprocd/supervisor';
+import { procState } from '@diprocd/test-utils';
 import { Sandbox, alive, program, spec, waitFor } from './helpers.js';
 
 let box: Sandbox;
@@ -19,7 +19,6 @@ afterEach(async () => {
   await box.cleanup();
 });
 
-const procState = (pid: number) => readFileSync(`/proc/${pid}/stat`, 'latin1').split(') ')[1]![0];
 const gated = (extra = {}) => spec({ name: 'batch', load: { pause_above: 2, interval: '20ms' }, ...extra });
 
 describe('load', () => {

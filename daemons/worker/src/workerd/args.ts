@@ -1,5 +1,4 @@
-import { parseArgs } from 'node:util';
-
+export { UsageError } from '@diprocd/daemonkit';
 export const USAGE = `Usage: dpd-workerd [-f] [-v] [--log-format human|json] worker.json
 
 Supervises the processes the worker file lists, and follows the file: an
@@ -17,36 +16,3 @@ file says "stop_on_exit": true.
 
 Example:
   dpd-workerd -f -v /var/lib/diprocd/diprocd-worker.json`;
-
-export interface WorkerArgs {
-  file: string;
-  foreground: boolean;
-  verbose: boolean;
-  logFormat: 'human' | 'json' | undefined;
-}
-
-export class UsageError extends Error {}
-
-export function parseWorkerArgs(argv: string[]): WorkerArgs | 'help' {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      options: {
-        foreground: { type: 'boolean', short: 'f', default: false },
-        verbose: { type: 'boolean', short: 'v', default: false },
-        'log-format': { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      allowPositionals: true,
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  const { values, positionals } = parsed;
-  if (values.help) return 'help';
-  if (positionals.length !== 1) throw new UsageError('expected exactly one worker file');
-  const format = values['log-format'];
-  if (format !== undefined && format !== 'human' && format !== 'json') throw new UsageError(`--log-format must be human or json, not ${JSON.stringify(format)}`);
-  return { file: positionals[0]!, foreground: values.foreground, verbose: values.verbose, logFormat: format };
-}

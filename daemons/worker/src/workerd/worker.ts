@@ -6,8 +6,7 @@ import { formatIssue, validateText, type WorkerFile } from '@diprocd/procspec';
 import { Supervisor, type ApplyResult, type SupervisorEventName } from '@diprocd/supervisor';
 import type { Request, Results } from '../control/protocol.js';
 import { serveControl } from '../control/server.js';
-import { FileWatch } from './file-watch.js';
-import type { Level, Logger } from './logger.js';
+import { FileWatch, type Level, type Logger } from '@diprocd/daemonkit';
 import { workerPaths } from './paths.js';
 
 // How each supervisor event is logged.

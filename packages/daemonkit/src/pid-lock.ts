@@ -1,19 +1,20 @@
 // The pid file as a lock. It is created whole, in one step: a temp file
 // holding our pid is link()ed into place, which fails if the file exists,
 // so nobody ever reads it half-written. An existing one means "already
-// running" only when it names a live dpd-workerd for this same worker file;
-// anything else (its process gone, the pid reused, another file's worker)
-// is stale and replaced.
+// running" only when it names a live copy of the same daemon for this same
+// file; anything else (its process gone, the pid reused, another file's
+// daemon) is stale and replaced.
 import { closeSync, constants, fchmodSync, linkSync, mkdirSync, openSync, readFileSync, readlinkSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 
 export type LockResult = { held: true; release: () => void } | { held: false; pid: number };
 
-/** True when `pid` is a dpd-workerd running `file`. */
-function workerFor(pid: number, file: string): boolean {
+/** True when `pid` is the daemon `program` (e.g. "workerd" for dpd-workerd) running `file`. */
+function daemonFor(pid: number, program: string, file: string): boolean {
   try {
     const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-    if (!argv.some((arg) => arg.endsWith('dpd-workerd') || arg.endsWith('dpd-workerd.js') || arg.endsWith('/workerd.js'))) return false;
+    const names = [`dpd-${program}`, `dpd-${program}.js`, `/${program}.js`];
+    if (!argv.some((arg) => names.some((name) => arg.endsWith(name)))) return false;
     const cwd = readlinkSync(`/proc/${pid}/cwd`);
     return argv.some((arg) => resolve(cwd, arg) === file);
   } catch {
@@ -21,7 +22,12 @@ function workerFor(pid: number, file: string): boolean {
   }
 }
 
-export function lockPidFile(path: string, file: string): LockResult {
+/**
+ * Takes the pid file `path` for the daemon `program` (its name without
+ * "dpd-", which is also its built entry's name) serving `file`, or says
+ * which live copy holds it.
+ */
+export function lockPidFile(path: string, program: string, file: string): LockResult {
   mkdirSync(dirname(path), { recursive: true });
   const temp = `${path}.${process.pid}.tmp`;
   const fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o644);
@@ -42,7 +48,7 @@ export function lockPidFile(path: string, file: string): LockResult {
       } catch {
         continue; // removed meanwhile: try again
       }
-      if (holder > 0 && holder !== process.pid && workerFor(holder, file)) return { held: false, pid: holder };
+      if (holder > 0 && holder !== process.pid && daemonFor(holder, program, file)) return { held: false, pid: holder };
       try {
         unlinkSync(path); // stale
       } catch {

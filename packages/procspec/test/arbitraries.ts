@@ -82,6 +82,8 @@ export const validProc: fc.Arbitrary<ProcInput> = fc
       restart_limit: fc.record({ starts: fc.integer({ min: 1, max: 50 }), within: positiveDuration }, { requiredKeys: [] }),
       backoff: fc.record({ initial: fc.constantFrom('0s', '100ms'), max: fc.constantFrom('1s', '30s', 60) }, { requiredKeys: [] }),
       min_uptime: duration,
+      success_delay: duration,
+      log_stderr: fc.boolean(),
       stop_signal: fc.constantFrom('TERM', 'SIGINT', 'SIGQUIT', 'HUP'),
       stop_timeout: duration,
       timeout: positiveDuration,
@@ -89,7 +91,7 @@ export const validProc: fc.Arbitrary<ProcInput> = fc
     },
     { requiredKeys: ['name', 'run'] },
   )
-  .map((p) => ('logs' in p ? p : { ...p, log_pipe: ['logger', '-t', p.name] }) as ProcInput);
+  .map((p) => ('logs' in p ? p : { ...p, log_pipe: ['logger', '-t', p.name], ...(p.name.length % 2 ? { log_pipe_as: { user: 'log', groups: ['adm'] } } : {}) }) as ProcInput);
 
 /** A list of processes with distinct names. */
 export const validProcList = (maxLength: number) => fc.uniqueArray(validProc, { selector: (p) => p.name, maxLength });

@@ -87,6 +87,17 @@ describe('validate', () => {
     ]);
   });
 
+  it('rejects log_pipe_as without log_pipe, and normalises it with log_stderr and success_delay', () => {
+    expect(lines(validate('proc', proc({ log_pipe_as: { user: 'log' } })).issues)).toEqual([
+      'error DPD_SPEC_CONFLICT log_pipe_as: log_pipe_as names who runs the log_pipe command, but there is no log_pipe',
+    ]);
+    expect(validate('proc', proc({ log_pipe: ['cat'], log_pipe_as: { user: '0', groups: ['adm', 4] }, log_stderr: false, success_delay: '2m' })).value).toMatchObject({
+      log_pipe_as: { user: 0, group: null, groups: ['adm', 4] },
+      log_stderr: false,
+      success_delay: 120_000,
+    });
+  });
+
   it('checks depends per node in a master file', () => {
     const master = {
       master_stats: 'tcp://127.0.0.1:5001',

@@ -27,6 +27,10 @@ export interface SupervisorEvents {
   'proc.stop': { name: string };
   'proc.paused': { name: string; pid: number };
   'proc.resumed': { name: string; pid: number };
+  /** A `log_pipe` command started (its input stays open across the process's runs). */
+  'proc.log-start': { name: string; pid: number };
+  /** A `log_pipe` command ended. */
+  'proc.log-exit': { name: string; pid: number; code: number | null; signal: NodeJS.Signals | null };
   /** A process still running from an earlier supervisor was taken over, not restarted. */
   'proc.adopted': { name: string; pid: number; via: 'state' | 'pid_file' };
   /** Every change of state, for status views. */

@@ -29,6 +29,12 @@ export interface SupervisorOptions {
   clock?: Clock;
   /** Load signals for the `load` key, replacing the built-in ones (1-minute load average, CPU pressure), e.g. in tests. */
   loadSamplers?: Partial<Record<LoadSource, Sampler>>;
+  /**
+   * Where output goes that neither `logs` nor `log_pipe` takes, and stderr
+   * with `log_stderr: false`: "ignore" (/dev/null, the default) or
+   * "inherit" (the supervisor's own stdout and stderr, as a terminal tool wants).
+   */
+  unloggedOutput?: 'ignore' | 'inherit';
 }
 
 /** One process as status() reports it. */
@@ -95,6 +101,7 @@ export class Supervisor {
       store: this.store,
       ctx,
       daemonPidTimeoutMs: options.daemonPidTimeoutMs ?? 10_000,
+      unlogged: options.unloggedOutput ?? 'ignore',
       emit: (event, payload) => this.emit(event, payload),
       changed: (proc) => this.startDependants(proc),
     };
@@ -279,6 +286,19 @@ export class Supervisor {
   /** SIGCONT to a paused process group. */
   resume(name: string): Promise<ProcStatus> {
     return this.command(name, (p) => p.resume(), () => true);
+  }
+
+  /**
+   * Sends `signal` to a process's group ("process", the default) or to its
+   * `log_pipe` command ("log"). Resolves true when something received it,
+   * false when nothing runs there.
+   */
+  signal(name: string, signal: NodeJS.Signals, target: 'process' | 'log' = 'process'): Promise<boolean> {
+    return this.serial(async () => {
+      const proc = this.procs.get(name);
+      if (!proc || proc.state === 'removed') throw new SupervisorError('DPD_UNKNOWN_PROCESS', `no process named ${JSON.stringify(name)}`);
+      return proc.sendSignal(signal, target);
+    });
   }
 
   private command(name: string, act: (proc: ManagedProcess) => void, done: (state: ProcState) => boolean): Promise<ProcStatus> {

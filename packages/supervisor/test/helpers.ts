@@ -33,7 +33,7 @@ export class Sandbox {
 
   supervisor(options: Partial<SupervisorOptions> = {}): Supervisor {
     const supervisor = new Supervisor({ stateDir: this.path('state'), pollIntervalMs: 50, ...options });
-    for (const name of ['proc.start', 'proc.exit', 'proc.restart', 'proc.backoff', 'proc.gave-up', 'proc.stop', 'proc.paused', 'proc.resumed', 'proc.adopted', 'proc.error'] as const) {
+    for (const name of ['proc.start', 'proc.exit', 'proc.restart', 'proc.backoff', 'proc.gave-up', 'proc.stop', 'proc.paused', 'proc.resumed', 'proc.adopted', 'proc.error', 'proc.log-start', 'proc.log-exit'] as const) {
       supervisor.on(name, (payload) => this.events.push({ name, payload }));
     }
     this.supervisors.push(supervisor);

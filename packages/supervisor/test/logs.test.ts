@@ -61,6 +61,45 @@ describe('logs', () => {
   });
 });
 
+describe('stderr, the log command and its signals', () => {
+  it('logs only stdout with log_stderr: false; stderr goes where unlogged output goes', async () => {
+    const log = box.path('out.log');
+    await sup.apply([spec({ name: 'talk', run: program('talk.sh'), logs: log, log_stderr: false })]);
+    await waitFor('the stdout line', () => read(log) === 'to stdout\n');
+    expect(readlinkSync(`/proc/${sup.status()[0]!.pid}/fd/2`)).toBe('/dev/null');
+
+    const inheriting = box.supervisor({ stateDir: box.path('state2'), unloggedOutput: 'inherit' });
+    await inheriting.apply([spec({ name: 'talk2', run: program('talk.sh'), logs: box.path('out2.log'), log_stderr: false }), spec({ name: 'bare', run: program('talk.sh') })]);
+    const [talk, bare] = inheriting.status();
+    expect(readlinkSync(`/proc/${talk!.pid}/fd/2`)).toBe(readlinkSync('/proc/self/fd/2'));
+    expect([1, 2].map((fd) => readlinkSync(`/proc/${bare!.pid}/fd/${fd}`))).toEqual([1, 2].map((fd) => readlinkSync(`/proc/self/fd/${fd}`)));
+  });
+
+  it('reports the log command starting and ending, and signals it or the process on request', async () => {
+    const out = box.path('signals.log');
+    const trap = (what: string) => `trap 'echo ${what} got USR1 >> ${out}' USR1; echo ${what} ready >> ${out}; while :; do sleep 0.05; done`;
+    await sup.apply([spec({ name: 'p', run: '/bin/sh', args: ['-c', trap('process')], log_pipe: ['/bin/sh', '-c', trap('log command')] })]);
+    const [started] = await waitFor('proc.log-start', () => box.seen('proc.log-start', 'p').length === 1 && box.seen('proc.log-start', 'p'));
+    await waitFor('both traps to be set', () => read(out).includes('process ready') && read(out).includes('log command ready'));
+    expect(await sup.signal('p', 'SIGUSR1', 'log')).toBe(true);
+    await waitFor('the log command to trap USR1', () => read(out).includes('log command got USR1'));
+    expect(await sup.signal('p', 'SIGUSR1')).toBe(true);
+    await waitFor('the process to trap USR1', () => read(out).includes('process got USR1'));
+    await sup.apply([]);
+    expect(await sup.signal('p', 'SIGUSR1').catch((error: { code: string }) => error.code)).toBe('DPD_UNKNOWN_PROCESS');
+    process.kill(-started!.pid, 'SIGTERM'); // it never reads its input, so it would not see EOF
+    const [ended] = await waitFor('proc.log-exit', () => box.seen('proc.log-exit', 'p').length === 1 && box.seen('proc.log-exit', 'p'));
+    expect(ended).toMatchObject({ pid: started!.pid, code: null, signal: 'SIGTERM' });
+  });
+
+  it.runIf(process.getuid?.() === 0)('runs the log command as log_pipe_as says (as root)', async () => {
+    await sup.apply([spec({ name: 'p', user: 0, log_pipe: ['/bin/cat'], log_pipe_as: { user: 'nobody', groups: [] } })]);
+    const [started] = await waitFor('proc.log-start', () => box.seen('proc.log-start', 'p').length === 1 && box.seen('proc.log-start', 'p'));
+    const ids = (pid: number) => readFileSync(`/proc/${pid}/status`, 'utf8').match(/^Uid:\s+(\d+)/m)![1];
+    expect([ids(sup.status()[0]!.pid!), ids(started!.pid)]).toEqual(['0', '65534']);
+  });
+});
+
 describe('log relay regressions', () => {
   it('rotates with log_keep 0 without dying (and without killing the process by SIGPIPE)', async () => {
     // Bug: rotate() unlinked the file twice with keep 0; the relay threw and the process got SIGPIPE.

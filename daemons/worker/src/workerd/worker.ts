@@ -19,6 +19,8 @@ const EVENT_LEVELS: Record<SupervisorEventName, Level> = {
   'proc.stop': 'info',
   'proc.paused': 'info',
   'proc.resumed': 'info',
+  'proc.log-start': 'info',
+  'proc.log-exit': 'info',
   'proc.adopted': 'info',
   'proc.state': 'debug',
   'proc.error': 'error',

@@ -79,6 +79,21 @@ export const ProcSchema = Type.Object(
     log_max_size: Type.Optional(Size('Rotate the log file when it reaches this size.')),
     log_keep: Type.Optional(Type.Integer({ minimum: 0, description: 'Rotated log files to keep. Default 5.' })),
     log_pipe: Type.Optional(Command('Pipe output to this command; its input stays open across restarts.')),
+    log_pipe_as: Type.Optional(
+      Type.Object(
+        {
+          user: Account('User the log command runs as.', 'user'),
+          group: Type.Optional(Account('Its primary group. Default: the user\'s primary group.', 'group')),
+          groups: Type.Optional(
+            Type.Array(Account('A supplementary group.', 'group'), { description: 'Its supplementary groups. Default: the user\'s groups.', 'x-expected': 'an array of group names or ids' }),
+          ),
+        },
+        { additionalProperties: false, description: 'Run the log_pipe command as another identity (needs root). Default: the process\'s own.' },
+      ),
+    ),
+    log_stderr: Type.Optional(
+      Type.Boolean({ description: 'Send stderr to logs or log_pipe too. false: only stdout is logged, stderr goes where the supervisor\'s own goes. Default true.' }),
+    ),
     restart: Type.Optional(RestartPolicy),
     restart_limit: Type.Optional(
       Type.Object(
@@ -99,6 +114,7 @@ export const ProcSchema = Type.Object(
       ),
     ),
     min_uptime: Type.Optional(Duration('A run at least this long resets the backoff and restarts at once. Default "1s".')),
+    success_delay: Type.Optional(Duration('After a run that exits 0, wait this long before starting it again (with restart "always"). Default 0.')),
     stop_signal: Type.Optional(Signal('Signal for a graceful stop, sent to the process group. Default "SIGTERM".')),
     stop_timeout: Type.Optional(Duration('Grace period before SIGKILL to the group. Default "10s".')),
     timeout: Type.Optional(Duration('Limit on each run; then the process is stopped and restart applies.', { positive: true })),

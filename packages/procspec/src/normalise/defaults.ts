@@ -7,6 +7,7 @@ export const DEFAULTS = {
   daemon: false,
   log_timestamps: false,
   log_keep: 5,
+  log_stderr: true,
   restart: 'always',
   restart_limit: { starts: 5, within: 60_000 },
   backoff: { initial: 100, max: 30_000 },

@@ -67,6 +67,14 @@ export function normaliseProc(input: ProcInput): Proc {
     log_max_size: input.log_max_size === undefined ? null : parseSize(input.log_max_size)!,
     log_keep: input.log_keep ?? DEFAULTS.log_keep,
     log_pipe: input.log_pipe === undefined ? null : argv(input.log_pipe),
+    log_pipe_as: input.log_pipe_as
+      ? {
+          user: account(input.log_pipe_as.user),
+          group: input.log_pipe_as.group === undefined ? null : account(input.log_pipe_as.group),
+          groups: input.log_pipe_as.groups ? input.log_pipe_as.groups.map(account) : null,
+        }
+      : null,
+    log_stderr: input.log_stderr ?? DEFAULTS.log_stderr,
     restart: restartPolicy(input.restart),
     restart_limit: {
       starts: input.restart_limit?.starts ?? DEFAULTS.restart_limit.starts,
@@ -77,6 +85,7 @@ export function normaliseProc(input: ProcInput): Proc {
       max: input.backoff?.max === undefined ? DEFAULTS.backoff.max : ms(input.backoff.max),
     },
     min_uptime: input.min_uptime === undefined ? DEFAULTS.min_uptime : ms(input.min_uptime),
+    success_delay: input.success_delay === undefined ? 0 : ms(input.success_delay),
     stop_signal: input.stop_signal === undefined ? DEFAULTS.stop_signal : parseSignal(input.stop_signal)!,
     stop_timeout: input.stop_timeout === undefined ? DEFAULTS.stop_timeout : ms(input.stop_timeout),
     timeout: optionalMs(input.timeout),

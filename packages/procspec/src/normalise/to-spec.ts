@@ -30,10 +30,16 @@ export function procToSpec(proc: Proc): ProcInput {
     log_max_size: orOmit(proc.log_max_size),
     log_keep: proc.log_keep,
     log_pipe: proc.log_pipe === null ? undefined : [...proc.log_pipe],
+    log_pipe_as:
+      proc.log_pipe_as === null
+        ? undefined
+        : dropUndefined({ user: proc.log_pipe_as.user, group: orOmit(proc.log_pipe_as.group), groups: proc.log_pipe_as.groups === null ? undefined : [...proc.log_pipe_as.groups] }),
+    log_stderr: proc.log_stderr,
     restart: proc.restart,
     restart_limit: { starts: proc.restart_limit.starts, within: formatDuration(proc.restart_limit.within) },
     backoff: { initial: formatDuration(proc.backoff.initial), max: formatDuration(proc.backoff.max) },
     min_uptime: formatDuration(proc.min_uptime),
+    success_delay: formatDuration(proc.success_delay),
     stop_signal: proc.stop_signal,
     stop_timeout: formatDuration(proc.stop_timeout),
     timeout: proc.timeout === null ? undefined : formatDuration(proc.timeout),

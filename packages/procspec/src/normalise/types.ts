@@ -32,10 +32,16 @@ export interface Proc {
   log_keep: number;
   /** argv of the log command; a string in the file becomes `["/bin/sh", "-c", string]`. */
   log_pipe: string[] | null;
+  /** Identity of the log command; `null`: the process's own. */
+  log_pipe_as: { user: string | number; group: string | number | null; groups: (string | number)[] | null } | null;
+  /** false: only stdout goes to logs/log_pipe; stderr goes where the supervisor's own goes. */
+  log_stderr: boolean;
   restart: RestartPolicy;
   restart_limit: { starts: number; within: number };
   backoff: { initial: number; max: number };
   min_uptime: number;
+  /** Delay before starting again after a run that exited 0. */
+  success_delay: number;
   stop_signal: NodeJS.Signals;
   stop_timeout: number;
   timeout: number | null;

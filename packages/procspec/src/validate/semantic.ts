@@ -28,6 +28,9 @@ export function checkProc(proc: unknown, path: PathPart[]): Issue[] {
   if (proc.daemon === true && proc.pid_file === undefined) {
     issues.push(issue('DPD_SPEC_CONFLICT', [...path, 'daemon'], 'daemon: true needs pid_file, where the daemon writes the pid the supervisor watches'));
   }
+  if (proc.log_pipe_as !== undefined && proc.log_pipe === undefined) {
+    issues.push(issue('DPD_SPEC_CONFLICT', [...path, 'log_pipe_as'], 'log_pipe_as names who runs the log_pipe command, but there is no log_pipe'));
+  }
   if (proc.logs !== undefined && proc.log_pipe !== undefined) {
     issues.push(issue('DPD_SPEC_CONFLICT', [...path, 'log_pipe'], 'log_pipe cannot be used with logs; choose one destination for the output'));
   }

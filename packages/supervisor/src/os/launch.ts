@@ -1,15 +1,16 @@
 // Starting a planned command: its own session and process group, stdin
-// from /dev/null, stdout and stderr to the given descriptor (or /dev/null).
+// from /dev/null, stdout and stderr to the given descriptors.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, constants, fchmodSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Writable } from 'node:stream';
 import type { ExecPlan } from './exec-plan.js';
 
-export type Output = number | Writable | 'ignore';
+/** A descriptor, a pipe, /dev/null, or the supervisor's own stdout/stderr. */
+export type Output = number | Writable | 'ignore' | 'inherit';
 
-export function launch(plan: ExecPlan, output: Output): ChildProcess {
-  return spawn(plan.file, plan.args, { cwd: plan.cwd, env: plan.env, detached: true, stdio: ['ignore', output, output] });
+export function launch(plan: ExecPlan, stdout: Output, stderr: Output): ChildProcess {
+  return spawn(plan.file, plan.args, { cwd: plan.cwd, env: plan.env, detached: true, stdio: ['ignore', stdout, stderr] });
 }
 
 /** Opens a log file for appending (creating it 0640, whatever the umask, and its directory), never through a symlink. */

@@ -44,6 +44,10 @@ export function decideAfterExit(spec: Proc, exit: ExitInfo, runMs: number, histo
   if (recentStarts(history, spec.restart_limit.within, now).length >= spec.restart_limit.starts) {
     return { event: 'exit:give-up' };
   }
+  if (ok && spec.success_delay > 0) {
+    history.quickFailures = 0;
+    return { event: 'exit:backoff', delay: spec.success_delay };
+  }
   if (runMs >= spec.min_uptime) {
     history.quickFailures = 0;
     return { event: 'exit:restart' };

@@ -19,30 +19,43 @@ interface Relay {
   input: Writable;
   /** The log settings it serves; other settings need another relay. */
   key: string;
+  /** A log_pipe command (rather than our relay for plain logs). */
+  command: boolean;
 }
 
-export type Prepared = { ok: true; output: Output; release: () => void } | { ok: false; reason: string };
+/** Where unlogged output goes: /dev/null, or the supervisor's own stdout and stderr. */
+export type Unlogged = 'ignore' | 'inherit';
 
-const logKey = (spec: Proc) => JSON.stringify([spec.logs, spec.log_timestamps, spec.log_max_size, spec.log_keep, spec.log_pipe, spec.log_pipe && [spec.user, spec.group, spec.groups, spec.cwd, spec.env]]);
+export type Prepared = { ok: true; stdout: Output; stderr: Output; release: () => void } | { ok: false; reason: string };
+
+/** Told of the life of the relay or log_pipe command. */
+export interface RelayWatcher {
+  started(relay: { pid: number; command: boolean }): void;
+  /** It ended; `inUse` when the process still wrote to it (not when the supervisor let it go). */
+  exited(relay: { pid: number; command: boolean; code: number | null; signal: NodeJS.Signals | null; inUse: boolean }): void;
+}
+
+const logKey = (spec: Proc) =>
+  JSON.stringify([spec.logs, spec.log_timestamps, spec.log_max_size, spec.log_keep, spec.log_pipe, spec.log_pipe && [spec.log_pipe_as ?? [spec.user, spec.group, spec.groups], spec.cwd, spec.env]]);
 
 export class LogOutput {
   private relay: Relay | null = null;
 
   constructor(
     private readonly ctx: ExecContext,
-    /** Told when a relay or log command ends while still in use. */
-    private readonly onRelayExit: (reason: string) => void,
+    private readonly watcher: RelayWatcher,
   ) {}
 
   /** The output for a new run; `release` closes what the supervisor no longer needs once the child has it. */
-  prepare(spec: Proc): Prepared {
+  prepare(spec: Proc, unlogged: Unlogged): Prepared {
     const relayed = spec.log_pipe !== null || (spec.logs !== null && (spec.log_timestamps || spec.log_max_size !== null));
+    const both = (output: Output, release: () => void = () => undefined) => ({ ok: true as const, stdout: output, stderr: spec.log_stderr ? output : unlogged, release });
     if (!relayed) {
       this.end();
-      if (spec.logs === null) return { ok: true, output: 'ignore', release: () => undefined };
+      if (spec.logs === null) return both(unlogged);
       try {
         const fd = openLog(spec.logs);
-        return { ok: true, output: fd, release: () => closeQuietly(fd) };
+        return both(fd, () => closeQuietly(fd));
       } catch (error) {
         return { ok: false, reason: `logs ${spec.logs}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` };
       }
@@ -53,14 +66,27 @@ export class LogOutput {
       const started = this.start(spec, key);
       if (!started.ok) return started;
     }
-    return { ok: true, output: this.relay!.input, release: () => undefined };
+    return both(this.relay!.input);
+  }
+
+  /** Sends `signal` to the log_pipe command's process group; false when none runs. */
+  signal(signal: NodeJS.Signals): boolean {
+    const child = this.relay?.command ? this.relay.child : undefined;
+    if (!child?.pid || child.exitCode !== null || child.signalCode !== null) return false;
+    try {
+      process.kill(-child.pid, signal);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   private start(spec: Proc, key: string): { ok: true } | { ok: false; reason: string } {
     let child: ChildProcess;
     if (spec.log_pipe !== null) {
-      // The log command runs as the process does (user, groups, cwd, env).
-      const planned = planExec({ ...spec, run: spec.log_pipe[0]!, args: spec.log_pipe.slice(1) }, this.ctx);
+      // The log command runs as the process does (user, groups, cwd, env), or as log_pipe_as says.
+      const as = spec.log_pipe_as ?? spec;
+      const planned = planExec({ ...spec, user: as.user, group: as.group, groups: as.groups, run: spec.log_pipe[0]!, args: spec.log_pipe.slice(1) }, this.ctx);
       if (!planned.ok) return { ok: false, reason: `log_pipe: ${planned.reason}` };
       child = spawn(planned.plan.file, planned.plan.args, { cwd: planned.plan.cwd, env: planned.plan.env, detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
     } else {
@@ -80,10 +106,11 @@ export class LogOutput {
     }
     const input = child.stdin!;
     input.on('error', () => undefined); // a relay that died: the next run starts another
-    const relay: Relay = { child, input, key };
-    child.once('exit', (code, signal) => {
-      if (this.relay === relay) this.onRelayExit(`${spec.log_pipe ? 'log_pipe command' : 'log relay'} exited with ${signal ?? `code ${code}`}; the next run starts another`);
-    });
+    const command = spec.log_pipe !== null;
+    const relay: Relay = { child, input, key, command };
+    const pid = child.pid;
+    this.watcher.started({ pid, command });
+    child.once('exit', (code, signal) => this.watcher.exited({ pid, command, code, signal, inUse: this.relay === relay }));
     this.relay = relay;
     return { ok: true };
   }

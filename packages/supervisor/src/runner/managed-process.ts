@@ -19,7 +19,7 @@ import { decideAfterExit, recentStarts, type RestartHistory } from '../policy/re
 import { hasEnded, isLive, transition, type Action, type ProcEvent, type ProcState } from '../state/machine.js';
 import { specDigest, stopFields } from '../store/record-spec.js';
 import type { ProcRecord, StateStore } from '../store/state-store.js';
-import { LogOutput } from './log-output.js';
+import { LogOutput, type Unlogged } from './log-output.js';
 import type { Poller } from './poller.js';
 
 /** What a process needs from the supervisor that owns it. */
@@ -31,6 +31,8 @@ export interface ProcessHost {
   readonly store: StateStore;
   readonly ctx: ExecContext;
   readonly daemonPidTimeoutMs: number;
+  /** Where output goes that no `logs`/`log_pipe` takes (and stderr with `log_stderr: false`). */
+  readonly unlogged: Unlogged;
   emit<E extends SupervisorEventName>(event: E, payload: SupervisorEvents[E]): void;
   /** Called after every transition (dependants may now start). */
   changed(proc: ManagedProcess): void;
@@ -95,7 +97,14 @@ export class ManagedProcess {
     public spec: Proc,
     private readonly host: ProcessHost,
   ) {
-    this.logs = new LogOutput(host.ctx, (reason) => this.report('DPD_SPAWN_FAILED', new Error(reason)));
+    this.logs = new LogOutput(host.ctx, {
+      started: ({ pid, command }) => command && host.emit('proc.log-start', { name: this.name, pid }),
+      exited: ({ pid, command, code, signal, inUse }) => {
+        if (command) host.emit('proc.log-exit', { name: this.name, pid, code, signal });
+        const what = command ? 'log_pipe command' : 'log relay';
+        if (inUse) this.report('DPD_SPAWN_FAILED', new Error(`${what} exited with ${signal ?? `code ${code}`}; the next run starts another`));
+      },
+    });
   }
 
   get name(): string {
@@ -229,6 +238,15 @@ export class ManagedProcess {
     this.fire('resume');
   }
 
+  /** Sends `signal` to the running process's group, or to its log_pipe command; false when nothing runs there. */
+  sendSignal(signal: NodeJS.Signals, target: 'process' | 'log'): boolean {
+    if (target === 'log') return this.logs.signal(signal);
+    const run = this.run;
+    if (!run?.target || !isLive(this.state)) return false;
+    this.send(run, signal);
+    return true;
+  }
+
   /**
    * A changed definition from apply(): live processes restart with it,
    * failed ones try again, a stopped one stays stopped. `ready` says whether
@@ -312,12 +330,12 @@ export class ManagedProcess {
     const planned = planExec(this.spec, this.host.ctx);
     if (!planned.ok) return this.spawnFailed(planned.code, planned.reason);
 
-    const output = this.logs.prepare(this.spec);
+    const output = this.logs.prepare(this.spec, this.host.unlogged);
     if (!output.ok) return this.spawnFailed('DPD_SPAWN_FAILED', output.reason);
     let child: ChildProcess;
     try {
       if (this.spec.daemon && this.spec.pid_file) removePidFile(this.spec.pid_file, readPidFile(this.spec.pid_file) ?? -1);
-      child = launch(planned.plan, output.output);
+      child = launch(planned.plan, output.stdout, output.stderr);
     } catch (error) {
       return this.spawnFailed('DPD_SPAWN_FAILED', `run ${planned.plan.file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
     } finally {

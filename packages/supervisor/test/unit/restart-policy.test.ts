@@ -9,6 +9,15 @@ const success: ExitInfo = { code: 0, signal: null, timedOut: false };
 const fresh = (): RestartHistory => ({ starts: [], quickFailures: 0 });
 
 describe('decideAfterExit', () => {
+  it('waits success_delay after a run that exited 0, but not after a failure', () => {
+    const p = spec({ success_delay: '2s' });
+    const history = { starts: [0], quickFailures: 2 };
+    expect(decideAfterExit(p, { code: 0, signal: null, timedOut: false }, 5, history, 5)).toEqual({ event: 'exit:backoff', delay: 2_000 });
+    expect(history.quickFailures).toBe(0);
+    expect(decideAfterExit(p, crash, 5, history, 10)).toEqual({ event: 'exit:backoff', delay: 100 });
+    expect(decideAfterExit(p, { code: 0, signal: null, timedOut: true }, 5_000, history, 5_000)).toEqual({ event: 'exit:restart' });
+  });
+
   it('restarts at once after a run longer than min_uptime, and resets the backoff', () => {
     const history = { starts: [0], quickFailures: 3 };
     expect(decideAfterExit(spec(), crash, 5_000, history, 5_000)).toEqual({ event: 'exit:restart' });

@@ -1,6 +1,6 @@
 // Output: timestamps, rotation and log_pipe through a relay that outlives
 // the process's restarts.
-import { readFileSync, readdirSync, readlinkSync, statSync } from 'node:fs';
+import { readFileSync, readdirSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Supervisor } from '@diprocd/supervisor';
 import { Sandbox, program, spec, waitFor } from './helpers.js';
@@ -96,6 +96,9 @@ describe('stderr, the log command and its signals', () => {
     await sup.apply([spec({ name: 'p', user: 0, log_pipe: ['/bin/cat'], log_pipe_as: { user: 'nobody', groups: [] } })]);
     const [started] = await waitFor('proc.log-start', () => box.seen('proc.log-start', 'p').length === 1 && box.seen('proc.log-start', 'p'));
     const ids = (pid: number) => readFileSync(`/proc/${pid}/status`, 'utf8').match(/^Uid:\s+(\d+)/m)![1];
+    // Regression (CI, uid read as 0): the log command's pid is first setpriv,
+    // still root until it execs cat; read the identity once cat runs.
+    await waitFor('the log command to exec cat', () => readlinkSync(`/proc/${started!.pid}/exe`) === realpathSync('/bin/cat'));
     expect([ids(sup.status()[0]!.pid!), ids(started!.pid)]).toEqual(['0', '65534']);
   });
 });

@@ -5,6 +5,7 @@ export { STATES, EVENTS as TRANSITION_EVENTS, TRANSITIONS, transition } from './
 export { decideAfterExit } from './policy/restart-policy.js';
 export { systemClock } from './clock.js';
 export { LineLog, splitLines } from './relay/line-log.js';
+export { writeFileAtomic, writePidFile, readPidFile, removePidFile } from './os/atomic-file.js';
 
 export type { SupervisorOptions, ProcStatus, ApplyResult } from './supervisor.js';
 export type { SupervisorEvents, SupervisorEventName, ExitStatus } from './events.js';

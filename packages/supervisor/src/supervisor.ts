@@ -31,8 +31,9 @@ export interface SupervisorOptions {
   loadSamplers?: Partial<Record<LoadSource, Sampler>>;
   /**
    * Where output goes that neither `logs` nor `log_pipe` takes, and stderr
-   * with `log_stderr: false`: "ignore" (/dev/null, the default) or
-   * "inherit" (the supervisor's own stdout and stderr, as a terminal tool wants).
+   * with `log_stderr: false`, and the output of a `log_pipe` command itself:
+   * "ignore" (/dev/null, the default) or "inherit" (the supervisor's own
+   * stdout and stderr, as a terminal tool wants).
    */
   unloggedOutput?: 'ignore' | 'inherit';
 }

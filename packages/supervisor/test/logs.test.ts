@@ -69,10 +69,16 @@ describe('stderr, the log command and its signals', () => {
     expect(readlinkSync(`/proc/${sup.status()[0]!.pid}/fd/2`)).toBe('/dev/null');
 
     const inheriting = box.supervisor({ stateDir: box.path('state2'), unloggedOutput: 'inherit' });
-    await inheriting.apply([spec({ name: 'talk2', run: program('talk.sh'), logs: box.path('out2.log'), log_stderr: false }), spec({ name: 'bare', run: program('talk.sh') })]);
+    const specs = [spec({ name: 'talk2', run: program('talk.sh'), logs: box.path('out2.log'), log_stderr: false }), spec({ name: 'bare', run: program('talk.sh') })];
+    await inheriting.apply(specs);
     const [talk, bare] = inheriting.status();
     expect(readlinkSync(`/proc/${talk!.pid}/fd/2`)).toBe(readlinkSync('/proc/self/fd/2'));
     expect([1, 2].map((fd) => readlinkSync(`/proc/${bare!.pid}/fd/${fd}`))).toEqual([1, 2].map((fd) => readlinkSync(`/proc/self/fd/${fd}`)));
+
+    // A log command's own output goes there too (dpd-run -- cat prints on the terminal).
+    await inheriting.apply([...specs, spec({ name: 'piped', log_pipe: ['/bin/cat'] })]);
+    const [logCommand] = await waitFor('the log command', () => box.seen('proc.log-start', 'piped').length === 1 && box.seen('proc.log-start', 'piped'));
+    expect([1, 2].map((fd) => readlinkSync(`/proc/${logCommand!.pid}/fd/${fd}`))).toEqual([1, 2].map((fd) => readlinkSync(`/proc/self/fd/${fd}`)));
   });
 
   it('reports the log command starting and ending, and signals it or the process on request', async () => {

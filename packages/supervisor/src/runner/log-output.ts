@@ -63,7 +63,7 @@ export class LogOutput {
     const key = logKey(spec);
     if (this.relay?.key !== key || this.relay.child.exitCode !== null || this.relay.child.signalCode !== null) {
       this.end();
-      const started = this.start(spec, key);
+      const started = this.start(spec, key, unlogged);
       if (!started.ok) return started;
     }
     return both(this.relay!.input);
@@ -81,14 +81,15 @@ export class LogOutput {
     }
   }
 
-  private start(spec: Proc, key: string): { ok: true } | { ok: false; reason: string } {
+  private start(spec: Proc, key: string, unlogged: Unlogged): { ok: true } | { ok: false; reason: string } {
     let child: ChildProcess;
     if (spec.log_pipe !== null) {
       // The log command runs as the process does (user, groups, cwd, env), or as log_pipe_as says.
       const as = spec.log_pipe_as ?? spec;
       const planned = planExec({ ...spec, user: as.user, group: as.group, groups: as.groups, run: spec.log_pipe[0]!, args: spec.log_pipe.slice(1) }, this.ctx);
       if (!planned.ok) return { ok: false, reason: `log_pipe: ${planned.reason}` };
-      child = spawn(planned.plan.file, planned.plan.args, { cwd: planned.plan.cwd, env: planned.plan.env, detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
+      // Its own output goes where unlogged output goes (a terminal for dpd-run).
+      child = spawn(planned.plan.file, planned.plan.args, { cwd: planned.plan.cwd, env: planned.plan.env, detached: true, stdio: ['pipe', unlogged, unlogged] });
     } else {
       try {
         mkdirSync(dirname(spec.logs!), { recursive: true, mode: 0o755 });

@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { log: 'src/log/main.ts' },
+  entry: { log: 'src/log/main.ts', run: 'src/run/main.ts' },
   format: ['esm'],
   sourcemap: true,
   clean: true,

@@ -40,15 +40,15 @@ export function readinessNotifier(env: NodeJS.ProcessEnv = process.env) {
 }
 
 /**
- * Starts `script argv…` with this Node, detached, from "/", its output
- * appended to `logFile`, and waits for its readiness line.
+ * Starts `script argv…` with this Node, detached, from `cwd` (default "/"),
+ * its output appended to `logFile`, and waits for its readiness line.
  */
-export function startDaemon(script: string, argv: string[], logFile: string): Promise<StartOutcome & { pid?: number }> {
+export function startDaemon(script: string, argv: string[], logFile: string, cwd = '/'): Promise<StartOutcome> {
   mkdirSync(dirname(logFile), { recursive: true });
   const out = openSync(logFile, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o640);
   const child = spawn(process.execPath, [...process.execArgv, script, ...argv], {
     detached: true,
-    cwd: '/',
+    cwd,
     stdio: ['ignore', out, out, 'pipe'],
     env: { ...process.env, [NOTIFY_ENV]: '3' },
   });

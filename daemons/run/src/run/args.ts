@@ -21,6 +21,8 @@ export interface RunArgs {
   loadHigh: number | null;
   loadLow: number | null;
   loadSource: 'loadavg1' | 'psi-cpu';
+  /** With --load-source file:PATH: the load is the number PATH holds (written by another tool). */
+  loadFile: string | null;
   pidFile: string | null;
   workDir: string | null;
   environ: { name: string; value: string | null }[];
@@ -162,6 +164,7 @@ export function parseRunArgs(words: string[]): RunArgs | 'help' | 'rlimit-help' 
     loadHigh: null,
     loadLow: null,
     loadSource: 'loadavg1',
+    loadFile: null,
     pidFile: null,
     workDir: null,
     environ: [],
@@ -242,8 +245,9 @@ export function parseRunArgs(words: string[]): RunArgs | 'help' | 'rlimit-help' 
           break;
         case 'load-source': {
           const source = take(option, inline);
-          if (source !== 'loadavg1' && source !== 'psi-cpu') throw new UsageError(`--load-source ${JSON.stringify(source)}: expected loadavg1 or psi-cpu`);
-          args.loadSource = source;
+          if (source.startsWith('file:') && source.length > 'file:'.length) args.loadFile = source.slice('file:'.length);
+          else if (source === 'loadavg1' || source === 'psi-cpu') args.loadSource = source;
+          else throw new UsageError(`--load-source ${JSON.stringify(source)}: expected loadavg1, psi-cpu or file:PATH`);
           break;
         }
         case 't':

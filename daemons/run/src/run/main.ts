@@ -1,7 +1,7 @@
 // dpd-run: one command supervised the DMon way, on @diprocd/supervisor.
 // The command is one supervised process named "cmd"; the log command is
 // its log_pipe, whose input stays open across the command's restarts.
-import { closeSync, constants as fsConstants, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, constants as fsConstants, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { constants as osConstants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readinessNotifier, startDaemon } from '@diprocd/daemonkit';
@@ -80,6 +80,16 @@ const OPTION_OF: Record<string, string> = {
   log_pipe_as: '-U',
 };
 
+/** The number a --load-source file holds, or undefined (the gate then keeps its state). */
+function readLoadFile(path: string): number | undefined {
+  try {
+    const value = Number.parseFloat(readFileSync(path, 'utf8'));
+    return Number.isFinite(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Appends DMon's status lines ("cmd start PID"…) to the -I file; a write error is reported once, not fatal. */
 class StatusFile {
   private fd: number | null;
@@ -142,7 +152,9 @@ async function run(args: RunArgs): Promise<number> {
   }
 
   const stateDir = mkdtempSync(join(tmpdir(), 'dpd-run-'));
-  const supervisor = new Supervisor({ stateDir, unloggedOutput: 'inherit', pollIntervalMs: 200 });
+  // A file source stands in for the sampler of the spec's (default) source; unreadable or not a number: no sample.
+  const loadSamplers = args.loadFile === null ? {} : { loadavg1: () => readLoadFile(args.loadFile!) };
+  const supervisor = new Supervisor({ stateDir, unloggedOutput: 'inherit', pollIntervalMs: 200, loadSamplers });
   let logPid: number | null = null;
   let logExited: () => void = () => undefined;
   const logGone = new Promise<void>((resolve) => (logExited = resolve));
@@ -165,8 +177,9 @@ async function run(args: RunArgs): Promise<number> {
         logExited();
       }
     })
-    // A spawn failure is told once, with the reason, when dpd-run ends.
-    .on('proc.error', ({ error }) => supervisor.status()[0]?.state !== 'spawn-failed' && process.stderr.write(`dpd-run: ${error.message}\n`));
+    // A spawn failure is told once, with the reason, when dpd-run ends; the
+    // supervisor moves to spawn-failed right after this event, synchronously.
+    .on('proc.error', ({ error }) => queueMicrotask(() => supervisor.status()[0]?.state !== 'spawn-failed' && process.stderr.write(`dpd-run: ${error.message}\n`)));
 
   // The end: the command succeeded (-1), gave up (-m), could not run, or a signal asked.
   const ended = new Promise<number>((resolve) => {
@@ -177,7 +190,7 @@ async function run(args: RunArgs): Promise<number> {
         process.stderr.write(`dpd-run: ${args.command[0]} was respawned ${args.maxRespawns} times (-m); giving up\n`);
         resolve(shellStatus(now.lastExit));
       } else if (to === 'spawn-failed' || to === 'failed') {
-        process.stderr.write(`dpd-run: cannot run ${args.command[0]}: ${now.reason}\n`);
+        process.stderr.write(`dpd-run: cannot start the command: ${now.reason}\n`);
         resolve(to === 'spawn-failed' ? EXIT_CANNOT_RUN : shellStatus(now.lastExit));
       }
     });
@@ -192,7 +205,7 @@ async function run(args: RunArgs): Promise<number> {
 
   await supervisor.apply([spec]);
   const first = supervisor.status()[0]!;
-  if (first.state === 'spawn-failed') notifier.error(`cannot run ${args.command[0]}: ${first.reason}`);
+  if (first.state === 'spawn-failed') notifier.error(`cannot start the command: ${first.reason}`);
   else notifier.ready();
   const code = await ended;
 

@@ -21,7 +21,9 @@ keeps one pipe across the command's restarts.
                         1-minute load average is above F ...
   -l, --load-low F      ... and resume it (SIGCONT) at or below F (default
                         F/2 of -L). The log command is never paused
-  --load-source S       loadavg1 (default) or psi-cpu (CPU pressure, some avg10)
+  --load-source S       loadavg1 (default), psi-cpu (CPU pressure, some
+                        avg10), or file:PATH (the number PATH holds, read
+                        each second: a load another tool measures)
   -p, --pid-file FILE   write dpd-run's own pid to FILE: kill $(cat FILE)
                         stops dpd-run, cmd and the log command
   -W, --work-dir DIR    work in DIR; relative paths are from DIR

@@ -1,0 +1,235 @@
+// The node side: SUB for desired state and master heartbeats, DEALER for
+// snapshot requests and the node's heartbeat + status report.
+import { EventEmitter } from 'node:events';
+import { Dealer, Subscriber } from 'zeromq';
+import { TransportError, TRANSPORT_ERROR_CODES, type TransportErrorCode } from '../errors.js';
+import type { TransportClientEvents } from '../events.js';
+import { endpointError } from '../socket/endpoints.js';
+import { SerialSender } from '../socket/serial-sender.js';
+import type { NodeReport } from '../types.js';
+import { decodeMasterMessage, encode } from '../wire/codec.js';
+import type { MasterHeartbeatMessage, StateMessage } from '../wire/messages.js';
+import { HEARTBEAT_TOPIC, parseTopic, stateTopic } from '../wire/topics.js';
+import { checkClientOptions } from './client-options.js';
+
+/** Options of {@link TransportClient}. */
+export interface TransportClientOptions {
+  /** This node's name, as the master file names it. */
+  node: string;
+  /** The master's PUB endpoint, e.g. `tcp://127.0.0.1:5002`. */
+  updates: string;
+  /** The master's ROUTER endpoint, e.g. `tcp://127.0.0.1:5001`. */
+  stats: string;
+  /** CURVE: this node's Z85 key pair and the master's Z85 public key. Without it, plaintext. */
+  curve?: { publicKey: string; secretKey: string; serverKey: string };
+  /** Heartbeat and report period (default 1000 ms). */
+  heartbeatMs?: number;
+  /** Called once a period; its result travels with the heartbeat. */
+  report: () => NodeReport | Promise<NodeReport>;
+  /** ZeroMQ reconnect interval, doubling up to `maxMs` (defaults 100 and 5000 ms). */
+  reconnect?: { initialMs?: number; maxMs?: number };
+  /** The clock for master silence (default `Date.now`). */
+  now?: () => number;
+}
+
+/** A master that misses this many of its own periods is taken as gone. */
+const MASTER_SILENT_PERIODS = 3;
+
+export interface TransportClient {
+  on<E extends keyof TransportClientEvents>(event: E, listener: (payload: TransportClientEvents[E]) => void): this;
+  once<E extends keyof TransportClientEvents>(event: E, listener: (payload: TransportClientEvents[E]) => void): this;
+  off<E extends keyof TransportClientEvents>(event: E, listener: (payload: TransportClientEvents[E]) => void): this;
+  emit<E extends keyof TransportClientEvents>(event: E, payload: TransportClientEvents[E]): boolean;
+}
+
+/**
+ * The node end of the transport. Emits `state` with each desired list newer
+ * than the last one it emitted, asks for a snapshot on start and whenever the
+ * master's heartbeat shows it is behind, and sends a heartbeat with a status
+ * report every period.
+ */
+export class TransportClient extends EventEmitter {
+  private readonly options: ReturnType<typeof checkClientOptions>;
+  private subscriber: Subscriber | undefined;
+  private dealer: Dealer | undefined;
+  private dealerSender: SerialSender | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private epoch: string | null = null;
+  private revision = 0;
+  private applied: { epoch: string; revision: number } | null = null;
+  private connected = false;
+  private masterSeen = 0;
+  private masterPeriodMs: number;
+  private lastSnapshotRequest = -Infinity;
+  private ticking = false;
+  private authFailing = false;
+  private started = false;
+  private closed = false;
+
+  /** Checks the options (throws DPD_TRANSPORT_OPTIONS, DPD_TRANSPORT_NODE or DPD_TRANSPORT_KEY); connects nothing until start(). */
+  constructor(options: TransportClientOptions) {
+    super();
+    this.options = checkClientOptions(options);
+    this.masterPeriodMs = this.options.heartbeatMs;
+  }
+
+  /** Connects (the master need not be up yet), asks for a snapshot and starts the heartbeat. Rejects with DPD_TRANSPORT_CONNECT or DPD_TRANSPORT_CLOSED. */
+  async start(): Promise<void> {
+    if (this.closed) throw new TransportError('DPD_TRANSPORT_CLOSED', 'the client was closed');
+    if (this.started) return;
+    this.started = true;
+    const { node, updates, stats, curve, reconnect, heartbeatMs } = this.options;
+    const common = {
+      linger: 0,
+      reconnectInterval: reconnect.initialMs,
+      reconnectMaxInterval: reconnect.maxMs,
+      ...(curve ? { curveServerKey: curve.serverKey, curvePublicKey: curve.publicKey, curveSecretKey: curve.secretKey } : {}),
+    };
+    this.subscriber = new Subscriber(common);
+    this.dealer = new Dealer({ ...common, sendTimeout: 0 });
+    this.dealerSender = new SerialSender(this.dealer, (error) => this.report(error));
+    this.subscriber.subscribe(stateTopic(node), HEARTBEAT_TOPIC);
+    for (const socket of [this.subscriber, this.dealer]) {
+      socket.events.on('handshake:error:auth', (event) => {
+        // Reported once per run of failures, not on every reconnect attempt.
+        if (this.authFailing) return;
+        this.authFailing = true;
+        this.report(new TransportError('DPD_TRANSPORT_AUTH', `the master at ${event.address} refused this node's key`, { cause: event.error }));
+      });
+      socket.events.on('handshake', () => (this.authFailing = false));
+    }
+    for (const [socket, endpoint] of [[this.subscriber, updates], [this.dealer, stats]] as const) {
+      try {
+        socket.connect(endpoint);
+      } catch (cause) {
+        this.shutdown();
+        throw endpointError('DPD_TRANSPORT_CONNECT', 'connect to', endpoint, cause);
+      }
+    }
+    void this.receiveUpdates(this.subscriber);
+    void this.receiveReplies(this.dealer);
+    this.requestSnapshot();
+    this.timer = setInterval(() => void this.tick(), heartbeatMs);
+    void this.tick();
+  }
+
+  /** Records the revision this node has applied; the next heartbeats carry it. */
+  setApplied(revision: number): void {
+    this.applied = this.epoch === null ? null : { epoch: this.epoch, revision };
+  }
+
+  /** Stops the heartbeat and closes the sockets (linger 0: never waits for the master). */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.shutdown();
+  }
+
+  private shutdown(): void {
+    clearInterval(this.timer);
+    for (const socket of [this.subscriber, this.dealer]) if (socket && !socket.closed) socket.close();
+  }
+
+  private requestSnapshot(): void {
+    this.lastSnapshotRequest = this.options.now();
+    this.dealerSender?.send([encode({ v: 1, type: 'snapshot.request', node: this.options.node })]);
+  }
+
+  private async tick(): Promise<void> {
+    const now = this.options.now();
+    if (this.connected && now - this.masterSeen > MASTER_SILENT_PERIODS * this.masterPeriodMs) {
+      this.connected = false;
+      this.fire('disconnected', {});
+    }
+    // A slow report() skips periods instead of piling them up.
+    if (this.ticking || this.closed) return;
+    this.ticking = true;
+    let report: NodeReport | null = null;
+    try {
+      report = await this.options.report();
+    } catch (cause) {
+      this.report(new TransportError('DPD_TRANSPORT_REPORT', `report() failed: ${(cause as Error)?.message}`, { cause }));
+    }
+    this.ticking = false;
+    if (this.closed) return;
+    this.dealerSender?.send([encode({ v: 1, type: 'heartbeat', node: this.options.node, periodMs: this.options.heartbeatMs, applied: this.applied, report })]);
+  }
+
+  private async receiveUpdates(subscriber: Subscriber): Promise<void> {
+    try {
+      for await (const [topicFrame, body] of subscriber) {
+        try {
+          const topic = parseTopic(topicFrame?.toString() ?? '');
+          // Exact match even if a subscription ever matched by prefix.
+          if (!topic || (topic.kind === 'state' && topic.node !== this.options.node)) continue;
+          const message = decodeMasterMessage(body);
+          if (message.type === 'heartbeat') this.masterHeartbeat(message);
+          else if (message.type === 'state' && message.node === this.options.node) this.offer(message);
+        } catch (error) {
+          this.report(error instanceof TransportError ? error : new TransportError('DPD_TRANSPORT_MESSAGE', String(error), { cause: error }));
+        }
+      }
+    } catch (error) {
+      if (!this.closed) this.report(new TransportError('DPD_TRANSPORT_CLOSED', 'the updates socket stopped receiving', { cause: error }));
+    }
+  }
+
+  private async receiveReplies(dealer: Dealer): Promise<void> {
+    try {
+      for await (const frames of dealer) {
+        try {
+          const message = decodeMasterMessage(frames[frames.length - 1]);
+          this.seen(message.type === 'error' ? null : message.epoch);
+          if (message.type === 'snapshot' && message.node === this.options.node) this.offer(message);
+          else if (message.type === 'error') {
+            const code: TransportErrorCode = Object.hasOwn(TRANSPORT_ERROR_CODES, message.code) ? (message.code as TransportErrorCode) : 'DPD_TRANSPORT_MESSAGE';
+            this.report(new TransportError(code, `the master rejected a message of this node: ${message.message}`));
+          }
+        } catch (error) {
+          this.report(error instanceof TransportError ? error : new TransportError('DPD_TRANSPORT_MESSAGE', String(error), { cause: error }));
+        }
+      }
+    } catch (error) {
+      if (!this.closed) this.report(new TransportError('DPD_TRANSPORT_CLOSED', 'the stats socket stopped receiving', { cause: error }));
+    }
+  }
+
+  private masterHeartbeat(message: MasterHeartbeatMessage): void {
+    this.masterPeriodMs = message.periodMs;
+    this.seen(message.epoch);
+    const theirs = message.revisions[this.options.node] ?? 0;
+    const behind = theirs > 0 && (message.epoch !== this.epoch || theirs > this.revision);
+    // One request in flight per period: a lost request or answer is retried by a later heartbeat.
+    if (behind && this.options.now() - this.lastSnapshotRequest >= this.options.heartbeatMs) this.requestSnapshot();
+  }
+
+  private seen(epoch: string | null): void {
+    if (epoch === null) return;
+    this.masterSeen = this.options.now();
+    if (!this.connected) {
+      this.connected = true;
+      this.fire('connected', { epoch });
+    }
+  }
+
+  // Revision 0 means the master has nothing for this node yet (e.g. it just restarted); keep what we have.
+  private offer(message: StateMessage): void {
+    if (message.revision < 1) return;
+    if (message.epoch === this.epoch && message.revision <= this.revision) return;
+    this.epoch = message.epoch;
+    this.revision = message.revision;
+    this.fire('state', { epoch: message.epoch, revision: message.revision, procs: message.procs });
+  }
+
+  private fire<E extends keyof TransportClientEvents>(event: E, payload: TransportClientEvents[E]): void {
+    try {
+      this.emit(event, payload);
+    } catch (cause) {
+      if (event !== 'error') this.report(new TransportError('DPD_TRANSPORT_LISTENER', `a '${event}' listener threw: ${(cause as Error)?.message}`, { cause }));
+    }
+  }
+
+  private report(error: TransportError): void {
+    if (this.listenerCount('error') > 0) this.fire('error', { error });
+  }
+}

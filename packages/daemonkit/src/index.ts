@@ -1,5 +1,7 @@
 export { parseDaemonArgs, foregroundArgv, UsageError, type DaemonArgs } from './args.js';
+export { daemonMain, type DaemonBody, type DaemonDefinition, type Loaded } from './daemon-main.js';
 export { readinessNotifier, startDaemon, type StartOutcome } from './daemonize.js';
 export { FileWatch } from './file-watch.js';
+export { FollowedFile, type ReloadOutcome } from './followed-file.js';
 export { Logger, type Fields, type Level } from './logger.js';
 export { lockPidFile, type LockResult } from './pid-lock.js';

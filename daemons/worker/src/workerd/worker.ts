@@ -1,13 +1,12 @@
 // dpd-workerd's body: the worker file, the supervisor, the file watch and
 // the control socket, wired together. It logs; main() owns the process.
 import type { Server } from 'node:net';
-import { readFile } from 'node:fs/promises';
-import { formatIssue, validateText, type WorkerFile } from '@diprocd/procspec';
+import type { WorkerFile } from '@diprocd/procspec';
 import { Supervisor, type ApplyResult, type SupervisorEventName } from '@diprocd/supervisor';
 import type { Request, Results } from '../control/protocol.js';
 import { serveControl } from '../control/server.js';
-import { FileWatch, type Level, type Logger } from '@diprocd/daemonkit';
-import { workerPaths } from './paths.js';
+import { FollowedFile, type Level, type Logger } from '@diprocd/daemonkit';
+import { loadWorkerFile, workerPaths } from './paths.js';
 
 // How each supervisor event is logged.
 const EVENT_LEVELS: Record<SupervisorEventName, Level> = {
@@ -28,17 +27,13 @@ const EVENT_LEVELS: Record<SupervisorEventName, Level> = {
 
 export class Worker {
   private readonly supervisor: Supervisor;
-  private readonly watch: FileWatch;
+  private readonly followed: FollowedFile<WorkerFile>;
   private server: Server | undefined;
-  private text: string;
-  private reloading: Promise<unknown> = Promise.resolve();
   private readonly startedAt = Date.now();
   /** Resolves when the worker has shut down. */
   readonly closed: Promise<void>;
   private resolveClosed!: () => void;
   private shuttingDown = false;
-  /** The issues of the file on disk while it is invalid (the last good state runs). */
-  private fileIssues: string[] | null = null;
 
   private constructor(
     readonly file: string,
@@ -46,7 +41,6 @@ export class Worker {
     text: string,
     private readonly log: Logger,
   ) {
-    this.text = text;
     this.paths = workerPaths(file, worker);
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
     this.supervisor = new Supervisor({ stateDir: this.paths.stateDir });
@@ -60,7 +54,12 @@ export class Worker {
         }
       });
     }
-    this.watch = new FileWatch(file, () => void this.reload('watch'));
+    this.followed = new FollowedFile(file, text, loadWorkerFile, log, async (next) => {
+      const moved = Object.entries(workerPaths(this.file, next)).filter(([key, value]) => this.paths[key as keyof typeof this.paths] !== value);
+      if (moved.length > 0) this.log.warn('file.needs-restart', { changed: moved.map(([key]) => key), note: 'paths take effect when the worker restarts' });
+      this.worker = next;
+      return summary(await this.supervisor.apply(next.procs));
+    });
   }
 
   /** Fixed at start: a reload does not move the state, socket, pid file or log. */
@@ -73,9 +72,7 @@ export class Worker {
     self.server = await serveControl(self.paths.socket, (request) => self.handle(request));
     const result = await self.supervisor.apply(worker.procs);
     log.info('file.load', { file, ...summary(result) });
-    self.watch.start();
-    // An edit made while starting (before the watch began) is not lost.
-    void self.reload('watch');
+    self.followed.start();
     return self;
   }
 
@@ -84,47 +81,13 @@ export class Worker {
    * move), an invalid one is reported and the last good state keeps running.
    */
   reload(reason: 'watch' | 'signal' | 'control'): Promise<Results['reload']> {
-    const run = this.reloading.then(() => this.reloadNow(reason));
-    this.reloading = run.catch(() => undefined);
-    return run;
-  }
-
-  private async reloadNow(reason: string): Promise<Results['reload']> {
-    if (this.shuttingDown) return { changed: false, valid: true, issues: [] };
-    let text: string;
-    try {
-      text = await readFile(this.file, 'utf8');
-    } catch (error) {
-      this.log.warn('file.unreadable', { file: this.file, reason: (error as Error).message, keeping: 'the last good state' });
-      return { changed: false, valid: false, issues: [(error as Error).message] };
-    }
-    if (text === this.text) {
-      this.fileIssues = null; // back to what runs
-      this.log.debug('file.unchanged', { file: this.file, reason });
-      return { changed: false, valid: true, issues: [] };
-    }
-    const report = validateText(this.file, text, { kind: 'worker' });
-    const lines = report.issues.map((issue) => formatIssue(issue, this.file));
-    if (!report.valid) {
-      this.fileIssues = lines;
-      this.log.error('file.invalid', { file: this.file, issues: lines, keeping: 'the last good state' });
-      return { changed: false, valid: false, issues: lines };
-    }
-    this.fileIssues = null;
-    for (const line of lines) this.log.warn('file.warning', { issue: line });
-    const moved = Object.entries(workerPaths(this.file, report.value!)).filter(([key, value]) => this.paths[key as keyof typeof this.paths] !== value);
-    if (moved.length > 0) this.log.warn('file.needs-restart', { changed: moved.map(([key]) => key), note: 'paths take effect when the worker restarts' });
-    this.text = text;
-    this.worker = report.value!;
-    const result = await this.supervisor.apply(this.worker.procs);
-    this.log.info('file.reload', { file: this.file, reason, ...summary(result) });
-    return { changed: true, valid: true, issues: lines };
+    return this.shuttingDown ? Promise.resolve({ changed: false, valid: true, issues: [] }) : this.followed.reload(reason);
   }
 
   private async handle(request: Request): Promise<unknown> {
     switch (request.cmd) {
       case 'status':
-        return { worker: { pid: process.pid, file: this.file, stateDir: this.paths.stateDir, startedAt: this.startedAt, fileIssues: this.fileIssues }, procs: this.supervisor.status() } satisfies Results['status'];
+        return { worker: { pid: process.pid, file: this.file, stateDir: this.paths.stateDir, startedAt: this.startedAt, fileIssues: this.followed.issues }, procs: this.supervisor.status() } satisfies Results['status'];
       case 'start':
       case 'stop':
       case 'restart':
@@ -153,9 +116,8 @@ export class Worker {
     this.shuttingDown = true;
     const stop = stopProcesses || this.worker.stop_on_exit;
     this.log.info('worker.stopping', { stopProcesses: stop });
-    this.watch.close();
     this.server?.close();
-    await this.reloading;
+    await this.followed.close();
     await this.supervisor.close({ stopProcesses: stop });
     this.log.info('worker.stopped', { processes: stop ? 'stopped' : 'left running, to be adopted by the next worker' });
     this.resolveClosed();

@@ -32,11 +32,39 @@ const NodeName = (description: string) =>
     'x-code': 'DPD_SPEC_NAME',
   });
 
+export const HTTP_ADDRESS_PATTERN = '^(?:\\[[0-9a-fA-F:.]+\\]|[A-Za-z0-9.-]+):[0-9]{1,5}$';
+const HttpAddress = (description: string) =>
+  hinted(Type.String({ pattern: HTTP_ADDRESS_PATTERN, description }), {
+    'x-expected': 'HOST:PORT, e.g. "127.0.0.1:5080"',
+    'x-code': 'DPD_SPEC_ENDPOINT',
+  });
+
+// A key as key files hold it: a file path, or the 40-character Z85 text itself.
+const KeyRef = (description: string) => Type.String({ minLength: 1, description, 'x-expected': 'a key file path or a 40-character Z85 key' });
+
+const timing = {
+  heartbeat: Type.Optional(Duration('How often heartbeats go out. Default "1s".', { positive: true })),
+};
+
 export const MasterSchema = Type.Object(
   {
     ...daemonFileKeys,
     master_stats: Endpoint('Where the master receives heartbeats and status from nodes.'),
     master_updates: Endpoint('Where the master publishes each node\'s desired processes.'),
+    http: Type.Optional(HttpAddress('Where the read-only HTTP API listens. Default "127.0.0.1:5080" (loopback).')),
+    curve: Type.Optional(
+      Type.Object(
+        {
+          secret_key: Path('The master\'s secret key file (mode 0600), as dpd-ctl keygen writes it.'),
+          public_key: Path('The master\'s public key file.'),
+          allow: Type.Array(KeyRef('A node\'s public key.'), { description: 'The nodes\' public keys (files or Z85 text); any other key is refused and logged.', 'x-expected': 'an array of key files or keys' }),
+        },
+        { additionalProperties: false, description: 'CURVE encryption and authentication. Without it the transport is plaintext.', 'x-expected': 'an object with secret_key, public_key and allow' },
+      ),
+    ),
+    ...timing,
+    suspect_after: Type.Optional(Duration('A node silent this long is suspect. Default "3s".', { positive: true })),
+    down_after: Type.Optional(Duration('A node silent this long is down. Default "10s".', { positive: true })),
     nodes: Type.Record(Type.String({ pattern: NODE_NAME_PATTERN }), ProcList('Processes of this node.'), {
       additionalProperties: false,
       description: 'For each node name, the processes it runs.',
@@ -60,6 +88,18 @@ export const ClientSchema = Type.Object(
       }),
     ),
     conf_file: Path('The worker file this client writes.'),
+    control_socket: Type.Optional(Path('The worker\'s control socket, for status reports. Default: <conf_file without .json>.sock, as dpd-workerd\'s default.')),
+    curve: Type.Optional(
+      Type.Object(
+        {
+          secret_key: Path('This node\'s secret key file (mode 0600).'),
+          public_key: Path('This node\'s public key file.'),
+          master_key: KeyRef('The master\'s public key.'),
+        },
+        { additionalProperties: false, description: 'CURVE: this node\'s key pair and the master\'s public key.', 'x-expected': 'an object with secret_key, public_key and master_key' },
+      ),
+    ),
+    ...timing,
   },
   { additionalProperties: false, title: 'diprocd client file' },
 );

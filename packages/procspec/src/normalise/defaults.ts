@@ -17,4 +17,8 @@ export const DEFAULTS = {
   load_source: 'loadavg1',
   load_interval: 1_000,
   node_name: '%H',
+  http: '127.0.0.1:5080',
+  heartbeat: 1_000,
+  suspect_after: 3_000,
+  down_after: 10_000,
 } as const;

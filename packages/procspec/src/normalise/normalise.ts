@@ -119,6 +119,11 @@ function normaliseMaster(input: MasterInput): MasterFile {
     master_stats: input.master_stats,
     master_updates: input.master_updates,
     nodes: Object.fromEntries(Object.entries(input.nodes).map(([node, procs]) => [node, procs.map(normaliseProc)])),
+    http: input.http ?? DEFAULTS.http,
+    curve: input.curve ? { secret_key: absolute(input.curve.secret_key), public_key: absolute(input.curve.public_key), allow: [...input.curve.allow] } : null,
+    heartbeat: optionalMs(input.heartbeat) ?? DEFAULTS.heartbeat,
+    suspect_after: optionalMs(input.suspect_after) ?? DEFAULTS.suspect_after,
+    down_after: optionalMs(input.down_after) ?? DEFAULTS.down_after,
   };
 }
 
@@ -131,6 +136,9 @@ function normaliseClient(input: ClientInput, options: NormaliseOptions): ClientF
     master_updates: input.master_updates,
     node_name: (input.node_name ?? DEFAULTS.node_name).replaceAll('%H', host),
     conf_file: absolute(input.conf_file),
+    control_socket: input.control_socket === undefined ? null : absolute(input.control_socket),
+    curve: input.curve ? { secret_key: absolute(input.curve.secret_key), public_key: absolute(input.curve.public_key), master_key: input.curve.master_key } : null,
+    heartbeat: optionalMs(input.heartbeat) ?? DEFAULTS.heartbeat,
   };
 }
 

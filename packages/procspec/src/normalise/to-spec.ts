@@ -74,9 +74,23 @@ const toSpecs: { [K in FileKind]: (value: Normalised[K]) => object } = {
       master_stats: file.master_stats,
       master_updates: file.master_updates,
       nodes: Object.fromEntries(Object.entries(file.nodes).map(([node, procs]) => [node, procs.map(procToSpec)])),
+      http: file.http,
+      curve: file.curve === null ? undefined : { ...file.curve, allow: [...file.curve.allow] },
+      heartbeat: formatDuration(file.heartbeat),
+      suspect_after: formatDuration(file.suspect_after),
+      down_after: formatDuration(file.down_after),
     }),
   client: (file: ClientFile): ClientInput =>
-    dropUndefined({ ...fileKeys(file), master_stats: file.master_stats, master_updates: file.master_updates, node_name: file.node_name, conf_file: file.conf_file }),
+    dropUndefined({
+      ...fileKeys(file),
+      master_stats: file.master_stats,
+      master_updates: file.master_updates,
+      node_name: file.node_name,
+      conf_file: file.conf_file,
+      control_socket: orOmit(file.control_socket),
+      curve: file.curve === null ? undefined : { ...file.curve },
+      heartbeat: formatDuration(file.heartbeat),
+    }),
   job: (job: JobSpec): JobInput =>
     dropUndefined({
       cmd: [...job.cmd],

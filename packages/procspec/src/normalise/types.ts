@@ -64,6 +64,12 @@ export interface MasterFile {
   master_stats: string;
   master_updates: string;
   nodes: Record<string, Proc[]>;
+  http: string;
+  curve: { secret_key: string; public_key: string; allow: string[] } | null;
+  /** Milliseconds. */
+  heartbeat: number;
+  suspect_after: number;
+  down_after: number;
 }
 
 export interface ClientFile {
@@ -74,6 +80,10 @@ export interface ClientFile {
   /** With `%H` replaced by the host name. */
   node_name: string;
   conf_file: string;
+  control_socket: string | null;
+  curve: { secret_key: string; public_key: string; master_key: string } | null;
+  /** Milliseconds. */
+  heartbeat: number;
 }
 
 export interface JobSpec {

@@ -1,0 +1,116 @@
+// dpd-masterd's body: the master file, followed; each node's list
+// published through the transport; node liveness and reports logged; the
+// HTTP API. It logs; main owns the process.
+import type { Server } from 'node:http';
+import { FollowedFile, type DaemonBody, type Loaded, type Logger } from '@diprocd/daemonkit';
+import { diffProcs, formatIssue, procToSpec, validateText, type MasterFile } from '@diprocd/procspec';
+import { TransportServer, type NodeInfo } from '@diprocd/transport';
+import { resolveKey } from '../keys.js';
+import { serveApi } from './http-api.js';
+
+/** A master file checked by procspec: its value, or its issues as "file: path: reason" lines. */
+export function loadMasterFile(file: string, text: string): Loaded<MasterFile> {
+  const report = validateText(file, text, { kind: 'master' });
+  const lines = report.issues.map((issue) => formatIssue(issue, file));
+  return report.valid ? { ok: true, value: report.value!, warnings: lines } : { ok: false, issues: lines };
+}
+
+/** What each node is sent: its processes with every key written out (what the client writes into the worker file). */
+const desiredOf = (master: MasterFile) => Object.fromEntries(Object.entries(master.nodes).map(([node, procs]) => [node, procs.map(procToSpec)]));
+
+// Keys that take effect only when the master restarts.
+const FIXED = ['master_stats', 'master_updates', 'http', 'curve', 'heartbeat', 'suspect_after', 'down_after'] as const;
+
+export class Master implements DaemonBody {
+  private readonly followed: FollowedFile<MasterFile>;
+  private http: Server | undefined;
+  readonly closed: Promise<void>;
+  private resolveClosed!: () => void;
+  private stopping = false;
+  readyFields: Record<string, unknown> = {};
+
+  private constructor(
+    file: string,
+    private master: MasterFile,
+    text: string,
+    private readonly log: Logger,
+    private readonly transport: TransportServer,
+  ) {
+    this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
+    this.followed = new FollowedFile(file, text, loadMasterFile, log, async (next) => this.apply(next));
+  }
+
+  static async start(file: string, master: MasterFile, text: string, log: Logger): Promise<Master> {
+    const curve = master.curve && { secretKey: resolveKey(master.curve.secret_key), publicKey: resolveKey(master.curve.public_key), allow: master.curve.allow.map(resolveKey) };
+    const transport = new TransportServer({
+      updates: master.master_updates,
+      stats: master.master_stats,
+      ...(curve ? { curve } : {}),
+      heartbeatMs: master.heartbeat,
+      suspectAfterMs: master.suspect_after,
+      downAfterMs: master.down_after,
+    });
+    const self = new Master(file, master, text, log, transport);
+    transport
+      .on('node.up', ({ node }) => log.info('node.up', { node }))
+      .on('node.suspect', ({ node }) => log.warn('node.suspect', { node }))
+      .on('node.down', ({ node }) => log.warn('node.down', { node, note: 'its processes keep running; it converges when it is back' }))
+      .on('node.report', ({ node, report }) => log.debug('node.report', { node, revision: report.revision, procs: report.procs.length }))
+      .on('auth.rejected', ({ publicKey, address }) => log.warn('auth.rejected', { publicKey, address, note: 'this key is not on curve.allow' }))
+      .on('warning', ({ message }) => log.warn('transport.warning', { message }))
+      .on('error', ({ error }) => log.error('transport.error', { code: error.code, message: error.message }));
+    await transport.start();
+    if (!curve) log.info('transport.plaintext', { note: 'no curve key in the master file: messages are neither encrypted nor authenticated' });
+    try {
+      transport.setAll(desiredOf(master));
+      const api = await serveApi(master.http, self.apiSource());
+      self.http = api.server;
+      self.readyFields = { updates: master.master_updates, stats: master.master_stats, http: api.url, nodes: Object.keys(master.nodes).length };
+    } catch (error) {
+      await transport.close();
+      throw error;
+    }
+    log.info('file.load', { file, nodes: Object.keys(master.nodes) });
+    self.followed.start();
+    return self;
+  }
+
+  private apply(next: MasterFile) {
+    const moved = FIXED.filter((key) => JSON.stringify(this.master[key]) !== JSON.stringify(next[key]));
+    if (moved.length > 0) this.log.warn('file.needs-restart', { changed: moved, note: 'these take effect when the master restarts' });
+    // Per node, what moves: only nodes whose list changed get a new revision.
+    const nodes: Record<string, { start: string[]; stop: string[]; restart: string[] }> = {};
+    for (const node of new Set([...Object.keys(this.master.nodes), ...Object.keys(next.nodes)])) {
+      const diff = diffProcs(this.master.nodes[node] ?? [], next.nodes[node] ?? []);
+      const names = (procs: { name: string }[]) => procs.map((proc) => proc.name);
+      if (diff.start.length + diff.stop.length + diff.restart.length > 0) nodes[node] = { start: names(diff.start), stop: names(diff.stop), restart: names(diff.restart) };
+    }
+    this.master = next;
+    this.transport.setAll(desiredOf(next));
+    return Promise.resolve({ nodes });
+  }
+
+  private apiSource() {
+    return {
+      nodes: (): NodeInfo[] => this.transport.nodes(),
+      wanted: (node: string) => (this.master.nodes[node] ?? []).map((proc) => proc.name),
+      desired: (node: string) => this.transport.desired(node).procs,
+    };
+  }
+
+  reload(reason: string) {
+    return this.followed.reload(reason);
+  }
+
+  async shutdown(): Promise<void> {
+    if (this.stopping) return this.closed;
+    this.stopping = true;
+    this.log.info('master.stopping', { note: 'nodes keep running their last lists' });
+    await this.followed.close();
+    await new Promise((resolve) => (this.http ? this.http.close(resolve) : resolve(undefined)));
+    this.http?.closeAllConnections();
+    await this.transport.close();
+    this.log.info('master.stopped', {});
+    this.resolveClosed();
+  }
+}

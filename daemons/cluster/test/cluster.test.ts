@@ -1,0 +1,155 @@
+// dpd-masterd, dpd-clientd and dpd-workerd together, as an operator runs
+// them: real daemons, real ZeroMQ and HTTP on 127.0.0.1, real files.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { readKeyFile, writeKeyFiles } from '@diprocd/transport';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Cluster, alive, waitFor, type ClusterNode } from './helpers.js';
+
+let cluster: Cluster;
+beforeEach(async () => {
+  cluster = await new Cluster().init();
+});
+afterEach(async () => {
+  await cluster.cleanup();
+});
+
+interface Host {
+  name: string;
+  liveness: string;
+  revision: number;
+  applied: number | null;
+}
+interface ProcRow {
+  node: string;
+  name: string;
+  status: string;
+  pid: number | null;
+}
+
+const names = (node: ClusterNode) => node.file().procs.map((proc) => proc.name);
+/** Waits until a node's worker runs exactly `expected` (by name). */
+const runs = (node: ClusterNode, expected: string[]) =>
+  waitFor(`${node.name} to run ${expected.join(', ')}`, () => {
+    const pids = node.pids();
+    return JSON.stringify(Object.keys(pids).sort()) === JSON.stringify([...expected].sort()) && Object.values(pids).every(alive) && pids;
+  });
+
+describe('a master with three nodes', () => {
+  it('sends each node its own list, moves only what an edit changes, and node1 never sees node10', async () => {
+    const s = (name: string, seconds?: number) => cluster.sleeper(name, seconds);
+    cluster.writeMaster({ node1: [s('a1'), s('b1')], node10: [s('a10')], node2: [s('a2')] });
+    await cluster.startMaster();
+    const nodes = await Promise.all(['node1', 'node10', 'node2'].map((name) => cluster.node(name).start()));
+    const [node1, node10, node2] = nodes as [ClusterNode, ClusterNode, ClusterNode];
+    const before = { node1: await runs(node1, ['a1', 'b1']), node10: await runs(node10, ['a10']), node2: await runs(node2, ['a2']) };
+    expect(node1.file().comment_kept).toBe('a key the client must keep');
+
+    // node1 gains c1 and loses b1, node2's a2 changes, node10 is not mentioned by the change.
+    const marks = nodes.map((node) => node.client!.events.length);
+    cluster.writeMaster({ node1: [s('a1'), s('c1')], node10: [s('a10')], node2: [s('a2', 99_999)] });
+    const after1 = await runs(node1, ['a1', 'c1']);
+    await waitFor('node2 to restart a2', () => node2.pids().a2 !== before.node2.a2 && alive(node2.pids().a2!));
+    expect(after1.a1).toBe(before.node1.a1);
+    expect(alive(before.node1.b1!)).toBe(false);
+    expect(alive(before.node2.a2!)).toBe(false);
+    expect(node10.pids()).toEqual(before.node10);
+
+    const reload = await cluster.master!.next('file.reload');
+    expect(reload.nodes).toEqual({ node1: { start: ['c1'], stop: ['b1'], restart: [] }, node2: { start: [], stop: [], restart: ['a2'] } });
+    expect(node10.client!.seen('worker-file.write', marks[1])).toEqual([]);
+    // Exact topics: no node's worker file ever held another node's process.
+    for (const node of nodes) {
+      const written = node.client!.seen('worker-file.write').flatMap((e) => [...(e.added as string[]), ...(e.changed as string[])]);
+      expect(written.every((name) => name.endsWith(node.name.slice(4)) && !(node.name === 'node1' && name.endsWith('10')))).toBe(true);
+    }
+
+    const status = await waitFor('the API to show c1 running', async () => {
+      const rows = await cluster.get<ProcRow[]>('/api/status');
+      return rows.find((row) => row.name === 'c1')?.status === 'running' && rows;
+    });
+    expect(status.map((row) => [row.node, row.name, row.status])).toEqual([
+      ['node1', 'a1', 'running'],
+      ['node1', 'c1', 'running'],
+      ['node10', 'a10', 'running'],
+      ['node2', 'a2', 'running'],
+    ]);
+    expect(status.find((row) => row.name === 'a1')!.pid).toBe(before.node1.a1);
+  });
+
+  it('keeps the last good state when the master file turns invalid', async () => {
+    cluster.writeMaster({ node1: [cluster.sleeper('a')] });
+    await cluster.startMaster();
+    const node1 = await cluster.node('node1').start();
+    const { a } = await runs(node1, ['a']);
+    writeFileSync(cluster.masterFile, '{"nodes": {"node1": [{"name": "a"');
+    const invalid = await cluster.master!.next('file.invalid');
+    expect((invalid.issues as string[])[0]).toContain(cluster.masterFile);
+    writeFileSync(cluster.masterFile, JSON.stringify({ ...cluster.endpoints, nodes: { node1: [{ name: 'a', run: '/bin/sleep', args: 'x' }] } }));
+    const typed = await cluster.master!.next('file.invalid', cluster.master!.events.indexOf(invalid) + 1);
+    expect((typed.issues as string[]).join('\n')).toMatch(/nodes\.node1\[0\]\.args/);
+    expect(names(node1)).toEqual(['a']);
+    expect(node1.pids()).toEqual({ a });
+  });
+});
+
+describe('when daemons die and come back', () => {
+  it('a client started after the master gets its list; the master killed leaves every process running; restarted with an edit, nodes converge', async () => {
+    cluster.writeMaster({ node1: [cluster.sleeper('a')], node2: [cluster.sleeper('b')] });
+    await cluster.startMaster();
+    const node1 = await cluster.node('node1').start();
+    const node2 = await cluster.node('node2').start();
+    const [p1, p2] = [await runs(node1, ['a']), await runs(node2, ['b'])];
+
+    await cluster.master!.stop('SIGKILL');
+    await node1.client!.next('master.disconnected');
+    expect([alive(p1.a!), alive(p2.b!), names(node1), names(node2)]).toEqual([true, true, ['a'], ['b']]);
+
+    cluster.writeMaster({ node1: [cluster.sleeper('a'), cluster.sleeper('a2')], node2: [cluster.sleeper('b')] });
+    await cluster.startMaster();
+    const after = await runs(node1, ['a', 'a2']);
+    expect(after.a).toBe(p1.a);
+    expect(node2.pids()).toEqual(p2);
+  });
+
+  it('reports a node whose clientd is killed as down, and alive again once it is back', async () => {
+    cluster.writeMaster({ node1: [cluster.sleeper('a')] });
+    await cluster.startMaster();
+    const node1 = await cluster.node('node1').start();
+    const { a } = await runs(node1, ['a']);
+    const liveness = async () => (await cluster.get<Host[]>('/api/hosts/')).find((host) => host.name === 'node1')?.liveness;
+    await waitFor('node1 alive', async () => (await liveness()) === 'alive');
+
+    await node1.client!.stop('SIGKILL');
+    await waitFor('node1 down', async () => (await liveness()) === 'down');
+    await cluster.master!.next('node.down');
+    const rows = await cluster.get<ProcRow[]>('/api/status');
+    expect(rows.map((row) => [row.name, row.status])).toEqual([['a', 'node down']]);
+    expect(alive(a!)).toBe(true);
+
+    await node1.startClient();
+    await waitFor('node1 alive again', async () => (await liveness()) === 'alive');
+    expect(node1.pids()).toEqual({ a });
+    const node = await cluster.get<{ name: string; applied: number; revision: number }>('/api/nodes/node1');
+    expect(node).toMatchObject({ name: 'node1', revision: 1, applied: 1 });
+  });
+});
+
+describe('CURVE', () => {
+  it('serves a node whose key is on the allow-list and gives nothing to one whose key is not, logging it', async () => {
+    const keys = join(cluster.dir, 'keys');
+    const master = writeKeyFiles(keys, 'master');
+    const good = writeKeyFiles(keys, 'node1');
+    const bad = writeKeyFiles(keys, 'intruder');
+    cluster.writeMaster({ node1: [cluster.sleeper('a')], node2: [cluster.sleeper('b')] }, { curve: { secret_key: master.secretFile, public_key: master.publicFile, allow: [good.publicFile] } });
+    await cluster.startMaster();
+    const curve = (pair: { secretFile: string; publicFile: string }) => ({ curve: { secret_key: pair.secretFile, public_key: pair.publicFile, master_key: master.publicFile } });
+    const node1 = await cluster.node('node1', curve(good)).start();
+    const node2 = await cluster.node('node2', curve(bad)).start();
+    await runs(node1, ['a']);
+    const rejected = await cluster.master!.next('auth.rejected');
+    expect(rejected.publicKey).toBe(readKeyFile(bad.publicFile));
+    expect(names(node2)).toEqual([]);
+    expect(node2.client!.seen('worker-file.write')).toEqual([]);
+  });
+});

@@ -1,0 +1,205 @@
+// Real daemons on loopback: a master and nodes, each node a dpd-clientd +
+// dpd-workerd pair in its own temp dir. Everything started is stopped by
+// `cleanup()`.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { waitFor } from '@diprocd/test-utils';
+
+export { alive, waitFor } from '@diprocd/test-utils';
+
+const BIN = {
+  masterd: fileURLToPath(new URL('../bin/dpd-masterd.js', import.meta.url)),
+  clientd: fileURLToPath(new URL('../bin/dpd-clientd.js', import.meta.url)),
+  workerd: fileURLToPath(new URL('../../worker/bin/dpd-workerd.js', import.meta.url)),
+};
+
+export interface LogEvent {
+  event: string;
+  [key: string]: unknown;
+}
+
+/** A daemon in the foreground, its JSON log lines collected. */
+export class Daemon {
+  readonly events: LogEvent[] = [];
+  readonly exited: Promise<number | NodeJS.Signals>;
+
+  constructor(
+    readonly name: string,
+    readonly child: ChildProcess,
+  ) {
+    let buffered = '';
+    child.stderr!.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString();
+      for (let newline = buffered.indexOf('\n'); newline >= 0; newline = buffered.indexOf('\n')) {
+        const line = buffered.slice(0, newline);
+        buffered = buffered.slice(newline + 1);
+        try {
+          this.events.push(JSON.parse(line));
+        } catch {
+          this.events.push({ event: 'raw', line });
+        }
+      }
+    });
+    this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal!)));
+  }
+
+  /** Events named `event` logged after the first `after`. */
+  seen(event: string, after = 0): LogEvent[] {
+    return this.events.slice(after).filter((e) => e.event === event);
+  }
+
+  next(event: string, after = 0, timeoutMs?: number): Promise<LogEvent> {
+    return waitFor(`${this.name} to log ${event}`, () => this.seen(event, after)[0], timeoutMs);
+  }
+
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    if (this.running) {
+      this.child.kill(signal);
+      await this.exited;
+    }
+  }
+}
+
+async function startDaemon(program: keyof typeof BIN, name: string, file: string, ready: string): Promise<Daemon> {
+  const child = spawn(process.execPath, [BIN[program], '-f', '--log-format', 'json', file], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const daemon = new Daemon(name, child);
+  await Promise.race([daemon.next(ready), daemon.exited.then((code) => Promise.reject(new Error(`${name} exited ${code}: ${JSON.stringify(daemon.events)}`)))]);
+  return daemon;
+}
+
+/** A free TCP port on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Fast periods, so liveness changes within a test's time. */
+export const TIMING = { heartbeat: '100ms', suspect_after: '300ms', down_after: '600ms' };
+
+export interface Endpoints {
+  master_stats: string;
+  master_updates: string;
+  http: string;
+}
+
+/** One test's cluster: a master file, nodes, and the daemons it started. */
+export class Cluster {
+  readonly dir = mkdtempSync(join(tmpdir(), 'dpd-cluster-'));
+  readonly masterFile = join(this.dir, 'master.json');
+  private readonly daemons: Daemon[] = [];
+  endpoints!: Endpoints;
+  master: Daemon | undefined;
+  api = '';
+
+  async init(): Promise<this> {
+    const [stats, updates, http] = [await freePort(), await freePort(), await freePort()];
+    this.endpoints = { master_stats: `tcp://127.0.0.1:${stats}`, master_updates: `tcp://127.0.0.1:${updates}`, http: `127.0.0.1:${http}` };
+    return this;
+  }
+
+  /** A process that sleeps, recognisable by this cluster's dir in its env. */
+  sleeper(name: string, seconds = 100_000): Record<string, unknown> {
+    return { name, run: '/bin/sleep', args: [String(seconds)], env: { CLUSTER: this.dir }, stop_timeout: '2s' };
+  }
+
+  /** Replaces the master file atomically, as an editor or a deploy tool would. */
+  writeMaster(nodes: Record<string, unknown[]>, extra: Record<string, unknown> = {}): void {
+    const temp = `${this.masterFile}.tmp`;
+    writeFileSync(temp, JSON.stringify({ ...this.endpoints, ...TIMING, nodes, ...extra }, null, 2));
+    renameSync(temp, this.masterFile);
+  }
+
+  async startMaster(): Promise<Daemon> {
+    this.master = this.track(await startDaemon('masterd', 'dpd-masterd', this.masterFile, 'master.ready'));
+    this.api = String(this.master.seen('master.ready')[0]!.http);
+    return this.master;
+  }
+
+  /** A node's dir with its client and worker files (the worker file starts empty). */
+  node(name: string, clientExtra: Record<string, unknown> = {}): ClusterNode {
+    const dir = join(this.dir, name);
+    mkdirSync(dir, { recursive: true });
+    const node = new ClusterNode(name, dir, (daemon) => this.track(daemon));
+    writeFileSync(node.workerFile, JSON.stringify({ procs: [], stop_on_exit: true, comment_kept: 'a key the client must keep' }));
+    writeFileSync(node.clientFile, JSON.stringify({ master_stats: this.endpoints.master_stats, master_updates: this.endpoints.master_updates, node_name: name, conf_file: node.workerFile, heartbeat: TIMING.heartbeat, ...clientExtra }));
+    return node;
+  }
+
+  async get<T = unknown>(path: string): Promise<T> {
+    const response = await fetch(`${this.api}${path}`, { signal: AbortSignal.timeout(5_000) });
+    return (await response.json()) as T;
+  }
+
+  private track(daemon: Daemon): Daemon {
+    this.daemons.push(daemon);
+    return daemon;
+  }
+
+  /** Stops clients and the master first, then workers (stop_on_exit stops their processes). */
+  async cleanup(): Promise<void> {
+    const order = (d: Daemon) => (d.name.startsWith('dpd-workerd') ? 1 : 0);
+    for (const daemon of [...this.daemons].sort((a, b) => order(a) - order(b))) await daemon.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+export class ClusterNode {
+  readonly workerFile: string;
+  readonly clientFile: string;
+  client: Daemon | undefined;
+  worker: Daemon | undefined;
+
+  constructor(
+    readonly name: string,
+    readonly dir: string,
+    private readonly track: (daemon: Daemon) => Daemon,
+  ) {
+    this.workerFile = join(dir, 'worker.json');
+    this.clientFile = join(dir, 'client.json');
+  }
+
+  async startWorker(): Promise<Daemon> {
+    this.worker = this.track(await startDaemon('workerd', `dpd-workerd ${this.name}`, this.workerFile, 'worker.ready'));
+    return this.worker;
+  }
+
+  async startClient(): Promise<Daemon> {
+    this.client = this.track(await startDaemon('clientd', `dpd-clientd ${this.name}`, this.clientFile, 'client.ready'));
+    return this.client;
+  }
+
+  async start(): Promise<this> {
+    await this.startWorker();
+    await this.startClient();
+    return this;
+  }
+
+  /** The worker file as it is now. */
+  file(): { procs: { name: string; args: string[] }[]; [key: string]: unknown } {
+    return JSON.parse(readFileSync(this.workerFile, 'utf8'));
+  }
+
+  /** The running processes by name, as the worker's log tells (name → pid of its latest start). */
+  pids(): Record<string, number> {
+    const pids: Record<string, number> = {};
+    for (const e of this.worker?.events ?? []) {
+      if (e.event === 'proc.start') pids[String(e.name)] = Number(e.pid);
+      else if (e.event === 'proc.stop') delete pids[String(e.name)];
+    }
+    return pids;
+  }
+}

@@ -68,8 +68,10 @@ export class Daemon {
   }
 }
 
-async function startDaemon(program: keyof typeof BIN, name: string, file: string, ready: string): Promise<Daemon> {
-  const child = spawn(process.execPath, [BIN[program], '-f', '--log-format', 'json', file], { stdio: ['ignore', 'ignore', 'pipe'] });
+/** `prefix` runs the daemon through another command, e.g. ["ip", "netns", "exec", NS] (which execs in place). */
+async function startDaemon(program: keyof typeof BIN, name: string, file: string, ready: string, prefix: string[] = []): Promise<Daemon> {
+  const argv = [...prefix, process.execPath, BIN[program], '-f', '--log-format', 'json', file];
+  const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
   const daemon = new Daemon(name, child);
   await Promise.race([daemon.next(ready), daemon.exited.then((code) => Promise.reject(new Error(`${name} exited ${code}: ${JSON.stringify(daemon.events)}`)))]);
   return daemon;
@@ -105,9 +107,10 @@ export class Cluster {
   master: Daemon | undefined;
   api = '';
 
-  async init(): Promise<this> {
+  /** `transportHost`: where the master binds ZeroMQ (loopback, or an address of a test's own network namespace link). */
+  async init(transportHost = '127.0.0.1'): Promise<this> {
     const [stats, updates, http] = [await freePort(), await freePort(), await freePort()];
-    this.endpoints = { master_stats: `tcp://127.0.0.1:${stats}`, master_updates: `tcp://127.0.0.1:${updates}`, http: `127.0.0.1:${http}` };
+    this.endpoints = { master_stats: `tcp://${transportHost}:${stats}`, master_updates: `tcp://${transportHost}:${updates}`, http: `127.0.0.1:${http}` };
     return this;
   }
 
@@ -130,10 +133,11 @@ export class Cluster {
   }
 
   /** A node's dir with its client and worker files (the worker file starts empty). */
-  node(name: string, clientExtra: Record<string, unknown> = {}): ClusterNode {
+  /** `netns`: run the node's daemons inside that network namespace. */
+  node(name: string, clientExtra: Record<string, unknown> = {}, netns?: string): ClusterNode {
     const dir = join(this.dir, name);
     mkdirSync(dir, { recursive: true });
-    const node = new ClusterNode(name, dir, (daemon) => this.track(daemon));
+    const node = new ClusterNode(name, dir, (daemon) => this.track(daemon), netns ? ['ip', 'netns', 'exec', netns] : []);
     writeFileSync(node.workerFile, JSON.stringify({ procs: [], stop_on_exit: true, comment_kept: 'a key the client must keep' }));
     writeFileSync(node.clientFile, JSON.stringify({ master_stats: this.endpoints.master_stats, master_updates: this.endpoints.master_updates, node_name: name, conf_file: node.workerFile, heartbeat: TIMING.heartbeat, ...clientExtra }));
     return node;
@@ -167,18 +171,19 @@ export class ClusterNode {
     readonly name: string,
     readonly dir: string,
     private readonly track: (daemon: Daemon) => Daemon,
+    private readonly prefix: string[],
   ) {
     this.workerFile = join(dir, 'worker.json');
     this.clientFile = join(dir, 'client.json');
   }
 
   async startWorker(): Promise<Daemon> {
-    this.worker = this.track(await startDaemon('workerd', `dpd-workerd ${this.name}`, this.workerFile, 'worker.ready'));
+    this.worker = this.track(await startDaemon('workerd', `dpd-workerd ${this.name}`, this.workerFile, 'worker.ready', this.prefix));
     return this.worker;
   }
 
   async startClient(): Promise<Daemon> {
-    this.client = this.track(await startDaemon('clientd', `dpd-clientd ${this.name}`, this.clientFile, 'client.ready'));
+    this.client = this.track(await startDaemon('clientd', `dpd-clientd ${this.name}`, this.clientFile, 'client.ready', this.prefix));
     return this.client;
   }
 

@@ -1,0 +1,106 @@
+// A job on its node: its spec, its state record and its log, as files in
+// one directory that outlives the worker and the client. The job runner
+// writes the record as the job moves; the client reads it and reports.
+import { closeSync, constants, openSync, readFileSync, readSync, readdirSync, rmSync, fstatSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { JobSpec } from '@diprocd/procspec/runtime';
+import type { ProcInput } from '@diprocd/procspec';
+import { writeFileAtomic } from '../os/atomic-file.js';
+
+/** A job's states, in the order it passes them; success and failed are final. */
+export const JOB_STATES = ['init', 'setup', 'running', 'success', 'failed'] as const;
+export type JobState = (typeof JOB_STATES)[number];
+export const isFinalJobState = (state: string): boolean => state === 'success' || state === 'failed';
+
+/** What the runner records of one job. */
+export interface JobRecord {
+  id: string;
+  state: JobState;
+  /** The job command's pid while it runs. */
+  pid: number | null;
+  code: number | null;
+  signal: string | null;
+  /** Why it failed, in words (a download, a dependency, a timeout, a cancel), or null. */
+  reason: string | null;
+  workdir: string | null;
+  /** Whether the work directory was removed at the end. */
+  workdirRemoved: boolean;
+  startedAt: number | null;
+  endedAt: number | null;
+  updatedAt: number;
+}
+
+const RUNNER = fileURLToPath(new URL('./job-runner.js', import.meta.url));
+const SAFE_ID = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/** The files of job `id` in `dir`. */
+export function jobPaths(dir: string, id: string) {
+  if (!SAFE_ID.test(id)) throw new Error(`job id ${JSON.stringify(id)}: expected letters, digits, "_", "." or "-"`);
+  return { spec: join(dir, `${id}.spec.json`), state: join(dir, `${id}.state.json`), log: join(dir, `${id}.log`) };
+}
+
+/** Writes the spec the runner will read (atomically, mode 0600: env may hold secrets). */
+export function writeJobSpec(dir: string, id: string, spec: JobSpec): void {
+  writeFileAtomic(jobPaths(dir, id).spec, `${JSON.stringify(spec)}\n`, { mode: 0o600, durable: true });
+}
+
+/** The job's record, or null when the runner has not claimed it yet. */
+export function readJobRecord(dir: string, id: string): JobRecord | null {
+  try {
+    const text = readFileSync(jobPaths(dir, id).state, 'utf8');
+    return text.trim() === '' ? null : (JSON.parse(text) as JobRecord);
+  } catch {
+    return null;
+  }
+}
+
+/** The last `maxBytes` of the job's log ('' when it has none). */
+export function readJobLogTail(dir: string, id: string, maxBytes: number): string {
+  let fd: number;
+  try {
+    fd = openSync(jobPaths(dir, id).log, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch {
+    return '';
+  }
+  try {
+    const size = fstatSync(fd).size;
+    const length = Math.min(size, maxBytes);
+    const buffer = Buffer.alloc(length);
+    readSync(fd, buffer, 0, length, size - length);
+    return buffer.toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The ids of the jobs that have files in `dir`. */
+export function listJobIds(dir: string): string[] {
+  try {
+    return [...new Set(readdirSync(dir).flatMap((name) => /^(.+)\.(?:spec|state)\.json$/.exec(name)?.[1] ?? []))].filter((id) => SAFE_ID.test(id));
+  } catch {
+    return [];
+  }
+}
+
+export function removeJobFiles(dir: string, id: string): void {
+  for (const path of Object.values(jobPaths(dir, id))) rmSync(path, { force: true });
+}
+
+/**
+ * The one-shot process that runs job `id` from `dir` under a supervisor:
+ * the job runner, which claims the job once (a replayed list never runs it
+ * twice), makes its work directory, sets it up, runs its command and
+ * records each state. It runs as the supervisor's own user.
+ */
+export function jobProc(dir: string, id: string): ProcInput {
+  jobPaths(dir, id); // checks the id
+  return {
+    name: `job.${id}`,
+    run: process.execPath,
+    args: [RUNNER, dir, id],
+    user: process.getuid!(),
+    restart: 'never',
+    stop_timeout: '10s',
+  };
+}

@@ -51,7 +51,9 @@ export const MasterSchema = Type.Object(
     ...daemonFileKeys,
     master_stats: Endpoint('Where the master receives heartbeats and status from nodes.'),
     master_updates: Endpoint('Where the master publishes each node\'s desired processes.'),
-    http: Type.Optional(HttpAddress('Where the read-only HTTP API listens. Default "127.0.0.1:5080" (loopback).')),
+    http: Type.Optional(HttpAddress('Where the HTTP API listens. Default "127.0.0.1:5080" (loopback).')),
+    api_token: Type.Optional(Type.String({ minLength: 16, description: 'Bearer token every write to the HTTP API must carry (or DPD_API_TOKEN in the master\'s environment). Without one, writes are refused.', 'x-expected': 'a string of at least 16 characters' })),
+    state_dir: Type.Optional(Path('Where the master keeps jobs and their results. Default: <file name without .json>.state beside the file.')),
     curve: Type.Optional(
       Type.Object(
         {

@@ -120,6 +120,8 @@ function normaliseMaster(input: MasterInput): MasterFile {
     master_updates: input.master_updates,
     nodes: Object.fromEntries(Object.entries(input.nodes).map(([node, procs]) => [node, procs.map(normaliseProc)])),
     http: input.http ?? DEFAULTS.http,
+    api_token: input.api_token ?? null,
+    state_dir: optionalPath(input.state_dir),
     curve: input.curve ? { secret_key: absolute(input.curve.secret_key), public_key: absolute(input.curve.public_key), allow: [...input.curve.allow] } : null,
     heartbeat: optionalMs(input.heartbeat) ?? DEFAULTS.heartbeat,
     suspect_after: optionalMs(input.suspect_after) ?? DEFAULTS.suspect_after,

@@ -75,6 +75,8 @@ const toSpecs: { [K in FileKind]: (value: Normalised[K]) => object } = {
       master_updates: file.master_updates,
       nodes: Object.fromEntries(Object.entries(file.nodes).map(([node, procs]) => [node, procs.map(procToSpec)])),
       http: file.http,
+      api_token: orOmit(file.api_token),
+      state_dir: orOmit(file.state_dir),
       curve: file.curve === null ? undefined : { ...file.curve, allow: [...file.curve.allow] },
       heartbeat: formatDuration(file.heartbeat),
       suspect_after: formatDuration(file.suspect_after),

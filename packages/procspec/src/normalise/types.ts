@@ -65,6 +65,8 @@ export interface MasterFile {
   master_updates: string;
   nodes: Record<string, Proc[]>;
   http: string;
+  api_token: string | null;
+  state_dir: string | null;
   curve: { secret_key: string; public_key: string; allow: string[] } | null;
   /** Milliseconds. */
   heartbeat: number;

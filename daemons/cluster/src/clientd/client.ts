@@ -2,10 +2,13 @@
 // into the worker file (only when it changed), have the worker re-read it,
 // and report the worker's status back. When the master is gone the worker
 // file stays as it is, so the node keeps running its last list.
+import { existsSync, mkdirSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { FollowedFile, controlRequest, type DaemonBody, type Loaded, type Logger } from '@diprocd/daemonkit';
 import { formatIssue, validateText, type ClientFile } from '@diprocd/procspec';
+import { isFinalJobState, jobPaths, jobProc, listJobIds, readJobLogTail, readJobRecord, removeJobFiles, writeJobSpec } from '@diprocd/supervisor';
 import { TransportClient, type NodeReport } from '@diprocd/transport';
+import { LOG_CAP_BYTES, isJobItem, type JobReport } from '../jobs/wire.js';
 import { resolveKey } from '../keys.js';
 import { workerSocket, writeProcs } from './worker-file.js';
 
@@ -18,6 +21,9 @@ export function loadClientFile(file: string, text: string): Loaded<ClientFile> {
 
 // How long a status request to the worker may take before the report goes without it.
 const WORKER_TIMEOUT_MS = 500;
+// How long the files of a job the master no longer sends are kept (and its end reported) after it ended.
+const JOB_LINGER_MS = 60_000;
+const CANCELLED_LOG_MS = 5_000;
 
 export class Client implements DaemonBody {
   private readonly followed: FollowedFile<ClientFile>;
@@ -27,6 +33,8 @@ export class Client implements DaemonBody {
   private resolveClosed!: () => void;
   private stopping = false;
   private workerUp: boolean | null = null;
+  /** The jobs in the last list received. */
+  private jobIds = new Set<string>();
   readonly readyFields: Record<string, unknown>;
 
   private constructor(
@@ -70,9 +78,20 @@ export class Client implements DaemonBody {
     return workerSocket(this.client.conf_file, this.client.control_socket);
   }
 
-  private async receive(revision: number, procs: unknown[]): Promise<void> {
+  /** Where this node's jobs keep their spec, state record and log: beside the worker file. */
+  private get jobsDir(): string {
+    return `${this.client.conf_file.replace(/\.json$/, '')}.jobs`;
+  }
+
+  private async receive(revision: number, items: unknown[]): Promise<void> {
     let outcome;
     try {
+      // Jobs become one-shot processes of the worker, their specs written first.
+      const jobs = items.filter(isJobItem);
+      if (jobs.length > 0) mkdirSync(this.jobsDir, { recursive: true, mode: 0o700 });
+      for (const { job } of jobs) if (!existsSync(jobPaths(this.jobsDir, job.id).spec)) writeJobSpec(this.jobsDir, job.id, job.spec);
+      this.jobIds = new Set(jobs.map(({ job }) => job.id));
+      const procs = [...items.filter((item) => !isJobItem(item)), ...jobs.map(({ job }) => jobProc(this.jobsDir, job.id))];
       outcome = writeProcs(this.client.conf_file, procs);
     } catch (error) {
       this.log.error('worker-file.unwritable', { file: this.client.conf_file, code: (error as NodeJS.ErrnoException).code, message: (error as Error).message, note: 'the next state or snapshot tries again' });
@@ -100,8 +119,30 @@ export class Client implements DaemonBody {
       revision: this.applied ?? 0,
       load: loadavg() as [number, number, number],
       procs: (status?.procs ?? []).map((proc) => ({ name: proc.name, state: proc.state, pid: proc.pid, restarts: proc.restarts, lastExit: proc.lastExit && { code: proc.lastExit.code, signal: proc.lastExit.signal } })),
-      extra: { worker: status === null ? 'unreachable' : 'up', fileIssues: status?.worker.fileIssues ?? null },
+      extra: { worker: status === null ? 'unreachable' : 'up', fileIssues: status?.worker.fileIssues ?? null, jobs: this.jobReports() },
     };
+  }
+
+  /**
+   * Every job with files here, as its runner recorded it; a failed one with
+   * its log's tail. A job the master no longer sends has been acknowledged
+   * (or cancelled): its files go once it has been over for a while.
+   */
+  private jobReports(): JobReport[] {
+    const reports: JobReport[] = [];
+    for (const id of listJobIds(this.jobsDir)) {
+      const record = readJobRecord(this.jobsDir, id);
+      const sent = this.jobIds.has(id);
+      if (!sent && (record === null || (isFinalJobState(record.state) && Date.now() - (record.endedAt ?? 0) > JOB_LINGER_MS))) {
+        removeJobFiles(this.jobsDir, id);
+        continue;
+      }
+      if (record === null) continue;
+      // The log travels until the master has it (it then stops sending the job), or briefly after a cancel.
+      const upload = record.state === 'failed' && (sent || Date.now() - (record.endedAt ?? 0) < CANCELLED_LOG_MS);
+      reports.push(upload ? { ...record, log: readJobLogTail(this.jobsDir, id, LOG_CAP_BYTES) } : record);
+    }
+    return reports;
   }
 
   reload(reason: string) {

@@ -2,9 +2,12 @@
 // published through the transport; node liveness and reports logged; the
 // HTTP API. It logs; main owns the process.
 import type { Server } from 'node:http';
+import { basename, dirname, join } from 'node:path';
 import { FollowedFile, type DaemonBody, type Loaded, type Logger } from '@diprocd/daemonkit';
 import { diffProcs, formatIssue, procToSpec, validateText, type MasterFile } from '@diprocd/procspec';
 import { TransportServer, type NodeInfo } from '@diprocd/transport';
+import { JobService } from '../jobs/job-service.js';
+import { JobStore } from '../jobs/job-store.js';
 import { resolveKey } from '../keys.js';
 import { serveApi } from './http-api.js';
 
@@ -15,14 +18,15 @@ export function loadMasterFile(file: string, text: string): Loaded<MasterFile> {
   return report.valid ? { ok: true, value: report.value!, warnings: lines } : { ok: false, issues: lines };
 }
 
-/** What each node is sent: its processes with every key written out (what the client writes into the worker file). */
-const desiredOf = (master: MasterFile) => Object.fromEntries(Object.entries(master.nodes).map(([node, procs]) => [node, procs.map(procToSpec)]));
+/** The master's state dir: the file's, else beside the file. */
+export const masterStateDir = (file: string, master: MasterFile) => master.state_dir ?? join(dirname(file), `${basename(file).replace(/\.json$/, '')}.state`);
 
 // Keys that take effect only when the master restarts.
-const FIXED = ['master_stats', 'master_updates', 'http', 'curve', 'heartbeat', 'suspect_after', 'down_after'] as const;
+const FIXED = ['master_stats', 'master_updates', 'http', 'curve', 'heartbeat', 'suspect_after', 'down_after', 'state_dir', 'api_token'] as const;
 
 export class Master implements DaemonBody {
   private readonly followed: FollowedFile<MasterFile>;
+  private readonly jobs: JobService;
   private http: Server | undefined;
   readonly closed: Promise<void>;
   private resolveClosed!: () => void;
@@ -38,6 +42,19 @@ export class Master implements DaemonBody {
   ) {
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
     this.followed = new FollowedFile(file, text, loadMasterFile, log, async (next) => this.apply(next));
+    const store = new JobStore(join(masterStateDir(file, master), 'jobs'));
+    this.jobs = new JobService(store, () => transport.nodes(), (node) => transport.setDesired(node, this.desiredFor(node)), (event, fields) => log.info(event, fields));
+  }
+
+  /** What `node` is sent: its processes with every key written out (what the client writes into the worker file), then its jobs. */
+  private desiredFor(node: string): unknown[] {
+    return [...(this.master.nodes[node] ?? []).map(procToSpec), ...this.jobs.items(node)];
+  }
+
+  /** Publishes every node's list: the file's nodes, and nodes that only have jobs. */
+  private publish(): void {
+    const nodes = new Set([...Object.keys(this.master.nodes), ...this.transport.nodes().map((node) => node.name)]);
+    this.transport.setAll(Object.fromEntries([...nodes].map((node) => [node, this.desiredFor(node)])));
   }
 
   static async start(file: string, master: MasterFile, text: string, log: Logger): Promise<Master> {
@@ -55,17 +72,20 @@ export class Master implements DaemonBody {
       .on('node.up', ({ node }) => log.info('node.up', { node }))
       .on('node.suspect', ({ node }) => log.warn('node.suspect', { node }))
       .on('node.down', ({ node }) => log.warn('node.down', { node, note: 'its processes keep running; it converges when it is back' }))
-      .on('node.report', ({ node, report }) => log.debug('node.report', { node, revision: report.revision, procs: report.procs.length }))
+      .on('node.report', ({ node, report }) => {
+        log.debug('node.report', { node, revision: report.revision, procs: report.procs.length });
+        self.jobs.report(node, report);
+      })
       .on('auth.rejected', ({ publicKey, address }) => log.warn('auth.rejected', { publicKey, address, note: 'this key is not on curve.allow' }))
       .on('warning', ({ message }) => log.warn('transport.warning', { message }))
       .on('error', ({ error }) => log.error('transport.error', { code: error.code, message: error.message }));
     await transport.start();
     if (!curve) log.info('transport.plaintext', { note: 'no curve key in the master file: messages are neither encrypted nor authenticated' });
     try {
-      transport.setAll(desiredOf(master));
+      self.publish();
       const api = await serveApi(master.http, self.apiSource());
       self.http = api.server;
-      self.readyFields = { updates: master.master_updates, stats: master.master_stats, http: api.url, nodes: Object.keys(master.nodes).length };
+      self.readyFields = { updates: master.master_updates, stats: master.master_stats, http: api.url, nodes: Object.keys(master.nodes).length, stateDir: masterStateDir(file, master) };
     } catch (error) {
       await transport.close();
       throw error;
@@ -86,15 +106,18 @@ export class Master implements DaemonBody {
       if (diff.start.length + diff.stop.length + diff.restart.length > 0) nodes[node] = { start: names(diff.start), stop: names(diff.stop), restart: names(diff.restart) };
     }
     this.master = next;
-    this.transport.setAll(desiredOf(next));
+    this.publish();
     return Promise.resolve({ nodes });
   }
 
   private apiSource() {
     return {
       nodes: (): NodeInfo[] => this.transport.nodes(),
-      wanted: (node: string) => (this.master.nodes[node] ?? []).map((proc) => proc.name),
+      // A job runs on its node as the process job.ID.
+      wanted: (node: string) => [...(this.master.nodes[node] ?? []).map((proc) => proc.name), ...this.jobs.items(node).map((item) => `job.${item.job.id}`)],
       desired: (node: string) => this.transport.desired(node).procs,
+      jobs: this.jobs,
+      token: this.master.api_token ?? process.env.DPD_API_TOKEN ?? null,
     };
   }
 

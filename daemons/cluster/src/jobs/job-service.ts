@@ -1,0 +1,115 @@
+// Jobs on the master: submit (validate, place on a live node), follow what
+// nodes report, cancel. It decides; the HTTP API and the transport carry.
+import { validate, type JobSpec } from '@diprocd/procspec';
+import type { NodeInfo, NodeReport } from '@diprocd/transport';
+import { JobStore, isFinal, type MasterJob, type MasterJobState } from './job-store.js';
+import { reportedJobs, type JobItem } from './wire.js';
+
+export type Outcome = { status: number; body: unknown };
+
+const JOB_STATES: readonly MasterJobState[] = ['queued', 'init', 'setup', 'running', 'success', 'failed'];
+
+export class JobService {
+  constructor(
+    private readonly store: JobStore,
+    private readonly nodes: () => NodeInfo[],
+    /** The jobs of `node` changed: republish its desired state. */
+    private readonly changed: (node: string) => void,
+    private readonly log: (event: string, fields: Record<string, unknown>) => void,
+  ) {}
+
+  /** What `node`'s desired state carries besides its processes. */
+  items(node: string): JobItem[] {
+    return this.store.active(node).map((job) => ({ job: { id: job.id, spec: job.spec } }));
+  }
+
+  /** Among live nodes: the one with the fewest unfinished jobs, then the lowest load, then by name. */
+  private place(spec: JobSpec): { node: string } | { error: string } {
+    const live = this.nodes().filter((node) => node.liveness === 'alive');
+    if (spec.node !== null) {
+      const pinned = this.nodes().find((node) => node.name === spec.node);
+      return pinned?.liveness === 'alive' ? { node: pinned.name } : { error: `node ${JSON.stringify(spec.node)} is not alive (${pinned ? pinned.liveness : 'never seen'}); the job was not queued` };
+    }
+    if (live.length === 0) return { error: 'no live node to run the job: no node has sent a heartbeat recently' };
+    const load = (node: NodeInfo) => node.report?.load[0] ?? Number.POSITIVE_INFINITY;
+    const running = (node: NodeInfo) => this.store.active(node.name).length;
+    const [best] = [...live].sort((a, b) => running(a) - running(b) || load(a) - load(b) || a.name.localeCompare(b.name));
+    return { node: best!.name };
+  }
+
+  submit(input: unknown): Outcome {
+    const checked = validate('job', input);
+    if (!checked.valid) return { status: 400, body: { error: 'invalid job spec', issues: checked.issues.filter((issue) => issue.severity === 'error') } };
+    const spec = checked.value!;
+    const placed = this.place(spec);
+    if ('error' in placed) return { status: 503, body: { error: placed.error } };
+    const job = this.store.add(spec, placed.node);
+    this.log('job.submit', { id: job.id, node: job.node, name: spec.name });
+    this.changed(job.node);
+    return { status: 201, body: { process: `/api/procs/${job.id}/`, id: job.id, node: job.node } };
+  }
+
+  cancel(id: string): Outcome {
+    const job = this.store.get(id);
+    if (!job) return notFound(id);
+    if (isFinal(job)) return { status: 409, body: { error: `job ${id} has already ended (${job.state})`, job: view(job) } };
+    // Not claimed yet: it ends here. Claimed: its node stops it and reports how it ended.
+    const next = job.state === 'queued' ? this.store.update(id, { cancelRequested: true, state: 'failed', reason: 'cancelled before it started', endedAt: Date.now() }) : this.store.update(id, { cancelRequested: true });
+    this.log('job.cancel', { id, node: job.node, state: next.state });
+    this.changed(job.node);
+    return { status: 202, body: view(next) };
+  }
+
+  /** A node's report: the jobs it runs or ran. */
+  report(node: string, report: NodeReport): void {
+    for (const seen of reportedJobs(report.extra)) {
+      const job = this.store.get(seen.id);
+      if (!job || job.node !== node || isFinal(job) || !JOB_STATES.includes(seen.state)) continue;
+      if (seen.state === job.state && seen.updatedAt <= job.updatedAt) continue;
+      const next = this.store.update(job.id, { state: seen.state, code: seen.code, signal: seen.signal, reason: seen.reason, workdir: seen.workdir, startedAt: seen.startedAt, endedAt: seen.endedAt });
+      if (seen.log !== undefined) this.store.saveLog(job.id, seen.log);
+      this.log(isFinal(next) ? 'job.end' : 'job.state', { id: job.id, node, state: next.state, code: next.code, signal: next.signal, reason: next.reason });
+      // A final state is acknowledged by leaving the job out of the node's next list.
+      if (isFinal(next)) this.changed(node);
+    }
+  }
+
+  list(page: number, perPage: number): Outcome {
+    const all = this.store.list();
+    return { status: 200, body: { total: all.length, page, per_page: perPage, procs: all.slice((page - 1) * perPage, page * perPage).map(view) } };
+  }
+
+  show(id: string): Outcome {
+    const job = this.store.get(id);
+    return job ? { status: 200, body: view(job) } : notFound(id);
+  }
+
+  logfile(id: string): Outcome {
+    const job = this.store.get(id);
+    if (!job) return notFound(id);
+    const text = this.store.readLog(id);
+    return text === null ? { status: 404, body: { error: `job ${id} has no log${isFinal(job) ? '' : ' yet'} (a node uploads it when a job fails)` } } : { status: 200, body: text };
+  }
+
+  /** The original's POST /api/procs/ID/STATE/: an external runner sets the state. */
+  setState(id: string, state: string): Outcome {
+    const job = this.store.get(id);
+    if (!job) return notFound(id);
+    if (!JOB_STATES.includes(state as MasterJobState)) return { status: 400, body: { error: `unknown state ${JSON.stringify(state)}; expected one of ${JOB_STATES.join(', ')}` } };
+    const next = this.store.update(id, { state: state as MasterJobState, ...(isFinal({ state }) ? { endedAt: Date.now() } : {}) });
+    if (isFinal(next)) this.changed(job.node);
+    return { status: 200, body: view(next) };
+  }
+
+  /** The original's POST /api/procs/ID/logfile/. */
+  uploadLog(id: string, text: string): Outcome {
+    if (!this.store.get(id)) return notFound(id);
+    this.store.saveLog(id, text);
+    return { status: 201, body: { logfile: `/api/procs/${id}/logfile/` } };
+  }
+}
+
+const notFound = (id: string): Outcome => ({ status: 404, body: { error: `no job ${JSON.stringify(id)}` } });
+
+/** A job as the API shows it. */
+const view = (job: MasterJob) => ({ ...job, url: `/api/procs/${job.id}/`, logfile: `/api/procs/${job.id}/logfile/` });

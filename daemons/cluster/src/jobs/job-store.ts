@@ -1,0 +1,101 @@
+// The master's jobs: every job submitted, where it was placed, what its
+// node reported, and its log when it failed. Each job is one JSON file in
+// the state dir, replaced atomically on every change, so jobs and their
+// results survive a restart of the master.
+import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { JobSpec } from '@diprocd/procspec';
+import { writeFileAtomic, type JobRecord } from '@diprocd/supervisor';
+import { LOG_CAP_BYTES } from './wire.js';
+
+/** The states the API shows: the node's, plus "queued" before the node has claimed it. */
+export type MasterJobState = 'queued' | JobRecord['state'];
+
+export interface MasterJob {
+  id: string;
+  spec: JobSpec;
+  node: string;
+  state: MasterJobState;
+  code: number | null;
+  signal: string | null;
+  reason: string | null;
+  workdir: string | null;
+  /** An operator asked to cancel it; it is no longer sent to its node. */
+  cancelRequested: boolean;
+  submittedAt: number;
+  startedAt: number | null;
+  endedAt: number | null;
+  updatedAt: number;
+}
+
+export const isFinal = (job: { state: string }) => job.state === 'success' || job.state === 'failed';
+
+
+export class JobStore {
+  private readonly jobs = new Map<string, MasterJob>();
+  private next = 1;
+
+  constructor(private readonly dir: string) {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    for (const name of readdirSync(dir)) {
+      if (!/^\d+\.json$/.test(name)) continue;
+      try {
+        const job = JSON.parse(readFileSync(join(dir, name), 'utf8')) as MasterJob;
+        this.jobs.set(job.id, job);
+        this.next = Math.max(this.next, Number(job.id) + 1);
+      } catch {
+        // A file that is not a job record is left alone.
+      }
+    }
+  }
+
+  /** Newest first. */
+  list(): MasterJob[] {
+    return [...this.jobs.values()].sort((a, b) => Number(b.id) - Number(a.id));
+  }
+
+  get(id: string): MasterJob | undefined {
+    return this.jobs.get(id);
+  }
+
+  /** Jobs still to be run or running on `node` (what its desired state carries). */
+  active(node?: string): MasterJob[] {
+    return [...this.jobs.values()].filter((job) => !isFinal(job) && !job.cancelRequested && (node === undefined || job.node === node));
+  }
+
+  add(spec: JobSpec, node: string, now = Date.now()): MasterJob {
+    const job: MasterJob = { id: String(this.next++), spec, node, state: 'queued', code: null, signal: null, reason: null, workdir: null, cancelRequested: false, submittedAt: now, startedAt: null, endedAt: null, updatedAt: now };
+    this.save(job);
+    return job;
+  }
+
+  /** Applies changes and writes the record; returns the job as it is now. */
+  update(id: string, changes: Partial<MasterJob>): MasterJob {
+    const job = { ...this.jobs.get(id)!, ...changes, updatedAt: Date.now() };
+    this.save(job);
+    return job;
+  }
+
+  private save(job: MasterJob): void {
+    writeFileAtomic(join(this.dir, `${job.id}.json`), `${JSON.stringify(job)}\n`, { mode: 0o600, durable: true });
+    this.jobs.set(job.id, job);
+  }
+
+  logPath(id: string): string {
+    return join(this.dir, `${id}.log`);
+  }
+
+  /** Keeps the log's last LOG_CAP_BYTES. */
+  saveLog(id: string, text: string): void {
+    const bytes = Buffer.from(text, 'utf8');
+    writeFileAtomic(this.logPath(id), bytes.subarray(Math.max(0, bytes.length - LOG_CAP_BYTES)).toString('utf8'), { mode: 0o600, durable: true });
+  }
+
+  readLog(id: string): string | null {
+    try {
+      return readFileSync(this.logPath(id), 'utf8');
+    } catch {
+      return null;
+    }
+  }
+}

@@ -1,0 +1,196 @@
+// Jobs through the master's HTTP API, run on real nodes: real daemons,
+// real HTTP (the API, and a download server the test starts), real files.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { Cluster, alive, waitFor, type ClusterNode } from './helpers.js';
+
+const TOKEN = 'test-token-0123456789';
+let cluster: Cluster;
+beforeEach(async () => {
+  cluster = await new Cluster().init();
+});
+afterEach(async () => {
+  await cluster.cleanup();
+});
+
+let files: Server;
+let base = '';
+beforeAll(async () => {
+  files = createServer((req, res) => {
+    if (req.url === '/input.csv') res.end('a,b\n1,2\n');
+    else {
+      res.statusCode = 404;
+      res.end();
+    }
+  });
+  await new Promise<void>((resolve) => files.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(files.address() as AddressInfo).port}`;
+});
+afterAll(() => new Promise<void>((resolve) => files.close(() => resolve())));
+
+interface Job {
+  id: string;
+  node: string;
+  state: string;
+  code: number | null;
+  reason: string | null;
+  workdir: string | null;
+}
+
+async function api(method: string, path: string, body?: unknown, token: string | null = TOKEN) {
+  const response = await fetch(`${cluster.api}${path}`, {
+    method,
+    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), 'content-type': 'application/json' },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    signal: AbortSignal.timeout(5_000),
+  });
+  const text = await response.text();
+  return { status: response.status, body: response.headers.get('content-type')?.startsWith('application/json') ? JSON.parse(text) : text };
+}
+
+const ended = (id: string, timeoutMs = 15_000) =>
+  waitFor(`job ${id} to end`, async () => {
+    const job = (await api('GET', `/api/procs/${id}/`)).body as Job;
+    return (job.state === 'success' || job.state === 'failed') && job;
+  }, timeoutMs);
+
+/** A master with `nodes` (each a clientd + workerd pair), all alive. */
+async function withNodes(...names: string[]): Promise<ClusterNode[]> {
+  cluster.writeMaster(Object.fromEntries(names.map((name) => [name, []])), { api_token: TOKEN });
+  await cluster.startMaster();
+  const nodes = await Promise.all(names.map((name) => cluster.node(name).start()));
+  await waitFor('every node alive', async () => {
+    const hosts = (await api('GET', '/api/hosts/')).body as { liveness: string }[];
+    return hosts.length === names.length && hosts.every((host) => host.liveness === 'alive');
+  });
+  return nodes;
+}
+
+describe('the jobs API', () => {
+  it('refuses writes without the token (401), a bad spec with its issues (400), and a job with no live node (503)', async () => {
+    cluster.writeMaster({ node1: [] }, { api_token: TOKEN });
+    await cluster.startMaster();
+    expect(await api('POST', '/api/procs/', { cmd: 'true' }, null)).toMatchInlineSnapshot(`
+      {
+        "body": {
+          "error": "this request needs an "Authorization: Bearer TOKEN" header",
+        },
+        "status": 401,
+      }
+    `);
+    expect((await api('POST', '/api/procs/', { cmd: 'true' }, 'wrong-token-0123456789')).status).toBe(401);
+    expect(await api('POST', '/api/procs/', { cmd: 7, download_urls: { 'a/b': 'ftp://x' } })).toMatchInlineSnapshot(`
+      {
+        "body": {
+          "error": "invalid job spec",
+          "issues": [
+            {
+              "code": "DPD_SPEC_TYPE",
+              "message": "expected a command string or a non-empty array of strings, found 7",
+              "path": "cmd",
+              "severity": "error",
+            },
+            {
+              "code": "DPD_SPEC_VALUE",
+              "message": "key not allowed here; expected a file name (not "." or "..", without "/" or NUL)",
+              "path": "download_urls["a/b"]",
+              "severity": "error",
+            },
+          ],
+        },
+        "status": 400,
+      }
+    `);
+    expect(await api('POST', '/api/procs/', { cmd: 'true' })).toEqual({ status: 503, body: { error: 'no live node to run the job: no node has sent a heartbeat recently' } });
+    expect((await api('POST', '/api/procs/', 'not json')).status).toBe(400);
+    expect((await api('GET', '/api/procs/')).body).toEqual({ total: 0, page: 1, per_page: 50, procs: [] });
+  });
+
+  it('runs a job with downloads from an HTTP server in a fresh directory that is gone afterwards', async () => {
+    const [node1] = await withNodes('node1');
+    const out = join(cluster.dir, 'job-saw.txt');
+    const submitted = await api('POST', '/api/procs/', {
+      name: 'report',
+      cmd: ['/bin/sh', '-c', `{ pwd; ls; cat input.csv; cat "$1"; } > ${out}`, 'sh', '$APP_SETTINGS'],
+      download_urls: [`${base}/input.csv`],
+      config: { threshold: 3 },
+    });
+    expect(submitted.status).toBe(201);
+    expect(submitted.body).toMatchObject({ process: expect.stringMatching(/^\/api\/procs\/\d+\/$/), node: 'node1' });
+    const job = await ended(submitted.body.id);
+    expect(job).toMatchObject({ state: 'success', code: 0, node: 'node1' });
+    const [cwd, ...rest] = readFileSync(out, 'utf8').split('\n');
+    expect(cwd).toBe(job.workdir);
+    expect(rest.slice(0, 4)).toEqual(['input.csv', 'settings.json', 'a,b', '1,2']);
+    expect(JSON.parse(rest.slice(4).join('\n')).config).toEqual({ threshold: 3 });
+    expect(existsSync(job.workdir!)).toBe(false);
+    // Acknowledged: the node no longer runs or lists it.
+    await waitFor('the job to leave the worker file', () => node1!.file().procs.length === 0);
+  });
+
+  it('ends a failing job as failed, with its log from the API', async () => {
+    await withNodes('node1');
+    const { body } = await api('POST', '/api/procs/', { cmd: 'echo working; echo broken >&2; exit 4' });
+    const job = await ended(body.id);
+    expect(job).toMatchObject({ state: 'failed', code: 4, reason: 'exited 4' });
+    const log = await waitFor('the log', async () => {
+      const got = await api('GET', `/api/procs/${body.id}/logfile/`);
+      return got.status === 200 && (got.body as string);
+    });
+    expect(log).toMatch(/\] run: \/bin\/sh -c echo working; echo broken >&2; exit 4\nworking\nbroken\n.*\] failed: exited 4\n$/s);
+  });
+
+  it('keeps a job running across a restart of the worker and still reports its result; the master keeps history across its own restart', async () => {
+    const [node1] = await withNodes('node1');
+    const flag = join(cluster.dir, 'go');
+    const { body } = await api('POST', '/api/procs/', { cmd: `while [ ! -e ${flag} ]; do sleep 0.05; done; echo finished` });
+    const running = await waitFor('the job to run', async () => {
+      const job = (await api('GET', `/api/procs/${body.id}/`)).body as Job & { state: string };
+      return job.state === 'running' && job;
+    });
+    const runner = node1!.pids()[`job.${body.id}`]!;
+    await node1!.worker!.stop('SIGKILL');
+    await node1!.startWorker();
+    expect(node1!.worker!.seen('proc.adopted').map((e) => e.name)).toEqual([`job.${body.id}`]);
+    expect(alive(runner)).toBe(true);
+    writeFileSync(flag, '');
+    expect(await ended(body.id)).toMatchObject({ state: 'success', workdir: running.workdir });
+
+    await cluster.master!.stop();
+    await cluster.startMaster();
+    expect((await api('GET', `/api/procs/${body.id}/`)).body).toMatchObject({ id: body.id, state: 'success', node: 'node1' });
+    expect((await api('GET', '/api/procs/')).body).toMatchObject({ total: 1 });
+  });
+
+  it('places jobs on the live node with the fewest running jobs, and cancels one on request', async () => {
+    await withNodes('node1', 'node2');
+    const long = { cmd: 'sleep 30' };
+    const first = (await api('POST', '/api/procs/', long)).body;
+    const second = (await api('POST', '/api/procs/', long)).body;
+    expect([first.node, second.node].sort()).toEqual(['node1', 'node2']);
+    const pinned = (await api('POST', '/api/procs/', { ...long, node: 'node1' })).body;
+    expect(pinned.node).toBe('node1');
+    expect((await api('POST', '/api/procs/', { ...long, node: 'node9' })).body).toEqual({ error: 'node "node9" is not alive (never seen); the job was not queued' });
+
+    for (const job of [first, second, pinned]) {
+      await waitFor(`job ${job.id} to run`, async () => ((await api('GET', `/api/procs/${job.id}/`)).body as Job).state === 'running');
+      expect((await api('DELETE', `/api/procs/${job.id}/`)).status).toBe(202);
+    }
+    for (const job of [first, second, pinned]) expect(await ended(job.id)).toMatchObject({ state: 'failed', reason: 'cancelled (SIGTERM)' });
+    expect((await api('DELETE', `/api/procs/${first.id}/`, undefined)).status).toBe(409);
+    const listed = (await api('GET', '/api/procs/?per_page=2')).body;
+    expect([listed.total, listed.procs.map((job: Job) => job.id)]).toEqual([3, [pinned.id, second.id]]);
+  });
+
+  it('keeps the original\'s state and logfile routes', async () => {
+    await withNodes('node1');
+    const { body } = await api('POST', '/api/procs/', { cmd: 'sleep 30' });
+    expect((await api('POST', `/api/procs/${body.id}/logfile/`, 'uploaded by hand\n')).status).toBe(201);
+    expect((await api('GET', `/api/procs/${body.id}/logfile/`)).body).toBe('uploaded by hand\n');
+    expect((await api('POST', `/api/procs/${body.id}/bogus/`)).status).toBe(400);
+    expect((await api('POST', `/api/procs/${body.id}/failed/`)).body).toMatchObject({ state: 'failed' });
+  });
+});

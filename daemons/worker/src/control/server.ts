@@ -1,7 +1,7 @@
 // The worker's end of the control socket: a Unix socket, mode 0600.
 import { chmodSync, existsSync, unlinkSync } from 'node:fs';
 import { createConnection, createServer, type Server } from 'node:net';
-import { lineReader, type Request, type Response } from './protocol.js';
+import { lineReader, type ControlRequest as Request, type ControlResponse as Response } from '@diprocd/daemonkit';
 
 export type Handler = (request: Request) => Promise<unknown>;
 

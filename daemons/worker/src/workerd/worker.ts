@@ -3,9 +3,8 @@
 import type { Server } from 'node:net';
 import type { WorkerFile } from '@diprocd/procspec';
 import { Supervisor, type ApplyResult, type SupervisorEventName } from '@diprocd/supervisor';
-import type { Request, Results } from '../control/protocol.js';
 import { serveControl } from '../control/server.js';
-import { FollowedFile, type Level, type Logger } from '@diprocd/daemonkit';
+import { FollowedFile, type ControlRequest as Request, type ControlResults as Results, type Level, type Logger } from '@diprocd/daemonkit';
 import { loadWorkerFile, workerPaths } from './paths.js';
 
 // How each supervisor event is logged.

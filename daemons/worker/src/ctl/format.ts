@@ -12,10 +12,17 @@ export function formatUptime(ms: number | null): string {
   return `${Math.floor(h / 24)}d${h % 24}h`;
 }
 
-export function formatExit(exit: ProcStatus['lastExit']): string {
+/** How a process last ended; `timedOut` is absent from what nodes report to the master. */
+export function formatExit(exit: { code: number | null; signal: string | null; timedOut?: boolean } | null): string {
   if (exit === null) return '-';
   const how = exit.signal ?? (exit.code === null ? 'unknown' : `code ${exit.code}`);
   return exit.timedOut ? `${how} (timeout)` : how;
+}
+
+/** Rows as aligned columns, two spaces apart, the last column not padded. */
+export function columns(rows: string[][]): string[] {
+  const widths = rows[0]!.map((_, col) => Math.max(...rows.map((row) => row[col]!.length)));
+  return rows.map((row) => row.map((cell, col) => (col === row.length - 1 ? cell : cell.padEnd(widths[col]!))).join('  ').trimEnd());
 }
 
 /** The status table: name, state, pid, uptime, restarts, last exit (and why it is down). */
@@ -24,6 +31,5 @@ export function statusTable(procs: ProcStatus[]): string {
     ['NAME', 'STATE', 'PID', 'UPTIME', 'RESTARTS', 'LAST EXIT', 'REASON'],
     ...procs.map((p) => [p.name, p.state, p.pid === null ? '-' : String(p.pid), formatUptime(p.uptimeMs), String(p.restarts), formatExit(p.lastExit), p.reason ?? '']),
   ];
-  const widths = rows[0]!.map((_, col) => Math.max(...rows.map((row) => row[col]!.length)));
-  return rows.map((row) => row.map((cell, col) => (col === row.length - 1 ? cell : cell.padEnd(widths[col]!))).join('  ').trimEnd()).join('\n');
+  return columns(rows).join('\n');
 }

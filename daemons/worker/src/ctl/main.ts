@@ -1,19 +1,29 @@
-// dpd-ctl: the operator's command line for the local worker.
+// dpd-ctl: the operator's command line for the local worker (and, with
+// --master, a read-only look at the whole cluster).
 import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { once } from 'node:events';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ControlError, request } from '../control/client.js';
+import { ControlError, controlRequest as request } from '@diprocd/daemonkit';
 import { defaultPaths } from '../workerd/paths.js';
+import { CtlError } from './errors.js';
 import { statusTable } from './format.js';
+import { keygen } from './keygen.js';
+import { clusterTable, fetchClusterStatus, masterUrl } from './master-status.js';
 
 const DEFAULT_FILE = '/var/lib/diprocd/diprocd-worker.json';
 
 const USAGE = `Usage: dpd-ctl [--socket PATH | --file WORKER.json] COMMAND
+       dpd-ctl --master URL status [--json]
+       dpd-ctl keygen [--dir DIR] NAME
 
 Talks to the local dpd-workerd through its control socket (found from the
 worker file: its control_socket, else WORKER.sock beside it; default file
 ${DEFAULT_FILE}).
+
+With --master URL (or DPD_MASTER=URL, when neither --socket nor --file is
+given), status asks dpd-masterd's HTTP API about every process on every
+node instead.
 
 Commands:
   status [--json]              every process: state, pid, uptime, restarts, last exit
@@ -24,13 +34,17 @@ Commands:
   logs NAME [-f]               print its log file (and follow it with -f)
   reload                       re-read the worker file now
   shutdown [--stop-processes]  stop the worker (its processes keep running unless asked)
+  keygen [--dir DIR] NAME      write a CURVE key pair: DIR/NAME.key (mode 0600) and
+                               DIR/NAME.pub (default DIR: the current directory)
 
-Exit status: 0 done, 1 the worker refused (e.g. no such process), 2 bad usage,
-3 no worker is listening.
+Exit status: 0 done, 1 the worker or master refused or the master is
+unreachable, 2 bad usage, 3 no worker is listening.
 
 Examples:
   dpd-ctl --file /var/lib/diprocd/diprocd-worker.json status
-  dpd-ctl stop echo.worker.1`;
+  dpd-ctl stop echo.worker.1
+  dpd-ctl --master http://127.0.0.1:5080 status
+  dpd-ctl keygen --dir /etc/diprocd/keys master`;
 
 class UsageError extends Error {}
 
@@ -93,6 +107,8 @@ export async function main(argv: string[]): Promise<number> {
     options: {
       socket: { type: 'string', short: 's' },
       file: { type: 'string', short: 'c' },
+      master: { type: 'string', short: 'm' },
+      dir: { type: 'string' },
       json: { type: 'boolean', default: false },
       follow: { type: 'boolean', short: 'f', default: false },
       'stop-processes': { type: 'boolean', default: false },
@@ -107,8 +123,24 @@ export async function main(argv: string[]): Promise<number> {
   }
   const needsName = ['start', 'stop', 'restart', 'reset', 'logs'];
   if (!command) throw new UsageError('a command is needed');
+  if (command === 'keygen') {
+    if (!name || extra.length > 0) throw new UsageError('keygen needs one key NAME (e.g. master, or the node\'s name)');
+    if (values.master !== undefined || values.socket !== undefined || values.file !== undefined) throw new UsageError('keygen takes no --master, --socket or --file');
+    process.stdout.write(await keygen(values.dir ?? '.', name));
+    return 0;
+  }
+  if (values.dir !== undefined) throw new UsageError('--dir goes with keygen only');
   if (needsName.includes(command) ? !name || extra.length > 0 : name !== undefined) {
     throw new UsageError(needsName.includes(command) ? `${command} needs one process NAME` : `${command} takes no NAME`);
+  }
+  // --master wins; DPD_MASTER only when no local worker is named, as DPD_SOCKET yields to --file.
+  const master = values.master ?? (values.socket === undefined && values.file === undefined ? process.env.DPD_MASTER || undefined : undefined);
+  if (values.master !== undefined && (values.socket !== undefined || values.file !== undefined)) throw new UsageError('give --master or --socket/--file, not both');
+  if (values.master !== undefined && command !== 'status') throw new UsageError(`--master goes with status only; ${command} acts on the local worker (run dpd-ctl on that node)`);
+  if (master !== undefined && command === 'status') {
+    const cluster = await fetchClusterStatus(masterUrl(master, values.master === undefined ? 'DPD_MASTER' : '--master'));
+    process.stdout.write(values.json ? `${JSON.stringify(cluster, null, 2)}\n` : `${clusterTable(cluster)}\n`);
+    return 0;
   }
   const socket = socketPath(values);
   switch (command) {
@@ -162,6 +194,9 @@ main(process.argv.slice(2)).then(
     if (error instanceof UsageError || (error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`dpd-ctl: ${(error as Error).message}\n\n${USAGE}\n`);
       process.exitCode = 2;
+    } else if (error instanceof CtlError) {
+      process.stderr.write(`dpd-ctl: ${error.message} [${error.code}]\n`);
+      process.exitCode = error.exitCode;
     } else if (error instanceof ControlError) {
       process.stderr.write(`dpd-ctl: ${error.message} [${error.code}]\n`);
       process.exitCode = error.code === 'DPD_CONTROL_UNREACHABLE' ? 3 : 1;

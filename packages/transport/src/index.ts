@@ -5,7 +5,7 @@ export { generateKeyPair, writeKeyFiles, readKeyFile } from './curve/keys.js';
 export { z85Encode, isZ85Key } from './curve/z85.js';
 export { encode, decode, decodeMasterMessage, decodeNodeMessage } from './wire/codec.js';
 export { PROTOCOL_VERSION } from './wire/messages.js';
-export { stateTopic, parseTopic, HEARTBEAT_TOPIC } from './wire/topics.js';
+export { stateTopic, parseTopic } from './wire/topics.js';
 export { LivenessTracker } from './liveness/tracker.js';
 export { TransportError, TRANSPORT_ERROR_CODES } from './errors.js';
 

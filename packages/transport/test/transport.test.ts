@@ -243,7 +243,7 @@ describe('errors', () => {
       // Repeated until the subscriber has joined (slow joiner).
       await waitFor('the errors', async () => {
         await fake.send(['state\0n\0', '{"v":1,"type":"state"}']);
-        await fake.send(['heartbeat\0', 'garbage']);
+        await fake.send(['state\0n\0', 'garbage']);
         await fake.send(['state\0n\0', JSON.stringify({ v: 1, type: 'state', epoch: 'e', node: 'n', revision: 1, procs: [] })]);
         return node.states.length > 0 && node.errors.length >= 2;
       });

@@ -9,7 +9,7 @@ import { SerialSender } from '../socket/serial-sender.js';
 import type { NodeReport } from '../types.js';
 import { decodeMasterMessage, encode } from '../wire/codec.js';
 import type { MasterHeartbeatMessage, StateMessage } from '../wire/messages.js';
-import { HEARTBEAT_TOPIC, parseTopic, stateTopic } from '../wire/topics.js';
+import { parseTopic, stateTopic } from '../wire/topics.js';
 import { checkClientOptions } from './client-options.js';
 
 /** Options of {@link TransportClient}. */
@@ -88,7 +88,7 @@ export class TransportClient extends EventEmitter {
     this.subscriber = new Subscriber(common);
     this.dealer = new Dealer({ ...common, sendTimeout: 0 });
     this.dealerSender = new SerialSender(this.dealer, (error) => this.report(error));
-    this.subscriber.subscribe(stateTopic(node), HEARTBEAT_TOPIC);
+    this.subscriber.subscribe(stateTopic(node));
     for (const socket of [this.subscriber, this.dealer]) {
       socket.events.on('handshake:error:auth', (event) => {
         // Reported once per run of failures, not on every reconnect attempt.
@@ -161,7 +161,7 @@ export class TransportClient extends EventEmitter {
         try {
           const topic = parseTopic(topicFrame?.toString() ?? '');
           // Exact match even if a subscription ever matched by prefix.
-          if (!topic || (topic.kind === 'state' && topic.node !== this.options.node)) continue;
+          if (topic?.node !== this.options.node) continue;
           const message = decodeMasterMessage(body);
           if (message.type === 'heartbeat') this.masterHeartbeat(message);
           else if (message.type === 'state' && message.node === this.options.node) this.offer(message);

@@ -20,6 +20,12 @@ export class DesiredStore {
     return { revision: current?.revision ?? 0, procs: structuredClone(current?.procs ?? []) };
   }
 
+  /** The same without the copy, for encoding at once (never to be changed or kept). */
+  peek(node: string): { revision: number; procs: unknown[] } {
+    const current = this.byNode.get(node);
+    return { revision: current?.revision ?? 0, procs: current?.procs ?? [] };
+  }
+
   nodes(): string[] {
     return [...this.byNode.keys()];
   }

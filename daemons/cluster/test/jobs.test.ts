@@ -1,9 +1,11 @@
 // Jobs through the master's HTTP API, run on real nodes: real daemons,
 // real HTTP (the API, and a download server the test starts), real files.
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Cluster, alive, waitFor, type ClusterNode } from './helpers.js';
 
@@ -192,5 +194,49 @@ describe('the jobs API', () => {
     expect((await api('GET', `/api/procs/${body.id}/logfile/`)).body).toBe('uploaded by hand\n');
     expect((await api('POST', `/api/procs/${body.id}/bogus/`)).status).toBe(400);
     expect((await api('POST', `/api/procs/${body.id}/failed/`)).body).toMatchObject({ state: 'failed' });
+  });
+});
+
+describe('dpd-ctl job', () => {
+  const CTL = fileURLToPath(new URL('../../worker/bin/dpd-ctl.js', import.meta.url));
+  /** dpd-ctl against this cluster's master (bounded; async so the test's own HTTP server keeps serving). */
+  const ctl = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [CTL, '--master', cluster.api, ...args], { env: { ...process.env, DPD_API_TOKEN: TOKEN, ...env }, stdio: ['ignore', 'pipe', 'pipe'], timeout: 20_000 });
+      const out = { stdout: '', stderr: '' };
+      child.stdout.on('data', (chunk: Buffer) => (out.stdout += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (out.stderr += chunk.toString()));
+      child.once('exit', (code) => resolve({ code, ...out }));
+    });
+
+  it('submits and follows a job to its end, lists jobs, prints a failed job\'s log, and cancels', async () => {
+    await withNodes('node1');
+    const ok = join(cluster.dir, 'ok.json');
+    writeFileSync(ok, JSON.stringify({ name: 'greet', cmd: 'echo hello' }));
+    const followed = await ctl(['job', 'submit', ok, '--follow']);
+    expect([followed.code, followed.stderr]).toEqual([0, '']);
+    expect(followed.stdout.split('\n')[0]).toBe('job 1 submitted to node1');
+    expect(followed.stdout.trim().split('\n').at(-1)).toBe('job 1 on node1: success (code 0)');
+
+    const bad = join(cluster.dir, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ cmd: 'echo broken; exit 2' }));
+    const failed = await ctl(['job', 'submit', bad, '--node', 'node1', '--follow']);
+    expect([failed.code, failed.stdout.trim().split('\n').at(-1)]).toEqual([1, 'job 2 on node1: failed (exited 2)']);
+    const log = await waitFor('the log', async () => {
+      const got = await ctl(['job', 'logs', '2']);
+      return got.code === 0 && got.stdout;
+    });
+    expect(log).toContain('\nbroken\n');
+
+    const listed = await ctl(['job', 'list']);
+    expect(listed.stdout).toMatch(/^ID +NODE +STATE +RESULT +SUBMITTED +JOB\n2 +node1 +failed +exited 2 +\S+ +\/bin\/sh -c echo broken; exit 2\n1 +node1 +success +code 0 +\S+ +greet\n$/);
+
+    const slow = join(cluster.dir, 'slow.json');
+    writeFileSync(slow, JSON.stringify({ cmd: 'sleep 30' }));
+    expect((await ctl(['job', 'submit', slow])).stdout).toBe(`job 3 submitted to node1: ${cluster.api}/api/procs/3/\n`);
+    const noToken = await ctl(['job', 'cancel', '3'], { DPD_API_TOKEN: '' });
+    expect([noToken.code, noToken.stderr]).toEqual([1, `dpd-ctl: the master at ${cluster.api} answered DELETE /api/procs/3/ with 401: this request needs an "Authorization: Bearer TOKEN" header [DPD_MASTER_HTTP]\n`]);
+    expect((await ctl(['job', 'cancel', '3'])).code).toBe(0);
+    expect(await ended('3')).toMatchObject({ state: 'failed' });
   });
 });

@@ -174,7 +174,7 @@ describe('dpd-ctl --master status', () => {
     const said = ((await (await fetch(`${url}/elsewhere/api/hosts/`)).json()) as { error: string }).error;
     expect(said).toMatch(/^no such resource "\/elsewhere\/api\/hosts"/);
     expect(run.stderr.replaceAll(url, 'URL').replace(said, 'ERROR')).toMatchInlineSnapshot(`
-      "dpd-ctl: the master at URL/elsewhere answered /api/hosts/ with 404: ERROR [DPD_MASTER_HTTP]
+      "dpd-ctl: the master at URL/elsewhere answered GET /api/hosts/ with 404: ERROR [DPD_MASTER_HTTP]
       "
     `);
   });

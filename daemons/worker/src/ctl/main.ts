@@ -8,6 +8,7 @@ import { ControlError, controlRequest as request } from '@diprocd/daemonkit';
 import { defaultPaths } from '../workerd/paths.js';
 import { CtlError } from './errors.js';
 import { statusTable } from './format.js';
+import { jobCommand } from './jobs.js';
 import { keygen } from './keygen.js';
 import { clusterTable, fetchClusterStatus, masterUrl } from './master-status.js';
 
@@ -16,6 +17,8 @@ const DEFAULT_FILE = '/var/lib/diprocd/diprocd-worker.json';
 const USAGE = `Usage: dpd-ctl [--socket PATH | --file WORKER.json] COMMAND
        dpd-ctl --master URL status [--json]
        dpd-ctl keygen [--dir DIR] NAME
+       dpd-ctl --master URL job submit SPEC.json [--node NODE] [--follow]
+       dpd-ctl --master URL job list|show ID|logs ID|cancel ID
 
 Talks to the local dpd-workerd through its control socket (found from the
 worker file: its control_socket, else WORKER.sock beside it; default file
@@ -37,6 +40,15 @@ Commands:
   keygen [--dir DIR] NAME      write a CURVE key pair: DIR/NAME.key (mode 0600) and
                                DIR/NAME.pub (default DIR: the current directory)
 
+Jobs, through the master (--master URL or DPD_MASTER; writes need the API
+token: --token TOKEN or DPD_API_TOKEN):
+  job submit SPEC.json         run a job spec once on a live node; --node pins
+                               it, --follow prints its states until it ends
+                               (exit 1 when it failed)
+  job list [--json]            jobs, newest first
+  job show ID | logs ID        one job's record | its log (uploaded when it fails)
+  job cancel ID                stop it
+
 Exit status: 0 done, 1 the worker or master refused or the master is
 unreachable, 2 bad usage, 3 no worker is listening.
 
@@ -44,7 +56,8 @@ Examples:
   dpd-ctl --file /var/lib/diprocd/diprocd-worker.json status
   dpd-ctl stop echo.worker.1
   dpd-ctl --master http://127.0.0.1:5080 status
-  dpd-ctl keygen --dir /etc/diprocd/keys master`;
+  dpd-ctl keygen --dir /etc/diprocd/keys master
+  DPD_API_TOKEN=… dpd-ctl --master http://127.0.0.1:5080 job submit build.json --follow`;
 
 class UsageError extends Error {}
 
@@ -109,6 +122,8 @@ export async function main(argv: string[]): Promise<number> {
       file: { type: 'string', short: 'c' },
       master: { type: 'string', short: 'm' },
       dir: { type: 'string' },
+      token: { type: 'string' },
+      node: { type: 'string' },
       json: { type: 'boolean', default: false },
       follow: { type: 'boolean', short: 'f', default: false },
       'stop-processes': { type: 'boolean', default: false },
@@ -130,6 +145,20 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (values.dir !== undefined) throw new UsageError('--dir goes with keygen only');
+  if (command === 'job') {
+    const url = values.master ?? (process.env.DPD_MASTER || undefined);
+    if (url === undefined) throw new UsageError('job commands talk to the master: give --master URL (or set DPD_MASTER)');
+    if (values.node !== undefined && name !== 'submit') throw new UsageError('--node goes with job submit only');
+    return jobCommand(name, extra[0], {
+      master: masterUrl(url, values.master === undefined ? 'DPD_MASTER' : '--master'),
+      token: values.token ?? (process.env.DPD_API_TOKEN || null),
+      json: values.json,
+      follow: values.follow,
+      node: values.node,
+      out: (text) => process.stdout.write(text),
+    });
+  }
+  if (values.token !== undefined || values.node !== undefined) throw new UsageError('--token and --node go with job commands only');
   if (needsName.includes(command) ? !name || extra.length > 0 : name !== undefined) {
     throw new UsageError(needsName.includes(command) ? `${command} needs one process NAME` : `${command} takes no NAME`);
   }

@@ -55,11 +55,28 @@ function reason(error: unknown): string {
   return cause?.code ?? (cause?.message || (error as Error).message);
 }
 
-async function get(base: string, path: string): Promise<unknown> {
+/** How dpd-ctl calls the master: a method, a body, the API token for writes. */
+export interface MasterCall {
+  method?: string;
+  body?: string;
+  token?: string | null;
+}
+
+/**
+ * Calls the master's API; resolves with the answer's JSON (or its text, for
+ * a log). Throws DPD_MASTER_UNREACHABLE, or DPD_MASTER_HTTP with the
+ * master's own reason for an answer other than 2xx.
+ */
+export async function callMaster(base: string, path: string, call: MasterCall = {}): Promise<unknown> {
   let response: Response;
   let text: string;
   try {
-    response = await fetch(`${base}${path}`, { signal: AbortSignal.timeout(TIMEOUT_MS), headers: { accept: 'application/json' } });
+    response = await fetch(`${base}${path}`, {
+      method: call.method ?? 'GET',
+      body: call.body,
+      signal: AbortSignal.timeout(TIMEOUT_MS),
+      headers: { accept: 'application/json', ...(call.body !== undefined ? { 'content-type': 'application/json' } : {}), ...(call.token ? { authorization: `Bearer ${call.token}` } : {}) },
+    });
     text = await response.text();
   } catch (error) {
     throw new CtlError('DPD_MASTER_UNREACHABLE', `cannot reach the master at ${base}: ${reason(error)}; is dpd-masterd running there?`);
@@ -70,10 +87,16 @@ async function get(base: string, path: string): Promise<unknown> {
   } catch {
     body = undefined;
   }
-  if (response.status !== 200) {
+  if (response.status < 200 || response.status > 299) {
     const said = typeof (body as { error?: unknown })?.error === 'string' ? (body as { error: string }).error : `${response.statusText || 'no reason given'} (not the master's JSON; is ${base} a dpd-masterd?)`;
-    throw new CtlError('DPD_MASTER_HTTP', `the master at ${base} answered ${path} with ${response.status}: ${said}`);
+    const issues = (body as { issues?: { path: string; message: string }[] })?.issues?.map((issue) => `\n  ${issue.path}: ${issue.message}`).join('') ?? '';
+    throw new CtlError('DPD_MASTER_HTTP', `the master at ${base} answered ${call.method ?? 'GET'} ${path} with ${response.status}: ${said}${issues}`);
   }
+  return body === undefined ? text : body;
+}
+
+async function get(base: string, path: string): Promise<unknown> {
+  const body = await callMaster(base, path);
   if (!Array.isArray(body)) throw new CtlError('DPD_MASTER_HTTP', `the master at ${base} answered ${path} with something other than a JSON array; is it a dpd-masterd?`);
   return body;
 }

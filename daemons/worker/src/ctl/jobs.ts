@@ -1,0 +1,104 @@
+// dpd-ctl job …: jobs through the master's HTTP API.
+//   job submit SPEC.json [--node N] [--follow]   job list   job show ID   job logs ID   job cancel ID
+import { readFileSync } from 'node:fs';
+import { CtlError } from './errors.js';
+import { callMaster } from './master-status.js';
+import { columns, formatExit } from './format.js';
+
+interface JobView {
+  id: string;
+  node: string;
+  state: string;
+  code: number | null;
+  signal: string | null;
+  reason: string | null;
+  submittedAt: number;
+  spec: { name: string | null; cmd: string[] };
+}
+
+const FINAL = new Set(['success', 'failed']);
+// How often --follow asks the master (its nodes report once a heartbeat).
+const FOLLOW_POLL_MS = 250;
+
+export interface JobOptions {
+  master: string;
+  token: string | null;
+  json: boolean;
+  follow: boolean;
+  node: string | undefined;
+  out: (text: string) => void;
+}
+
+/** A job spec file, with --node pinning it. */
+function readSpec(path: string, node: string | undefined): string {
+  let spec: unknown;
+  try {
+    spec = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    const why = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new CtlError('DPD_JOB_SPEC', `${path}: cannot read it as a JSON job spec: ${why}`, 2);
+  }
+  if (node !== undefined) {
+    if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) throw new CtlError('DPD_JOB_SPEC', `${path}: a job spec is a JSON object`, 2);
+    spec = { ...spec, node };
+  }
+  return JSON.stringify(spec);
+}
+
+const line = (job: JobView) => `job ${job.id} on ${job.node}: ${job.state}${FINAL.has(job.state) ? ` (${job.reason ?? formatExit({ code: job.code, signal: job.signal })})` : ''}`;
+
+/** Runs `job ACTION ARG`; resolves with the exit code (1 when a followed job failed). */
+export async function jobCommand(action: string | undefined, arg: string | undefined, options: JobOptions): Promise<number> {
+  const { master, token, out } = options;
+  const show = (value: unknown, text: () => string) => out(options.json ? `${JSON.stringify(value, null, 2)}\n` : `${text()}\n`);
+  const needId = () => {
+    if (arg === undefined) throw new CtlError('DPD_USAGE', `job ${action} needs a job ID`, 2);
+    return encodeURIComponent(arg);
+  };
+  switch (action) {
+    case 'submit': {
+      if (arg === undefined) throw new CtlError('DPD_USAGE', 'job submit needs a spec file', 2);
+      const created = (await callMaster(master, '/api/procs/', { method: 'POST', body: readSpec(arg, options.node), token })) as { id: string; node: string; process: string };
+      if (!options.follow) {
+        show(created, () => `job ${created.id} submitted to ${created.node}: ${master}${created.process}`);
+        return 0;
+      }
+      out(`job ${created.id} submitted to ${created.node}\n`);
+      let last = '';
+      for (;;) {
+        const job = (await callMaster(master, `/api/procs/${created.id}/`)) as JobView;
+        if (job.state !== last) out(`${line(job)}\n`);
+        last = job.state;
+        if (FINAL.has(job.state)) return job.state === 'success' ? 0 : 1;
+        await new Promise((resolve) => setTimeout(resolve, FOLLOW_POLL_MS));
+      }
+    }
+    case 'list': {
+      const page = (await callMaster(master, '/api/procs/?per_page=100')) as { total: number; procs: JobView[] };
+      show(page, () => {
+        if (page.procs.length === 0) return 'no jobs';
+        const rows = page.procs.map((job) => [job.id, job.node, job.state, FINAL.has(job.state) ? (job.reason ?? formatExit({ code: job.code, signal: job.signal })) : '-', new Date(job.submittedAt).toISOString(), job.spec.name ?? job.spec.cmd.join(' ')]);
+        const more = page.total > page.procs.length ? `\n(${page.total - page.procs.length} older jobs not shown)` : '';
+        return columns([['ID', 'NODE', 'STATE', 'RESULT', 'SUBMITTED', 'JOB'], ...rows]).join('\n') + more;
+      });
+      return 0;
+    }
+    case 'show': {
+      const job = await callMaster(master, `/api/procs/${needId()}/`);
+      out(`${JSON.stringify(job, null, 2)}\n`);
+      return 0;
+    }
+    case 'logs': {
+      const text = await callMaster(master, `/api/procs/${needId()}/logfile/`);
+      out(typeof text === 'string' ? text : `${JSON.stringify(text)}\n`);
+      return 0;
+    }
+    case 'cancel': {
+      const job = (await callMaster(master, `/api/procs/${needId()}/`, { method: 'DELETE', token })) as JobView;
+      show(job, () => `${line(job)}${FINAL.has(job.state) ? '' : ', cancel requested'}`);
+      return 0;
+    }
+    default:
+      throw new CtlError('DPD_USAGE', `job ${action === undefined ? 'needs an action' : `has no action ${JSON.stringify(action)}`}: submit, list, show, logs or cancel`, 2);
+  }
+}

@@ -4,7 +4,7 @@
 // signals, wait for the end. It writes only to the streams it is given and
 // returns the exit code; the daemon's bin calls process.exit with it.
 import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { UsageError, foregroundArgv, parseDaemonArgs } from './args.js';
 import { readinessNotifier, startDaemon } from './daemonize.js';
@@ -40,6 +40,14 @@ export interface DaemonDefinition<F> {
   /** Where the pid file and, as a daemon, the log go. */
   paths(file: string, value: F): { pidFile: string; logFile: string };
   start(file: string, value: F, text: string, log: Logger): Promise<DaemonBody>;
+}
+
+/** A daemon file's path without `.json`: what its defaults beside it are named after (`worker.pid`, `worker.sock`…). */
+export const fileBase = (file: string): string => join(dirname(resolve(file)), basename(file).replace(/\.json$/, ''));
+
+/** The pid file and log a daemon's file names, else `<file without .json>.pid` and `.log` beside it. */
+export function besideFile(file: string, keys: { pid_file: string | null; log_file: string | null }): { pidFile: string; logFile: string } {
+  return { pidFile: keys.pid_file ?? `${fileBase(file)}.pid`, logFile: keys.log_file ?? `${fileBase(file)}.log` };
 }
 
 /** Runs a daemon to its end and returns its exit code (0 also when another copy already runs). */
@@ -100,7 +108,9 @@ export async function daemonMain<F>(def: DaemonDefinition<F>, argv: string[], io
   // Signals that come during start-up wait for it (Node's default would kill the daemon half-way).
   let body: DaemonBody | undefined;
   let pending: 'reload' | 'stop' | undefined;
-  process.on('SIGHUP', () => (body ? void body.reload('signal') : (pending ??= 'reload')));
+  // A reload that fails is logged (the body's own reload says what it could); never an unhandled rejection.
+  const reload = () => void Promise.resolve().then(() => body!.reload('signal')).catch((error: Error & { code?: string }) => log.error(`${def.role}.reload-failed`, { code: error.code, message: error.message }));
+  process.on('SIGHUP', () => (body ? reload() : (pending ??= 'reload')));
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => (body ? void body.shutdown() : (pending = 'stop')));
 
   const program = def.name.replace(/^dpd-/, '');
@@ -121,7 +131,7 @@ export async function daemonMain<F>(def: DaemonDefinition<F>, argv: string[], io
   log.info(`${def.role}.ready`, { pid: process.pid, file, pidFile: paths.pidFile, ...body.readyFields });
   notifier.ready();
   if (pending === 'stop') void body.shutdown();
-  else if (pending === 'reload') void body.reload('signal');
+  else if (pending === 'reload') reload();
   await body.closed;
   lock.release();
   return 0;

@@ -35,19 +35,28 @@ export class FollowedFile<F> {
     private readonly apply: (value: F, warnings: string[]) => Promise<Fields | void>,
   ) {
     this.text = text;
-    this.watch = new FileWatch(file, () => void this.reload('watch'));
+    this.watch = new FileWatch(file, () => void this.reloadLogged('watch'));
   }
 
   /** Starts watching; an edit made before this call is picked up too. */
   start(): void {
     this.watch.start();
-    void this.reload('watch');
+    void this.reloadLogged('watch');
   }
 
+  /** Re-reads now. Rejects when applying a valid file failed (the file counts as not applied: the next reload tries again). */
   reload(reason: string): Promise<ReloadOutcome> {
     const run = this.queue.then(() => this.reloadNow(reason));
     this.queue = run.catch(() => undefined);
     return run;
+  }
+
+  /** A reload nobody awaits (the watch, a signal): a failure is logged, never an unhandled rejection. */
+  reloadLogged(reason: string): Promise<ReloadOutcome | undefined> {
+    return this.reload(reason).catch((error: Error & { code?: string }) => {
+      this.log.error('file.apply-failed', { file: this.file, reason, code: error.code, message: error.message, note: 'the next reload tries again' });
+      return undefined;
+    });
   }
 
   private async reloadNow(reason: string): Promise<ReloadOutcome> {
@@ -74,8 +83,9 @@ export class FollowedFile<F> {
     }
     this.issues = null;
     for (const warning of loaded.warnings) this.log.warn('file.warning', { issue: warning });
-    this.text = text;
     const fields = await this.apply(loaded.value, loaded.warnings);
+    this.text = text; // only once applied: a failed apply is tried again
+
     this.log.info('file.reload', { file: this.file, reason, ...fields });
     return { changed: true, valid: true, issues: loaded.warnings };
   }

@@ -10,7 +10,7 @@ export { toSpec, procToSpec } from './normalise/to-spec.js';
 export { validate, detectKind } from './validate/validate.js';
 export { diffProcs } from './diff/diff-procs.js';
 export { jsonSchema, SCHEMA_DIALECT } from './schema/json-schema.js';
-export { validateFile, validateText, loadFile, formatIssue } from './file/validate-file.js';
+export { validateFile, validateText, checkText, loadFile, formatIssue } from './file/validate-file.js';
 export { parseJson } from './file/parse-json.js';
 
 export type { Issue, IssueCode, ErrorCode } from './errors.js';
@@ -32,5 +32,5 @@ export type {
 export type { NormaliseOptions } from './normalise/normalise.js';
 export type { ValidationResult } from './validate/validate.js';
 export type { ProcDiff } from './diff/diff-procs.js';
-export type { FileReport, ValidateFileOptions } from './file/validate-file.js';
+export type { FileReport, ValidateFileOptions, CheckedText } from './file/validate-file.js';
 export type { JsonParse } from './file/parse-json.js';

@@ -36,9 +36,14 @@ export function request<C extends Command>(path: string, command: C, timeoutMs =
     socket.on(
       'data',
       lineReader((line) => {
-        const response = JSON.parse(line);
-        if (response.ok) finish(() => resolve(response.result));
-        else finish(() => reject(new ControlError(response.error.code, response.error.message)));
+        let response: { ok?: boolean; result?: unknown; error?: { code?: string; message?: string } };
+        try {
+          response = JSON.parse(line);
+        } catch {
+          return finish(() => reject(new ControlError('DPD_CONTROL_PROTOCOL', `the worker on ${path} answered with something that is not one JSON line (${line.length} bytes)`)));
+        }
+        if (response.ok) finish(() => resolve(response.result as Results[C['cmd']]));
+        else finish(() => reject(new ControlError(response.error?.code ?? 'DPD_CONTROL_PROTOCOL', response.error?.message ?? 'the worker refused without a reason')));
       }),
     );
   });

@@ -34,11 +34,14 @@ export interface Results {
 
 export type Response = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: { code: string; message: string } };
 
+/** The longest message either end accepts: a status of thousands of processes fits; past it the line arrives cut and fails to parse. */
+export const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+
 /** Calls `onLine` with each complete, non-blank line of a byte stream (the one line splitter of diprocd). */
 export function lineReader(onLine: (line: string) => void): (chunk: Buffer) => void {
   const lines = splitLines((line) => {
     const text = line.toString('utf8');
     if (text.trim()) onLine(text);
-  });
+  }, MAX_MESSAGE_BYTES);
   return (chunk) => lines.push(chunk);
 }

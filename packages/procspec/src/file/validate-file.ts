@@ -38,6 +38,16 @@ export function validateText<K extends FileKind>(file: string, text: string, opt
   return { ...validate(kind, parsed.value, options), file, readable: true };
 }
 
+/** A file's text checked: its value with warning lines, or its issue lines, each "file:path: severity: message [code]". */
+export type CheckedText<V> = { ok: true; value: V; warnings: string[] } | { ok: false; issues: string[] };
+
+/** validateText for a daemon: the normalised value, or the lines to print. */
+export function checkText<K extends FileKind>(kind: K, file: string, text: string, options: Omit<ValidateFileOptions<K>, 'kind'> = {}): CheckedText<Normalised[K]> {
+  const report = validateText(file, text, { ...options, kind });
+  const lines = report.issues.map((issue) => formatIssue(issue, file));
+  return report.valid ? { ok: true, value: report.value!, warnings: lines } : { ok: false, issues: lines };
+}
+
 /** Reads and validates a file. Never throws: an unreadable file is a report with `readable: false`. */
 export async function validateFile<K extends FileKind>(file: string, options: ValidateFileOptions<K> = {}): Promise<FileReport<K>> {
   let text: string;

@@ -128,9 +128,10 @@ export const MAX_LINE = 64 * 1024;
 /**
  * Feeds a byte stream to `onLine` line by line, as bytes (a UTF-8
  * character split between reads stays whole; other encodings pass
- * untouched). `end()` passes a last line that had no newline.
+ * untouched). `end()` passes a last line that had no newline. A line
+ * longer than `maxLine` bytes is passed in pieces of that size.
  */
-export function splitLines(onLine: (line: Buffer) => void): { push(chunk: Buffer): void; end(): void } {
+export function splitLines(onLine: (line: Buffer) => void, maxLine = MAX_LINE): { push(chunk: Buffer): void; end(): void } {
   let partial: Buffer = Buffer.alloc(0);
   return {
     push(chunk) {
@@ -141,9 +142,9 @@ export function splitLines(onLine: (line: Buffer) => void): { push(chunk: Buffer
         start = newline + 1;
       }
       data = data.subarray(start);
-      while (data.length >= MAX_LINE) {
-        onLine(data.subarray(0, MAX_LINE));
-        data = data.subarray(MAX_LINE);
+      while (data.length >= maxLine) {
+        onLine(data.subarray(0, maxLine));
+        data = data.subarray(maxLine);
       }
       partial = Buffer.from(data);
     },

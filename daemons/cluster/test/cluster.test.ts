@@ -1,6 +1,6 @@
 // dpd-masterd, dpd-clientd and dpd-workerd together, as an operator runs
 // them: real daemons, real ZeroMQ and HTTP on 127.0.0.1, real files.
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readKeyFile, writeKeyFiles } from '@diprocd/transport';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -77,6 +77,20 @@ describe('a master with three nodes', () => {
     expect(status.find((row) => row.name === 'a1')!.pid).toBe(before.node1.a1);
   });
 
+  it('never writes over a worker file that is not valid JSON, and writes once it is fixed', async () => {
+    cluster.writeMaster({ node1: [cluster.sleeper('a')] });
+    await cluster.startMaster();
+    const node1 = cluster.node('node1');
+    writeFileSync(node1.workerFile, '{"procs": [], "state_dir": "/somewhere/else", ');
+    await node1.startClient();
+    const refused = await node1.client!.next('worker-file.unwritable');
+    expect(refused.code).toBe('DPD_WORKER_FILE_INVALID');
+    expect(readFileSync(node1.workerFile, 'utf8')).toBe('{"procs": [], "state_dir": "/somewhere/else", ');
+    writeFileSync(node1.workerFile, JSON.stringify({ procs: [], stop_on_exit: true, state_dir: join(node1.dir, 'state') }));
+    await node1.client!.next('worker-file.write', 0, 5_000);
+    expect(node1.file()).toMatchObject({ state_dir: join(node1.dir, 'state'), stop_on_exit: true, procs: [{ name: 'a' }] });
+  });
+
   it('keeps the last good state when the master file turns invalid', async () => {
     cluster.writeMaster({ node1: [cluster.sleeper('a')] });
     await cluster.startMaster();
@@ -149,6 +163,9 @@ describe('CURVE', () => {
     await runs(node1, ['a']);
     const rejected = await cluster.master!.next('auth.rejected');
     expect(rejected.publicKey).toBe(readKeyFile(bad.publicFile));
+    // An edit for both nodes: the allowed one follows it; the intruder, claiming node2, still has nothing.
+    cluster.writeMaster({ node1: [cluster.sleeper('a'), cluster.sleeper('a2')], node2: [cluster.sleeper('b'), cluster.sleeper('b2')] }, { curve: { secret_key: master.secretFile, public_key: master.publicFile, allow: [good.publicFile] } });
+    await runs(node1, ['a', 'a2']);
     expect(names(node2)).toEqual([]);
     expect(node2.client!.seen('worker-file.write')).toEqual([]);
   });

@@ -167,6 +167,33 @@ describe('the jobs API', () => {
     expect((await api('GET', '/api/procs/')).body).toMatchObject({ total: 1 });
   });
 
+  it('keeps a job running across a restart of the client, runs it once, and still reports it', async () => {
+    const [node1] = await withNodes('node1');
+    const flag = join(cluster.dir, 'go');
+    const count = join(cluster.dir, 'runs');
+    const { body } = await api('POST', '/api/procs/', { cmd: `echo run >> ${count}; while [ ! -e ${flag} ]; do sleep 0.05; done` });
+    await waitFor('the job to run', async () => ((await api('GET', `/api/procs/${body.id}/`)).body as Job).state === 'running');
+    await node1!.client!.stop('SIGKILL');
+    await node1!.startClient();
+    writeFileSync(flag, '');
+    expect(await ended(body.id)).toMatchObject({ state: 'success' });
+    expect(readFileSync(count, 'utf8')).toBe('run\n');
+  });
+
+  it('hides env values from reads, and keeps an ended job ended', async () => {
+    cluster.writeMaster({ node1: [{ ...cluster.sleeper('a'), env: { DB_PASSWORD: 'hunter2' } }] }, { api_token: TOKEN });
+    await cluster.startMaster();
+    await cluster.node('node1').start();
+    await waitFor('node1 alive', async () => ((await api('GET', '/api/nodes/node1')).body as { liveness: string }).liveness === 'alive');
+    const node = (await api('GET', '/api/nodes/node1')).body;
+    expect(node.desired[0].env).toEqual({ DB_PASSWORD: '(hidden)' });
+    const { body } = await api('POST', '/api/procs/', { cmd: 'true', env: { API_KEY: 'secret' } });
+    const job = await ended(body.id);
+    expect([job.state, (job as unknown as { spec: { env: unknown } }).spec.env]).toEqual(['success', { API_KEY: '(hidden)' }]);
+    expect(JSON.stringify((await api('GET', '/api/procs/')).body)).not.toContain('secret');
+    expect((await api('POST', `/api/procs/${body.id}/running/`)).status).toBe(409);
+  });
+
   it('places jobs on the live node with the fewest running jobs, and cancels one on request', async () => {
     await withNodes('node1', 'node2');
     const long = { cmd: 'sleep 30' };

@@ -5,7 +5,7 @@ export { STATES, EVENTS as TRANSITION_EVENTS, TRANSITIONS, transition } from './
 export { decideAfterExit } from './policy/restart-policy.js';
 export { systemClock } from './clock.js';
 export { LineLog, splitLines } from './relay/line-log.js';
-export { JOB_STATES, isFinalJobState, jobPaths, jobProc, listJobIds, readJobLogTail, readJobRecord, removeJobFiles, writeJobSpec } from './jobs/job-files.js';
+export { JOB_STATES, isFinalJobState, jobPaths, jobProc, listJobIds, readJobLogTail, readJobRecord, removeJobFiles, writeJobRecord, writeJobSpec } from './jobs/job-files.js';
 export { writeFileAtomic, writePidFile, readPidFile, removePidFile } from './os/atomic-file.js';
 
 export type { JobRecord, JobState } from './jobs/job-files.js';

@@ -1,6 +1,6 @@
 // Jobs on a node: the job runner under a real Supervisor, real downloads
 // from a local HTTP server, real files, real signals.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -83,6 +83,7 @@ describe('the job runner', () => {
     const record = await finished('9');
     expect(record).toMatchObject({ state: 'failed', code: 3, reason: 'exited 3', workdirRemoved: false });
     expect(existsSync(record.workdir!)).toBe(true);
+    rmSync(record.workdir!, { recursive: true, force: true });
     expect(readJobLogTail(jobs, '9', 10_000)).toMatch(/about to fail\noops\n/);
     expect(readJobLogTail(jobs, '9', 5)).toBe(readJobLogTail(jobs, '9', 10_000).slice(-5));
   });

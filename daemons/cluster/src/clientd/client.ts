@@ -4,26 +4,25 @@
 // file stays as it is, so the node keeps running its last list.
 import { existsSync, mkdirSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { FollowedFile, controlRequest, type DaemonBody, type Loaded, type Logger } from '@diprocd/daemonkit';
-import { formatIssue, validateText, type ClientFile } from '@diprocd/procspec';
-import { isFinalJobState, jobPaths, jobProc, listJobIds, readJobLogTail, readJobRecord, removeJobFiles, writeJobSpec } from '@diprocd/supervisor';
+import { FollowedFile, controlRequest, fileBase, type DaemonBody, type Logger } from '@diprocd/daemonkit';
+import { checkText, type ClientFile } from '@diprocd/procspec';
+import { isFinalJobState, jobPaths, jobProc, listJobIds, readJobLogTail, readJobRecord, removeJobFiles, writeJobRecord, writeJobSpec } from '@diprocd/supervisor';
 import { TransportClient, type NodeReport } from '@diprocd/transport';
 import { LOG_CAP_BYTES, isJobItem, type JobReport } from '../jobs/wire.js';
 import { resolveKey } from '../keys.js';
 import { workerSocket, writeProcs } from './worker-file.js';
 
 /** A client file checked by procspec (with %H expanded). */
-export function loadClientFile(file: string, text: string): Loaded<ClientFile> {
-  const report = validateText(file, text, { kind: 'client' });
-  const lines = report.issues.map((issue) => formatIssue(issue, file));
-  return report.valid ? { ok: true, value: report.value!, warnings: lines } : { ok: false, issues: lines };
-}
+export const loadClientFile = (file: string, text: string) => checkText('client', file, text);
 
 // How long a status request to the worker may take before the report goes without it.
 const WORKER_TIMEOUT_MS = 500;
 // How long the files of a job the master no longer sends are kept (and its end reported) after it ended.
 const JOB_LINGER_MS = 60_000;
 const CANCELLED_LOG_MS = 5_000;
+const RETRY_MS = 1_000;
+// Worker states in which a job's runner is no longer running.
+const RUNNER_GONE = new Set(['exited', 'failed', 'gave-up', 'spawn-failed', 'stopped']);
 
 export class Client implements DaemonBody {
   private readonly followed: FollowedFile<ClientFile>;
@@ -33,8 +32,10 @@ export class Client implements DaemonBody {
   private resolveClosed!: () => void;
   private stopping = false;
   private workerUp: boolean | null = null;
-  /** The jobs in the last list received. */
-  private jobIds = new Set<string>();
+  /** The jobs in the last list received; null until one came (until then no job's files are removed). */
+  private jobIds: Set<string> | null = null;
+  /** A write of the worker file that failed is tried again (the transport already counts its revision as received). */
+  private retry: NodeJS.Timeout | undefined;
   readonly readyFields: Record<string, unknown>;
 
   private constructor(
@@ -80,10 +81,11 @@ export class Client implements DaemonBody {
 
   /** Where this node's jobs keep their spec, state record and log: beside the worker file. */
   private get jobsDir(): string {
-    return `${this.client.conf_file.replace(/\.json$/, '')}.jobs`;
+    return `${fileBase(this.client.conf_file)}.jobs`;
   }
 
   private async receive(revision: number, items: unknown[]): Promise<void> {
+    clearTimeout(this.retry);
     let outcome;
     try {
       // Jobs become one-shot processes of the worker, their specs written first.
@@ -94,7 +96,8 @@ export class Client implements DaemonBody {
       const procs = [...items.filter((item) => !isJobItem(item)), ...jobs.map(({ job }) => jobProc(this.jobsDir, job.id))];
       outcome = writeProcs(this.client.conf_file, procs);
     } catch (error) {
-      this.log.error('worker-file.unwritable', { file: this.client.conf_file, code: (error as NodeJS.ErrnoException).code, message: (error as Error).message, note: 'the next state or snapshot tries again' });
+      this.log.error('worker-file.unwritable', { file: this.client.conf_file, code: (error as NodeJS.ErrnoException).code, message: (error as Error).message, note: `tried again in ${RETRY_MS} ms` });
+      if (!this.stopping) this.retry = setTimeout(() => void this.receive(revision, items), RETRY_MS);
       return;
     }
     this.applied = revision;
@@ -119,7 +122,7 @@ export class Client implements DaemonBody {
       revision: this.applied ?? 0,
       load: loadavg() as [number, number, number],
       procs: (status?.procs ?? []).map((proc) => ({ name: proc.name, state: proc.state, pid: proc.pid, restarts: proc.restarts, lastExit: proc.lastExit && { code: proc.lastExit.code, signal: proc.lastExit.signal } })),
-      extra: { worker: status === null ? 'unreachable' : 'up', fileIssues: status?.worker.fileIssues ?? null, jobs: this.jobReports() },
+      extra: { worker: status === null ? 'unreachable' : 'up', fileIssues: status?.worker.fileIssues ?? null, jobs: this.jobReports(new Map(status?.procs.map((proc) => [proc.name, proc.state]))) },
     };
   }
 
@@ -128,16 +131,22 @@ export class Client implements DaemonBody {
    * its log's tail. A job the master no longer sends has been acknowledged
    * (or cancelled): its files go once it has been over for a while.
    */
-  private jobReports(): JobReport[] {
+  private jobReports(workerStates: Map<string, string>): JobReport[] {
     const reports: JobReport[] = [];
     for (const id of listJobIds(this.jobsDir)) {
-      const record = readJobRecord(this.jobsDir, id);
-      const sent = this.jobIds.has(id);
+      let record = readJobRecord(this.jobsDir, id);
+      const sent = this.jobIds?.has(id) ?? true;
       if (!sent && (record === null || (isFinalJobState(record.state) && Date.now() - (record.endedAt ?? 0) > JOB_LINGER_MS))) {
         removeJobFiles(this.jobsDir, id);
         continue;
       }
       if (record === null) continue;
+      // A runner killed before it could record an end (SIGKILL, a crash): the job ends here, as failed.
+      if (!isFinalJobState(record.state) && RUNNER_GONE.has(workerStates.get(`job.${id}`) ?? '')) {
+        record = { ...record, state: 'failed', pid: null, reason: 'the job runner ended without recording a result (killed?)', endedAt: Date.now(), updatedAt: Date.now() };
+        writeJobRecord(this.jobsDir, record);
+        this.log.warn('job.runner-gone', { id });
+      }
       // The log travels until the master has it (it then stops sending the job), or briefly after a cancel.
       const upload = record.state === 'failed' && (sent || Date.now() - (record.endedAt ?? 0) < CANCELLED_LOG_MS);
       reports.push(upload ? { ...record, log: readJobLogTail(this.jobsDir, id, LOG_CAP_BYTES) } : record);
@@ -153,6 +162,7 @@ export class Client implements DaemonBody {
     if (this.stopping) return this.closed;
     this.stopping = true;
     this.log.info('client.stopping', { note: 'the worker keeps running the last list' });
+    clearTimeout(this.retry);
     await this.followed.close();
     await this.transport.close();
     this.log.info('client.stopped', {});

@@ -1,6 +1,5 @@
 // dpd-clientd: the daemon life of daemonkit around the Client.
-import { basename, dirname, join } from 'node:path';
-import { daemonMain } from '@diprocd/daemonkit';
+import { besideFile, daemonMain } from '@diprocd/daemonkit';
 import type { ClientFile } from '@diprocd/procspec';
 import { Client, loadClientFile } from './client.js';
 
@@ -21,13 +20,9 @@ node keeps running its last list.
 Example:
   dpd-clientd -f -v /etc/diprocd/diprocd-client.json`;
 
-function clientPaths(file: string, client: ClientFile) {
-  const base = join(dirname(file), basename(file).replace(/\.json$/, ''));
-  return { pidFile: client.pid_file ?? `${base}.pid`, logFile: client.log_file ?? `${base}.log` };
-}
 
 export const main = (argv: string[]) =>
-  daemonMain<ClientFile>({ name: 'dpd-clientd', role: 'client', what: 'client file', usage: USAGE, load: loadClientFile, paths: clientPaths, start: (file, client, text, log) => Client.start(file, client, text, log) }, argv, process);
+  daemonMain<ClientFile>({ name: 'dpd-clientd', role: 'client', what: 'client file', usage: USAGE, load: loadClientFile, paths: besideFile, start: (file, client, text, log) => Client.start(file, client, text, log) }, argv, process);
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),

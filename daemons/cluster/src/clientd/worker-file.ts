@@ -3,6 +3,7 @@
 // rename) and only when the list changed.
 import { readFileSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
+import { fileBase } from '@diprocd/daemonkit';
 import { writeFileAtomic } from '@diprocd/supervisor';
 
 export interface WriteOutcome {
@@ -15,14 +16,27 @@ export interface WriteOutcome {
 
 type Doc = Record<string, unknown> & { procs?: unknown };
 
-/** The file's JSON object, or {} when it is missing or not an object (the worker then reports it). */
+/**
+ * The file's JSON object; {} when it does not exist yet. A file that is
+ * there but not a JSON object (a hand edit half done) is an error: writing
+ * over it would drop its other keys (state_dir, control_socket…).
+ */
 function readDoc(path: string): Doc {
+  let text: string;
   try {
-    const doc: unknown = JSON.parse(readFileSync(path, 'utf8'));
-    return doc !== null && typeof doc === 'object' && !Array.isArray(doc) ? (doc as Doc) : {};
-  } catch {
-    return {};
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw error;
   }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (error) {
+    throw Object.assign(new Error(`${path}: not valid JSON (${(error as Error).message}); left as it is until it is fixed`), { code: 'DPD_WORKER_FILE_INVALID' });
+  }
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) throw Object.assign(new Error(`${path}: not a JSON object; left as it is until it is fixed`), { code: 'DPD_WORKER_FILE_INVALID' });
+  return doc as Doc;
 }
 
 const byName = (procs: unknown): Map<string, unknown> =>
@@ -48,6 +62,11 @@ export function writeProcs(path: string, procs: unknown[]): WriteOutcome {
 /** The worker's control socket: the client file's control_socket, else the worker file's, else dpd-workerd's default beside it. */
 export function workerSocket(confFile: string, configured: string | null): string {
   if (configured !== null) return configured;
-  const own = readDoc(confFile).control_socket;
-  return typeof own === 'string' && own !== '' ? own : `${confFile.replace(/\.json$/, '')}.sock`;
+  let own: unknown;
+  try {
+    own = readDoc(confFile).control_socket;
+  } catch {
+    own = undefined; // an invalid worker file: the default socket (the worker itself still runs its last good file)
+  }
+  return typeof own === 'string' && own !== '' ? own : `${fileBase(confFile)}.sock`;
 }

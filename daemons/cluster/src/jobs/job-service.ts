@@ -1,13 +1,17 @@
 // Jobs on the master: submit (validate, place on a live node), follow what
 // nodes report, cancel. It decides; the HTTP API and the transport carry.
 import { validate, type JobSpec } from '@diprocd/procspec';
+import { JOB_STATES as JOB_RUN_STATES } from '@diprocd/supervisor';
 import type { NodeInfo, NodeReport } from '@diprocd/transport';
 import { JobStore, isFinal, type MasterJob, type MasterJobState } from './job-store.js';
+import { redactEnv } from './redact.js';
 import { reportedJobs, type JobItem } from './wire.js';
 
 export type Outcome = { status: number; body: unknown };
 
-const JOB_STATES: readonly MasterJobState[] = ['queued', 'init', 'setup', 'running', 'success', 'failed'];
+// In the order a job passes them: a report never moves a job back (a stale report replayed after a reconnect).
+const JOB_STATES: readonly MasterJobState[] = ['queued', ...JOB_RUN_STATES];
+const order = (state: string) => JOB_STATES.indexOf(state as MasterJobState);
 
 export class JobService {
   constructor(
@@ -65,8 +69,9 @@ export class JobService {
     for (const seen of reportedJobs(report.extra)) {
       const job = this.store.get(seen.id);
       if (!job || job.node !== node || isFinal(job) || !JOB_STATES.includes(seen.state)) continue;
-      if (seen.state === job.state && seen.updatedAt <= job.updatedAt) continue;
-      const next = this.store.update(job.id, { state: seen.state, code: seen.code, signal: seen.signal, reason: seen.reason, workdir: seen.workdir, startedAt: seen.startedAt, endedAt: seen.endedAt });
+      // The node's own clock orders its records; the master's is never compared with it.
+      if (order(seen.state) < order(job.state) || (seen.state === job.state && seen.updatedAt <= (job.nodeUpdatedAt ?? 0))) continue;
+      const next = this.store.update(job.id, { state: seen.state, code: seen.code, signal: seen.signal, reason: seen.reason, workdir: seen.workdir, startedAt: seen.startedAt, endedAt: seen.endedAt, nodeUpdatedAt: seen.updatedAt });
       if (seen.log !== undefined) this.store.saveLog(job.id, seen.log);
       this.log(isFinal(next) ? 'job.end' : 'job.state', { id: job.id, node, state: next.state, code: next.code, signal: next.signal, reason: next.reason });
       // A final state is acknowledged by leaving the job out of the node's next list.
@@ -96,6 +101,8 @@ export class JobService {
     const job = this.store.get(id);
     if (!job) return notFound(id);
     if (!JOB_STATES.includes(state as MasterJobState)) return { status: 400, body: { error: `unknown state ${JSON.stringify(state)}; expected one of ${JOB_STATES.join(', ')}` } };
+    // An ended job stays ended: moving it back would send it to its node again.
+    if (isFinal(job)) return { status: 409, body: { error: `job ${id} has already ended (${job.state})`, job: view(job) } };
     const next = this.store.update(id, { state: state as MasterJobState, ...(isFinal({ state }) ? { endedAt: Date.now() } : {}) });
     if (isFinal(next)) this.changed(job.node);
     return { status: 200, body: view(next) };
@@ -111,5 +118,5 @@ export class JobService {
 
 const notFound = (id: string): Outcome => ({ status: 404, body: { error: `no job ${JSON.stringify(id)}` } });
 
-/** A job as the API shows it. */
-const view = (job: MasterJob) => ({ ...job, url: `/api/procs/${job.id}/`, logfile: `/api/procs/${job.id}/logfile/` });
+/** A job as the API shows it: its env values hidden (reads need no token). */
+const view = (job: MasterJob) => ({ ...job, spec: { ...job.spec, env: redactEnv(job.spec.env) }, url: `/api/procs/${job.id}/`, logfile: `/api/procs/${job.id}/logfile/` });

@@ -5,7 +5,7 @@
 import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { JobSpec } from '@diprocd/procspec';
-import { writeFileAtomic, type JobRecord } from '@diprocd/supervisor';
+import { isFinalJobState, writeFileAtomic, type JobRecord } from '@diprocd/supervisor';
 import { LOG_CAP_BYTES } from './wire.js';
 
 /** The states the API shows: the node's, plus "queued" before the node has claimed it. */
@@ -26,9 +26,11 @@ export interface MasterJob {
   startedAt: number | null;
   endedAt: number | null;
   updatedAt: number;
+  /** The `updatedAt` of the node's last record of it (the node's clock). */
+  nodeUpdatedAt?: number;
 }
 
-export const isFinal = (job: { state: string }) => job.state === 'success' || job.state === 'failed';
+export const isFinal = (job: { state: string }) => isFinalJobState(job.state);
 
 
 export class JobStore {

@@ -13,6 +13,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { NodeInfo } from '@diprocd/transport';
 import type { JobService, Outcome } from '../jobs/job-service.js';
+import { redactProc } from '../jobs/redact.js';
 import { nodeView } from './status-view.js';
 
 // Request bodies: a job spec, or an uploaded log.
@@ -124,7 +125,7 @@ async function route(source: ApiSource, req: IncomingMessage, res: ServerRespons
     const name = decodeURIComponent(node);
     const info = source.nodes().find((n) => n.name === name);
     if (!info) return send(res, 404, { error: `no node named ${JSON.stringify(name)} in the master file or among the nodes that reported` });
-    return send(res, 200, { ...host(info), procs: nodeView(info, source.wanted(name)), desired: source.desired(name), report: info.report });
+    return send(res, 200, { ...host(info), procs: nodeView(info, source.wanted(name)), desired: source.desired(name).map(redactProc), report: info.report });
   }
   send(res, 404, { error: `no such resource ${JSON.stringify(path)}; try /api/hosts/, /api/nodes/NAME, /api/status or /api/procs/` });
 }

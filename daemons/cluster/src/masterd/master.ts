@@ -2,24 +2,20 @@
 // published through the transport; node liveness and reports logged; the
 // HTTP API. It logs; main owns the process.
 import type { Server } from 'node:http';
-import { basename, dirname, join } from 'node:path';
-import { FollowedFile, type DaemonBody, type Loaded, type Logger } from '@diprocd/daemonkit';
-import { diffProcs, formatIssue, procToSpec, validateText, type MasterFile } from '@diprocd/procspec';
+import { join } from 'node:path';
+import { FollowedFile, fileBase, type DaemonBody, type Logger } from '@diprocd/daemonkit';
+import { checkText, diffProcs, procToSpec, type MasterFile } from '@diprocd/procspec';
 import { TransportServer, type NodeInfo } from '@diprocd/transport';
 import { JobService } from '../jobs/job-service.js';
 import { JobStore } from '../jobs/job-store.js';
 import { resolveKey } from '../keys.js';
 import { serveApi } from './http-api.js';
 
-/** A master file checked by procspec: its value, or its issues as "file: path: reason" lines. */
-export function loadMasterFile(file: string, text: string): Loaded<MasterFile> {
-  const report = validateText(file, text, { kind: 'master' });
-  const lines = report.issues.map((issue) => formatIssue(issue, file));
-  return report.valid ? { ok: true, value: report.value!, warnings: lines } : { ok: false, issues: lines };
-}
+/** A master file checked by procspec: its value, or its issues as "file:path: reason" lines. */
+export const loadMasterFile = (file: string, text: string) => checkText('master', file, text);
 
 /** The master's state dir: the file's, else beside the file. */
-export const masterStateDir = (file: string, master: MasterFile) => master.state_dir ?? join(dirname(file), `${basename(file).replace(/\.json$/, '')}.state`);
+export const masterStateDir = (file: string, master: MasterFile) => master.state_dir ?? `${fileBase(file)}.state`;
 
 // Keys that take effect only when the master restarts.
 const FIXED = ['master_stats', 'master_updates', 'http', 'curve', 'heartbeat', 'suspect_after', 'down_after', 'state_dir', 'api_token'] as const;
@@ -47,7 +43,7 @@ export class Master implements DaemonBody {
   }
 
   /** What `node` is sent: its processes with every key written out (what the client writes into the worker file), then its jobs. */
-  private desiredFor(node: string): unknown[] {
+  desiredFor(node: string): unknown[] {
     return [...(this.master.nodes[node] ?? []).map(procToSpec), ...this.jobs.items(node)];
   }
 
@@ -69,7 +65,12 @@ export class Master implements DaemonBody {
     });
     const self = new Master(file, master, text, log, transport);
     transport
-      .on('node.up', ({ node }) => log.info('node.up', { node }))
+      .on('node.up', ({ node }) => {
+        log.info('node.up', { node });
+        // A node the master has no list for yet (not in the file, no jobs) still gets one, empty: it
+        // then drops what an earlier master file gave it rather than keep running it unlisted.
+        if (transport.desired(node).revision === 0) transport.setDesired(node, self.desiredFor(node));
+      })
       .on('node.suspect', ({ node }) => log.warn('node.suspect', { node }))
       .on('node.down', ({ node }) => log.warn('node.down', { node, note: 'its processes keep running; it converges when it is back' }))
       .on('node.report', ({ node, report }) => {

@@ -212,19 +212,25 @@ async function run(args: RunArgs): Promise<number> {
   const running = supervisor.status()[0]?.pid;
   if (running) status.write(`cmd stop ${running}`);
   await supervisor.close({ stopProcesses: true });
-  // The log command has its input closed now: let it write what it still holds, then stop it.
+  // The log command has its input closed now: let it write what it still holds, then stop it
+  // (SIGTERM to its group, and SIGKILL if it ignores that too).
   if (logPid !== null) {
     const pid: number = logPid;
-    const timer = setTimeout(() => {
-      status.write(`log stop ${pid}`);
+    const signalGroup = (signal: NodeJS.Signals) => {
       try {
-        process.kill(-pid, 'SIGTERM');
+        process.kill(-pid, signal);
       } catch {
         // gone meanwhile
       }
+    };
+    const term = setTimeout(() => {
+      status.write(`log stop ${pid}`);
+      signalGroup('SIGTERM');
     }, LOG_DRAIN_MS);
+    const kill = setTimeout(() => signalGroup('SIGKILL'), 2 * LOG_DRAIN_MS);
     await logGone;
-    clearTimeout(timer);
+    clearTimeout(term);
+    clearTimeout(kill);
   }
   status.close();
   rmSync(stateDir, { recursive: true, force: true });

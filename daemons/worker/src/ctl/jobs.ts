@@ -1,6 +1,7 @@
 // dpd-ctl job …: jobs through the master's HTTP API.
 //   job submit SPEC.json [--node N] [--follow]   job list   job show ID   job logs ID   job cancel ID
 import { readFileSync } from 'node:fs';
+import { isFinalJobState } from '@diprocd/supervisor';
 import { CtlError } from './errors.js';
 import { callMaster } from './master-status.js';
 import { columns, formatExit } from './format.js';
@@ -16,7 +17,6 @@ interface JobView {
   spec: { name: string | null; cmd: string[] };
 }
 
-const FINAL = new Set(['success', 'failed']);
 // How often --follow asks the master (its nodes report once a heartbeat).
 const FOLLOW_POLL_MS = 250;
 
@@ -45,7 +45,7 @@ function readSpec(path: string, node: string | undefined): string {
   return JSON.stringify(spec);
 }
 
-const line = (job: JobView) => `job ${job.id} on ${job.node}: ${job.state}${FINAL.has(job.state) ? ` (${job.reason ?? formatExit({ code: job.code, signal: job.signal })})` : ''}`;
+const line = (job: JobView) => `job ${job.id} on ${job.node}: ${job.state}${isFinalJobState(job.state) ? ` (${job.reason ?? formatExit({ code: job.code, signal: job.signal })})` : ''}`;
 
 /** Runs `job ACTION ARG`; resolves with the exit code (1 when a followed job failed). */
 export async function jobCommand(action: string | undefined, arg: string | undefined, options: JobOptions): Promise<number> {
@@ -69,7 +69,7 @@ export async function jobCommand(action: string | undefined, arg: string | undef
         const job = (await callMaster(master, `/api/procs/${created.id}/`)) as JobView;
         if (job.state !== last) out(`${line(job)}\n`);
         last = job.state;
-        if (FINAL.has(job.state)) return job.state === 'success' ? 0 : 1;
+        if (isFinalJobState(job.state)) return job.state === 'success' ? 0 : 1;
         await new Promise((resolve) => setTimeout(resolve, FOLLOW_POLL_MS));
       }
     }
@@ -77,7 +77,7 @@ export async function jobCommand(action: string | undefined, arg: string | undef
       const page = (await callMaster(master, '/api/procs/?per_page=100')) as { total: number; procs: JobView[] };
       show(page, () => {
         if (page.procs.length === 0) return 'no jobs';
-        const rows = page.procs.map((job) => [job.id, job.node, job.state, FINAL.has(job.state) ? (job.reason ?? formatExit({ code: job.code, signal: job.signal })) : '-', new Date(job.submittedAt).toISOString(), job.spec.name ?? job.spec.cmd.join(' ')]);
+        const rows = page.procs.map((job) => [job.id, job.node, job.state, isFinalJobState(job.state) ? (job.reason ?? formatExit({ code: job.code, signal: job.signal })) : '-', new Date(job.submittedAt).toISOString(), job.spec.name ?? job.spec.cmd.join(' ')]);
         const more = page.total > page.procs.length ? `\n(${page.total - page.procs.length} older jobs not shown)` : '';
         return columns([['ID', 'NODE', 'STATE', 'RESULT', 'SUBMITTED', 'JOB'], ...rows]).join('\n') + more;
       });
@@ -95,7 +95,7 @@ export async function jobCommand(action: string | undefined, arg: string | undef
     }
     case 'cancel': {
       const job = (await callMaster(master, `/api/procs/${needId()}/`, { method: 'DELETE', token })) as JobView;
-      show(job, () => `${line(job)}${FINAL.has(job.state) ? '' : ', cancel requested'}`);
+      show(job, () => `${line(job)}${isFinalJobState(job.state) ? '' : ', cancel requested'}`);
       return 0;
     }
     default:

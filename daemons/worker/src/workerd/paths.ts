@@ -1,17 +1,12 @@
-import { basename, dirname, join, resolve } from 'node:path';
-import type { Loaded } from '@diprocd/daemonkit';
-import { formatIssue, validateText, type WorkerFile } from '@diprocd/procspec';
+import { fileBase } from '@diprocd/daemonkit';
+import { checkText, type WorkerFile } from '@diprocd/procspec';
 
-/** A worker file checked by procspec: its value, or its issues as "file: path: reason" lines. */
-export function loadWorkerFile(file: string, text: string): Loaded<WorkerFile> {
-  const report = validateText(file, text, { kind: 'worker' });
-  const lines = report.issues.map((issue) => formatIssue(issue, file));
-  return report.valid ? { ok: true, value: report.value!, warnings: lines } : { ok: false, issues: lines };
-}
+/** A worker file checked by procspec: its value, or its issues as "file:path: reason" lines. */
+export const loadWorkerFile = (file: string, text: string) => checkText('worker', file, text);
 
 /** Where a worker file's state, socket, pid file and log go when the file does not say: beside it. */
 export function defaultPaths(file: string) {
-  const base = join(dirname(resolve(file)), basename(file).replace(/\.json$/, ''));
+  const base = fileBase(file);
   return { stateDir: `${base}.state`, socket: `${base}.sock`, pidFile: `${base}.pid`, logFile: `${base}.log` };
 }
 

@@ -45,6 +45,11 @@ export function writeJobSpec(dir: string, id: string, spec: JobSpec): void {
   writeFileAtomic(jobPaths(dir, id).spec, `${JSON.stringify(spec)}\n`, { mode: 0o600, durable: true });
 }
 
+/** Replaces the job's record atomically (the runner as the job moves; the node when the runner died without a word). */
+export function writeJobRecord(dir: string, record: JobRecord): void {
+  writeFileAtomic(jobPaths(dir, record.id).state, `${JSON.stringify(record)}\n`, { mode: 0o600, durable: true });
+}
+
 /** The job's record, or null when the runner has not claimed it yet. */
 export function readJobRecord(dir: string, id: string): JobRecord | null {
   try {

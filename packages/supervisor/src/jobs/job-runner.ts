@@ -6,19 +6,21 @@
 //
 //   node job-runner.js DIR ID      (DIR holds ID.spec.json)
 import { spawn } from 'node:child_process';
-import { closeSync, constants, copyFileSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, constants, copyFileSync, createWriteStream, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { JobSpec } from '@diprocd/procspec/runtime';
-import { writeFileAtomic } from '../os/atomic-file.js';
-import { jobPaths, type JobRecord, type JobState } from './job-files.js';
+import { jobPaths, writeJobRecord, type JobRecord, type JobState } from './job-files.js';
 
 const [dir, id] = process.argv.slice(2) as [string, string];
 const paths = jobPaths(dir, id);
 // How long a stopped command has between SIGTERM and SIGKILL.
 const KILL_AFTER_MS = 5_000;
 const DOWNLOAD_TIMEOUT_MS = 10 * 60_000;
+const SIGNAL_SETTLE_MS = 100;
 
 // Claim the job: the state file is created exclusively, so a replayed list
 // or a restarted worker never runs the same job twice.
@@ -34,18 +36,23 @@ const note = (line: string) => writeSync(log, `[dpd-job ${new Date().toISOString
 let record: JobRecord = { id, state: 'init', pid: null, code: null, signal: null, reason: null, workdir: null, workdirRemoved: false, startedAt: Date.now(), endedAt: null, updatedAt: Date.now() };
 const save = (state: JobState, changes: Partial<JobRecord> = {}) => {
   record = { ...record, ...changes, state, updatedAt: Date.now() };
-  writeFileAtomic(paths.state, `${JSON.stringify(record)}\n`, { mode: 0o600, durable: true });
+  writeJobRecord(dir, record);
 };
 
 class JobFailure extends Error {}
 
 let cancelled: NodeJS.Signals | null = null;
 let running: ReturnType<typeof spawn> | null = null;
+const aborter = new AbortController();
 for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
   process.on(signal, () => {
     cancelled = signal;
-    // The command is in our process group and usually got the signal too; make sure.
+    aborter.abort(new JobFailure(`cancelled (${signal}) during set-up`));
+    // The command is in our process group and usually got the signal too; make
+    // sure, and kill it if it ignores it, well before the supervisor's own
+    // stop_timeout would kill us too and leave the job without a result.
     running?.kill(signal);
+    setTimeout(() => running?.kill('SIGKILL'), KILL_AFTER_MS).unref();
   });
 }
 
@@ -75,14 +82,17 @@ async function download(name: string, url: string, workdir: string): Promise<voi
     }
     return;
   }
-  let response: Response;
+  const signal = AbortSignal.any([AbortSignal.timeout(DOWNLOAD_TIMEOUT_MS), aborter.signal]);
   try {
-    response = await fetch(url, { signal: AbortSignal.timeout(DOWNLOAD_TIMEOUT_MS), redirect: 'follow' });
+    const response = await fetch(url, { signal, redirect: 'follow' });
+    if (!response.ok || response.body === null) throw new JobFailure(`download ${name}: ${url}: HTTP ${response.status} ${response.statusText}`);
+    // Streamed to the file: a large download never sits in memory.
+    await pipeline(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream), createWriteStream(target, { mode: 0o644 }), { signal });
   } catch (error) {
+    if (error instanceof JobFailure) throw error;
+    if (aborter.signal.aborted) throw aborter.signal.reason as JobFailure;
     throw new JobFailure(`download ${name}: ${url}: ${((error as Error).cause as Error | undefined)?.message ?? (error as Error).message}`);
   }
-  if (!response.ok) throw new JobFailure(`download ${name}: ${url}: HTTP ${response.status} ${response.statusText}`);
-  writeFileSync(target, Buffer.from(await response.arrayBuffer()), { mode: 0o644 });
 }
 
 async function main(): Promise<number> {
@@ -134,13 +144,21 @@ async function main(): Promise<number> {
       child.once('exit', (code, signal) => {
         clearTimeout(timer);
         running = null;
-        const reason = timedOut ? `timed out after ${spec.timeout} ms` : cancelled ? `cancelled (${cancelled})` : code === 0 ? null : signal ? `killed by ${signal}` : `exited ${code}`;
-        resolve({ code, signal, reason });
+        const settle = () => {
+          const reason = timedOut ? `timed out after ${spec.timeout} ms` : cancelled ? `cancelled (${cancelled})` : code === 0 ? null : signal ? `killed by ${signal}` : `exited ${code}`;
+          resolve({ code, signal, reason });
+        };
+        // A stop signals the whole group: the command's end may be seen before
+        // our own signal handler has run. Give it a moment to say "cancelled".
+        if (signal !== null && !cancelled) setTimeout(settle, SIGNAL_SETTLE_MS);
+        else settle();
       });
     });
   } catch (error) {
-    if (!(error instanceof JobFailure)) throw error;
-    ended = { code: null, signal: null, reason: error.message };
+    // Anything else (a full disk writing settings.json…) fails the job too, and the directory still goes.
+    const reason = cancelled ? `cancelled (${cancelled}) during set-up` : error instanceof JobFailure ? error.message : `internal error: ${(error as Error).message}`;
+    ended = { code: null, signal: null, reason };
+    if (!(error instanceof JobFailure)) note(`internal error: ${(error as Error).stack ?? String(error)}`);
   }
   const success = ended.code === 0 && ended.reason === null;
   note(success ? 'success' : `failed: ${ended.reason}`);

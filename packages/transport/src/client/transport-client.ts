@@ -48,6 +48,9 @@ export interface TransportClient {
  * master's heartbeat shows it is behind, and sends a heartbeat with a status
  * report every period.
  */
+// Messages the DEALER keeps while the master is unreachable.
+const DEALER_QUEUE = 8;
+
 export class TransportClient extends EventEmitter {
   private readonly options: ReturnType<typeof checkClientOptions>;
   private subscriber: Subscriber | undefined;
@@ -86,7 +89,9 @@ export class TransportClient extends EventEmitter {
       ...(curve ? { curveServerKey: curve.serverKey, curvePublicKey: curve.publicKey, curveSecretKey: curve.secretKey } : {}),
     };
     this.subscriber = new Subscriber(common);
-    this.dealer = new Dealer({ ...common, sendTimeout: 0 });
+    // A short queue: while the master is away, a few messages wait for it (the first snapshot request among
+    // them) and the rest are dropped, not hoarded: a report is stale a period later, and may carry job logs.
+    this.dealer = new Dealer({ ...common, sendTimeout: 0, sendHighWaterMark: DEALER_QUEUE });
     this.dealerSender = new SerialSender(this.dealer, (error) => this.report(error));
     this.subscriber.subscribe(stateTopic(node));
     for (const socket of [this.subscriber, this.dealer]) {

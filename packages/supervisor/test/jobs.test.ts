@@ -1,5 +1,6 @@
 // Jobs on a node: the job runner under a real Supervisor, real downloads
 // from a local HTTP server, real files, real signals.
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -22,6 +23,16 @@ beforeEach(() => {
 afterEach(async () => {
   await box.cleanup();
 });
+
+// Writes a minimal wheel (a module and its dist-info) to argv[1].
+const WHEEL_MAKER = `
+import sys, zipfile
+with zipfile.ZipFile(sys.argv[1], 'w') as z:
+    z.writestr('dpd_fixture.py', 'GREETING = "python from python_deps"\\n')
+    z.writestr('dpd_fixture-1.0.dist-info/METADATA', 'Metadata-Version: 2.1\\nName: dpd-fixture\\nVersion: 1.0\\n')
+    z.writestr('dpd_fixture-1.0.dist-info/WHEEL', 'Wheel-Version: 1.0\\nGenerator: test\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n')
+    z.writestr('dpd_fixture-1.0.dist-info/RECORD', '')
+`;
 
 let server: Server;
 let base = '';
@@ -110,6 +121,36 @@ describe('the job runner', () => {
     expect(await finished('12')).toMatchObject({ state: 'failed', reason: 'cancelled (SIGTERM)' });
     expect(alive(running.pid!)).toBe(false);
   });
+
+  it('installs python_deps into a virtual environment and npm_deps into the directory, with their output in the log', async (context) => {
+    if (spawnSync('python3', ['-m', 'venv', '--help']).status !== 0) {
+      console.log('skipped: python3 -m venv is not available');
+      context.skip();
+    }
+    // A wheel and an npm tarball made here, installed with the index and the registry turned off: no network.
+    const wheel = box.path('dpd_fixture-1.0-py3-none-any.whl');
+    const made = spawnSync('python3', ['-c', WHEEL_MAKER, wheel], { encoding: 'utf8' });
+    expect(made.stderr).toBe('');
+    const pkg = box.path('tool');
+    mkdirSync(pkg);
+    writeFileSync(join(pkg, 'package.json'), JSON.stringify({ name: 'dpd-fixture-tool', version: '1.0.0', bin: { 'dpd-fixture-tool': 'cli.js' } }));
+    writeFileSync(join(pkg, 'cli.js'), '#!/usr/bin/env node\nconsole.log("tool from npm_deps");\n');
+    const packed = spawnSync('npm', ['pack', '--silent', '--pack-destination', box.dir], { cwd: pkg, encoding: 'utf8', env: { ...process.env, npm_config_offline: 'true' } });
+    const tarball = join(box.dir, packed.stdout.trim());
+    await submit('14', {
+      cmd: 'python -c "import dpd_fixture; print(dpd_fixture.GREETING)" && dpd-fixture-tool',
+      python_deps: [wheel],
+      npm_deps: [tarball],
+      env: { PIP_NO_INDEX: '1', npm_config_offline: 'true' },
+    });
+    const record = await finished('14');
+    const log = readJobLogTail(jobs, '14', 200_000);
+    expect([record.state, record.reason], log).toEqual(['success', null]);
+    expect(log).toMatch(/python_deps: python3 -m venv .*\/venv\n/);
+    expect(log).toMatch(/Successfully installed dpd-fixture-1\.0/);
+    expect(log).toContain('npm_deps: npm install --no-audit --no-fund --prefix');
+    expect(log).toContain('python from python_deps\ntool from npm_deps\n');
+  }, 120_000);
 
   it('lists and removes job files', async () => {
     await submit('13', { cmd: 'true' });

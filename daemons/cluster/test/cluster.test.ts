@@ -1,11 +1,14 @@
 // dpd-masterd, dpd-clientd and dpd-workerd together, as an operator runs
 // them: real daemons, real ZeroMQ and HTTP on 127.0.0.1, real files.
+import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { readKeyFile, writeKeyFiles } from '@diprocd/transport';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Cluster, alive, waitFor, type ClusterNode } from './helpers.js';
 
+const MASTERD = fileURLToPath(new URL('../bin/dpd-masterd.js', import.meta.url));
 let cluster: Cluster;
 beforeEach(async () => {
   cluster = await new Cluster().init();
@@ -146,6 +149,22 @@ describe('when daemons die and come back', () => {
     expect(node1.pids()).toEqual({ a });
     const node = await cluster.get<{ name: string; applied: number; revision: number }>('/api/nodes/node1');
     expect(node).toMatchObject({ name: 'node1', revision: 1, applied: 1 });
+  });
+});
+
+describe('the daemon rules the worker has', () => {
+  it('a second dpd-masterd on the same file says so and exits 0; an invalid file at start is refused with file, path and reason', async () => {
+    cluster.writeMaster({ node1: [cluster.sleeper('a')] });
+    const first = await cluster.startMaster();
+    const second = spawnSync(process.execPath, [MASTERD, '-f', '--log-format', 'json', cluster.masterFile], { encoding: 'utf8', timeout: 20_000 });
+    expect(second.status).toBe(0);
+    expect(JSON.parse(second.stderr.trim().split('\n').at(-1)!)).toMatchObject({ event: 'master.running', pid: first.child.pid });
+
+    const bad = join(cluster.dir, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ ...cluster.endpoints, nodes: { node1: [{ name: 'a', run: '/bin/sleep', restart: 'sometimes' }] } }));
+    const refused = spawnSync(process.execPath, [MASTERD, '-f', bad], { encoding: 'utf8', timeout: 20_000 });
+    expect(refused.status).toBe(1);
+    expect(refused.stderr.split('\n').slice(0, 2)).toEqual([`dpd-masterd: ${bad}: invalid master file, nothing started`, expect.stringMatching(new RegExp(`^${bad}:nodes\\.node1\\[0\\]\\.restart: error: .*\\[DPD_SPEC_`))]);
   });
 });
 

@@ -29,11 +29,12 @@ export class FileWatch {
   start(): void {
     this.identity = this.stamp();
     const name = basename(this.file);
-    this.watcher = watch(dirname(this.file), (_event, changed) => {
+    this.watcher = watch(dirname(this.file), (event, changed) => {
       if (changed !== null && changed !== name) return;
       clearTimeout(this.debounce);
-      // Coalesce the bursts an editor makes (write, chmod, rename).
-      this.debounce = setTimeout(() => this.fire(), 20);
+      // Coalesce the bursts an editor makes (truncate, write, chmod); a file
+      // renamed into place is whole already, so that is read at once.
+      this.debounce = setTimeout(() => this.fire(), event === 'rename' ? 0 : 20);
     });
     this.watcher.on('error', () => undefined); // the timer still checks
     this.timer = setInterval(() => {

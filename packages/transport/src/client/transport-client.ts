@@ -88,10 +88,16 @@ export class TransportClient extends EventEmitter {
       reconnectMaxInterval: reconnect.maxMs,
       ...(curve ? { curveServerKey: curve.serverKey, curvePublicKey: curve.publicKey, curveSecretKey: curve.secretKey } : {}),
     };
-    this.subscriber = new Subscriber(common);
-    // A short queue: while the master is away, a few messages wait for it (the first snapshot request among
-    // them) and the rest are dropped, not hoarded: a report is stale a period later, and may carry job logs.
-    this.dealer = new Dealer({ ...common, sendTimeout: 0, sendHighWaterMark: DEALER_QUEUE });
+    try {
+      this.subscriber = new Subscriber(common);
+      // A short queue: while the master is away, a few messages wait for it (the first snapshot request among
+      // them) and the rest are dropped, not hoarded: a report is stale a period later, and may carry job logs.
+      this.dealer = new Dealer({ ...common, sendTimeout: 0, sendHighWaterMark: DEALER_QUEUE });
+    } catch (cause) {
+      // E.g. EMFILE: ZeroMQ's limit of sockets per context, or the process's of files.
+      this.shutdown();
+      throw new TransportError('DPD_TRANSPORT_CONNECT', `cannot open the sockets to the master: ${(cause as Error).message}`, { cause });
+    }
     this.dealerSender = new SerialSender(this.dealer, (error) => this.report(error));
     this.subscriber.subscribe(stateTopic(node));
     for (const socket of [this.subscriber, this.dealer]) {

@@ -65,10 +65,15 @@ export async function jobCommand(action: string | undefined, arg: string | undef
       }
       out(`job ${created.id} submitted to ${created.node}\n`);
       let last = '';
+      let warnedDown = false;
       for (;;) {
         const job = (await callMaster(master, `/api/procs/${created.id}/`)) as JobView;
         if (job.state !== last) out(`${line(job)}\n`);
         last = job.state;
+        // A node that is down cannot report: say so once (the job may still be running there), and keep waiting.
+        const host = ((await callMaster(master, `/api/nodes/${encodeURIComponent(job.node)}`)) as { liveness: string }).liveness;
+        if (host === 'down' && !warnedDown) out(`node ${job.node} is down: job ${job.id}'s state is unknown until it is back (Ctrl-C stops following; the job goes on)\n`);
+        warnedDown = host === 'down';
         if (isFinalJobState(job.state)) return job.state === 'success' ? 0 : 1;
         await new Promise((resolve) => setTimeout(resolve, FOLLOW_POLL_MS));
       }

@@ -35,6 +35,8 @@ export const isFinal = (job: { state: string }) => isFinalJobState(job.state);
 
 export class JobStore {
   private readonly jobs = new Map<string, MasterJob>();
+  // Placement and every publish ask for a node's unfinished jobs: kept at hand rather than found among all jobs ever.
+  private readonly activeByNode = new Map<string, Set<string>>();
   private next = 1;
 
   constructor(private readonly dir: string) {
@@ -43,7 +45,7 @@ export class JobStore {
       if (!/^\d+\.json$/.test(name)) continue;
       try {
         const job = JSON.parse(readFileSync(join(dir, name), 'utf8')) as MasterJob;
-        this.jobs.set(job.id, job);
+        this.remember(job);
         this.next = Math.max(this.next, Number(job.id) + 1);
       } catch {
         // A file that is not a job record is left alone.
@@ -61,8 +63,8 @@ export class JobStore {
   }
 
   /** Jobs still to be run or running on `node` (what its desired state carries). */
-  active(node?: string): MasterJob[] {
-    return [...this.jobs.values()].filter((job) => !isFinal(job) && !job.cancelRequested && (node === undefined || job.node === node));
+  active(node: string): MasterJob[] {
+    return [...(this.activeByNode.get(node) ?? [])].map((id) => this.jobs.get(id)!);
   }
 
   add(spec: JobSpec, node: string, now = Date.now()): MasterJob {
@@ -80,7 +82,15 @@ export class JobStore {
 
   private save(job: MasterJob): void {
     writeFileAtomic(join(this.dir, `${job.id}.json`), `${JSON.stringify(job)}\n`, { mode: 0o600, durable: true });
+    this.remember(job);
+  }
+
+  private remember(job: MasterJob): void {
     this.jobs.set(job.id, job);
+    const ids = this.activeByNode.get(job.node) ?? new Set<string>();
+    if (!isFinal(job) && !job.cancelRequested) ids.add(job.id);
+    else ids.delete(job.id);
+    this.activeByNode.set(job.node, ids);
   }
 
   logPath(id: string): string {

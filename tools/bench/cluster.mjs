@@ -15,13 +15,13 @@
 // Everything listens and connects on 127.0.0.1 only; every daemon, child
 // and temp dir is removed at the end (the worker with stop_on_exit, so the
 // processes it started stop with it).
-import { fork, spawn } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { CLK_TCK, cmdline, daemon, freePort, lastPid, now, round, sleep, stopAll, summary, waitEvent, waitFor, wall } from './lib/kit.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -47,24 +47,10 @@ const BIN = {
   client: join(ROOT, 'daemons/cluster/bin/dpd-clientd.js'),
   worker: join(ROOT, 'daemons/worker/bin/dpd-workerd.js'),
 };
-const CLK_TCK = 100;
 
 const pause = new Int32Array(new SharedArrayBuffer(4));
 const nap = (ms) => Atomics.wait(pause, 0, 0, ms);
-const now = () => performance.now();
-/** Wall-clock milliseconds with sub-millisecond precision, comparable between processes of one machine. */
-const wall = () => performance.timeOrigin + performance.now();
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-const round = (x, digits = 1) => (x === undefined || x === null ? null : Math.round(x * 10 ** digits) / 10 ** digits);
 
-function quantile(sorted, q) {
-  if (sorted.length === 0) return null;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
-}
-function summary(samples) {
-  const s = [...samples].sort((a, b) => a - b);
-  return { n: s.length, p50: round(quantile(s, 0.5)), p95: round(quantile(s, 0.95)), p99: round(quantile(s, 0.99)), max: round(s[s.length - 1]), min: round(s[0]) };
-}
 
 // ---- simulated nodes (a child process) --------------------------------------
 
@@ -111,78 +97,16 @@ async function simChildMain() {
 
 // ---- helpers of the parent --------------------------------------------------
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function writeAtomic(file, value) {
   writeFileSync(`${file}.tmp`, JSON.stringify(value));
   renameSync(`${file}.tmp`, file);
 }
 
-/** Starts a daemon in the foreground, its JSON log in `log`. */
-function daemon(bin, file, log, children) {
-  const child = spawn(process.execPath, [bin, '-f', '--log-format', 'json', file], { stdio: ['ignore', 'ignore', 'pipe'] });
-  children.push(child);
-  const lines = [];
-  let rest = '';
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (chunk) => {
-    writeFileSync(log, chunk, { flag: 'a' });
-    const parts = (rest + chunk).split('\n');
-    rest = parts.pop();
-    for (const line of parts) {
-      try {
-        lines.push(JSON.parse(line));
-      } catch {
-        lines.push({ event: 'raw', line });
-      }
-    }
-  });
-  child.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  child.events = lines;
-  return child;
-}
 
-async function waitFor(what, probe, timeoutMs, everyMs = 20) {
-  const deadline = now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(everyMs);
-  }
-}
 
-const waitEvent = (child, event, timeoutMs = 20_000, match = () => true) =>
-  waitFor(`${event}`, () => {
-    if (child.exitCode !== null) throw new Error(`daemon exited (${child.exitCode}) before ${event}: ${JSON.stringify(child.events.slice(-5))}`);
-    return child.events.find((e) => e.event === event && match(e));
-  }, timeoutMs);
 
-async function stopAll(children) {
-  for (const child of children.reverse()) {
-    if (child.exitCode !== null || child.signalCode !== null) continue;
-    child.kill('SIGTERM');
-    const done = await Promise.race([child.exited, sleep(10_000).then(() => null)]);
-    if (done === null) child.kill('SIGKILL');
-  }
-}
 
-function cmdline(pid) {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0');
-  } catch {
-    return undefined;
-  }
-}
 
 function masterUsage(pid) {
   const status = readFileSync(`/proc/${pid}/status`, 'latin1');
@@ -199,7 +123,6 @@ async function cpuPercent(pid, seconds) {
   return (100 * ticks) / CLK_TCK / ((now() - t0) / 1000);
 }
 
-const lastPid = () => Number(readFileSync('/proc/sys/kernel/ns_last_pid', 'utf8'));
 
 /**
  * Blocks (the daemons are other processes) until a process whose argv is

@@ -20,54 +20,21 @@
 // Everything listens and connects on 127.0.0.1 only; every daemon and temp
 // dir is removed at the end (clients and the master first, then the workers
 // with SIGTERM: stop_on_exit stops the jobs they still run).
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Worker, isMainThread, parentPort } from 'node:worker_threads';
+import { CLK_TCK, daemon, freePort, lastPid, loadAverage, now, round, sleep, stopAll, summary, waitEvent, waitFor, wall } from './lib/kit.mjs';
 
-const now = () => performance.now();
-/** Wall-clock milliseconds with sub-millisecond precision, comparable between threads and processes of one machine. */
-const wall = () => performance.timeOrigin + performance.now();
 
 // ---- the /proc watcher (a worker thread, so blocking waits do not stall the HTTP polling) ----
 
 if (!isMainThread) {
   const pause = new Int32Array(new SharedArrayBuffer(4));
   const nap = (ms) => Atomics.wait(pause, 0, 0, ms);
-  const CLK_TCK = 100;
-/** A process's CPU ticks: its own, and those of its children it has waited for (for a worker: its job runners and what they ran). */
-function ticks(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { self: Number(f[11]) + Number(f[12]), children: Number(f[13]) + Number(f[14]) };
-  } catch {
-    return { self: 0, children: 0 };
-  }
-}
-/** Busy ticks of the whole machine (all cores), from /proc/stat. */
-function machineBusy() {
-  const [, user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'latin1').split('\n')[0].trim().split(/\s+/).map(Number);
-  return user + nice + system + irq + softirq + steal;
-}
-/** CPU time of each part, in ms: master, clients, workers, job runners (with their commands), the whole machine. */
-function cpuSnapshot(cluster) {
-  const sum = (list, key) => list.reduce((total, child) => total + ticks(child.pid)[key], 0);
-  return {
-    master: ticks(cluster.master.pid).self,
-    clients: sum(cluster.nodes.map((n) => n.client), 'self'),
-    workers: sum(cluster.nodes.map((n) => n.worker), 'self'),
-    runners: sum(cluster.nodes.map((n) => n.worker), 'children'),
-    machine: machineBusy(),
-  };
-}
-const cpuSince = (before, after, jobs) => Object.fromEntries(Object.keys(before).map((k) => [k, { ms: ((after[k] - before[k]) * 1000) / CLK_TCK, perJobMs: round(((after[k] - before[k]) * 1000) / CLK_TCK / jobs) }]));
-
-const lastPid = () => Number(readFileSync('/proc/sys/kernel/ns_last_pid', 'utf8'));
+  // The module's own helpers (lastPid, now, wall) are initialised by the time a message comes.
   const cmdline = (pid) => {
     try {
       return readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0');
@@ -136,84 +103,13 @@ const BIN = {
 };
 const TOKEN = `bench-token-${process.pid}-0123456789`;
 
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-const round = (x, digits = 1) => (x === undefined || x === null || Number.isNaN(x) ? null : Math.round(x * 10 ** digits) / 10 ** digits);
-const loadAverage = () => readFileSync('/proc/loadavg', 'latin1').split(' ').slice(0, 3).join(' ');
 
-function quantile(sorted, q) {
-  if (sorted.length === 0) return null;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
-}
-function summary(samples) {
-  const s = samples.filter((x) => x !== null && x !== undefined).sort((a, b) => a - b);
-  return { n: s.length, p50: round(quantile(s, 0.5)), p95: round(quantile(s, 0.95)), max: round(s[s.length - 1]), min: round(s[0]) };
-}
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
-/** Starts a daemon in the foreground, its JSON log in `log`. */
-function daemon(bin, file, log, children, role) {
-  const child = spawn(process.execPath, [bin, '-f', '--log-format', 'json', file], { stdio: ['ignore', 'ignore', 'pipe'] });
-  child.role = role;
-  children.push(child);
-  const lines = [];
-  let rest = '';
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (chunk) => {
-    writeFileSync(log, chunk, { flag: 'a' });
-    const parts = (rest + chunk).split('\n');
-    rest = parts.pop();
-    for (const line of parts) {
-      try {
-        lines.push(JSON.parse(line));
-      } catch {
-        lines.push({ event: 'raw', line });
-      }
-    }
-  });
-  child.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  child.events = lines;
-  return child;
-}
 
-async function waitFor(what, probe, timeoutMs, everyMs = 20) {
-  const deadline = now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(everyMs);
-  }
-}
 
-const waitEvent = (child, event, timeoutMs = 20_000) =>
-  waitFor(`${child.role} ${event}`, () => {
-    if (child.exitCode !== null) throw new Error(`${child.role} exited (${child.exitCode}) before ${event}: ${JSON.stringify(child.events.slice(-5))}`);
-    return child.events.find((e) => e.event === event);
-  }, timeoutMs);
 
 /** Clients and the master first, then the workers (SIGTERM; stop_on_exit stops what they run). */
-async function stopAll(children) {
-  const order = (c) => (c.role.startsWith('worker') ? 1 : 0);
-  for (const child of [...children].sort((a, b) => order(a) - order(b))) {
-    if (child.exitCode !== null || child.signalCode !== null) continue;
-    child.kill('SIGTERM');
-    const done = await Promise.race([child.exited, sleep(15_000).then(() => null)]);
-    if (done === null) {
-      child.kill('SIGKILL');
-      await Promise.race([child.exited, sleep(5_000)]);
-    }
-  }
-}
 
 async function api(base, method, path, body) {
   const response = await fetch(`${base}${path}`, {
@@ -232,7 +128,6 @@ async function api(base, method, path, body) {
   return { status: response.status, body: parsed };
 }
 
-const CLK_TCK = 100;
 /** A process's CPU ticks: its own, and those of its children it has waited for (for a worker: its job runners and what they ran). */
 function ticks(pid) {
   try {
@@ -261,7 +156,6 @@ function cpuSnapshot(cluster) {
 }
 const cpuSince = (before, after, jobs) => Object.fromEntries(Object.keys(before).map((k) => [k, { ms: ((after[k] - before[k]) * 1000) / CLK_TCK, perJobMs: round(((after[k] - before[k]) * 1000) / CLK_TCK / jobs) }]));
 
-const lastPid = () => Number(readFileSync('/proc/sys/kernel/ns_last_pid', 'utf8'));
 const logTime = (e) => (e ? Date.parse(e.time) : null);
 
 /** A master with `count` nodes (clientd + workerd each), all alive in /api/hosts/. */

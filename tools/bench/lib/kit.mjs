@@ -1,0 +1,108 @@
+// What the cluster benchmarks share: clocks, statistics, free loopback
+// ports, daemons in the foreground with their JSON logs, bounded waits.
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+
+export const CLK_TCK = 100;
+export const now = () => performance.now();
+/** Wall-clock milliseconds with sub-millisecond precision, comparable between threads and processes of one machine. */
+export const wall = () => performance.timeOrigin + performance.now();
+export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+export const round = (x, digits = 1) => (x === undefined || x === null || Number.isNaN(x) ? null : Math.round(x * 10 ** digits) / 10 ** digits);
+export const loadAverage = () => readFileSync('/proc/loadavg', 'latin1').split(' ').slice(0, 3).join(' ');
+export const lastPid = () => Number(readFileSync('/proc/sys/kernel/ns_last_pid', 'utf8'));
+
+export function quantile(sorted, q) {
+  if (sorted.length === 0) return null;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
+}
+
+/** n, p50, p95, p99, max, min of the samples (missing ones left out). */
+export function summary(samples) {
+  const s = samples.filter((x) => x !== null && x !== undefined).sort((a, b) => a - b);
+  return { n: s.length, p50: round(quantile(s, 0.5)), p95: round(quantile(s, 0.95)), p99: round(quantile(s, 0.99)), max: round(s[s.length - 1]), min: round(s[0]) };
+}
+
+/** A free TCP port on 127.0.0.1. */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** A process's argv, or undefined once it is gone. */
+export function cmdline(pid) {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0');
+  } catch {
+    return undefined;
+  }
+}
+
+/** Starts a daemon in the foreground, its JSON log lines in `child.events` and appended to `log`. */
+export function daemon(bin, file, log, children, role = 'daemon') {
+  const child = spawn(process.execPath, [bin, '-f', '--log-format', 'json', file], { stdio: ['ignore', 'ignore', 'pipe'] });
+  child.role = role;
+  children.push(child);
+  const lines = [];
+  let rest = '';
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk) => {
+    writeFileSync(log, chunk, { flag: 'a' });
+    const parts = (rest + chunk).split('\n');
+    rest = parts.pop();
+    for (const line of parts) {
+      try {
+        lines.push(JSON.parse(line));
+      } catch {
+        lines.push({ event: 'raw', line });
+      }
+    }
+  });
+  child.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  child.events = lines;
+  return child;
+}
+
+/** Polls `probe` until it returns something truthy, or throws after `timeoutMs`. */
+export async function waitFor(what, probe, timeoutMs, everyMs = 20) {
+  const deadline = now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(everyMs);
+  }
+}
+
+/** The first log event named `event` (and matching `match`) of a daemon; fails at once if the daemon exited. */
+export const waitEvent = (child, event, timeoutMs = 20_000, match = () => true) =>
+  waitFor(`${child.role} ${event}`, () => {
+    if (child.exitCode !== null) throw new Error(`${child.role} exited (${child.exitCode}) before ${event}: ${JSON.stringify(child.events.slice(-5))}`);
+    return child.events.find((e) => e.event === event && match(e));
+  }, timeoutMs);
+
+/**
+ * SIGTERM to each, workers last (their stop_on_exit stops what they run,
+ * and nothing hands them more meanwhile), the rest last started first;
+ * SIGKILL to one that has not gone within 15 s.
+ */
+export async function stopAll(children) {
+  const order = (c) => ((c.role ?? '').startsWith('worker') ? 1 : 0);
+  const byStart = [...children].reverse();
+  for (const child of byStart.sort((a, b) => order(a) - order(b))) {
+    if (child.exitCode !== null || child.signalCode !== null) continue;
+    child.kill('SIGTERM');
+    const done = await Promise.race([child.exited, sleep(15_000).then(() => null)]);
+    if (done === null) {
+      child.kill('SIGKILL');
+      await Promise.race([child.exited, sleep(5_000)]);
+    }
+  }
+}

@@ -1,7 +1,7 @@
 // The node side: SUB for desired state and master heartbeats, DEALER for
 // snapshot requests and the node's heartbeat + status report.
-import { EventEmitter } from 'node:events';
 import { Dealer, Subscriber } from 'zeromq';
+import { SafeEmitter } from '../safe-emitter.js';
 import { TransportError, TRANSPORT_ERROR_CODES, type TransportErrorCode } from '../errors.js';
 import type { TransportClientEvents } from '../events.js';
 import { endpointError } from '../socket/endpoints.js';
@@ -51,7 +51,7 @@ export interface TransportClient {
 // Messages the DEALER keeps while the master is unreachable.
 const DEALER_QUEUE = 8;
 
-export class TransportClient extends EventEmitter {
+export class TransportClient extends SafeEmitter<TransportClientEvents> {
   private readonly options: ReturnType<typeof checkClientOptions>;
   private subscriber: Subscriber | undefined;
   private dealer: Dealer | undefined;
@@ -230,17 +230,5 @@ export class TransportClient extends EventEmitter {
     this.epoch = message.epoch;
     this.revision = message.revision;
     this.fire('state', { epoch: message.epoch, revision: message.revision, procs: message.procs });
-  }
-
-  private fire<E extends keyof TransportClientEvents>(event: E, payload: TransportClientEvents[E]): void {
-    try {
-      this.emit(event, payload);
-    } catch (cause) {
-      if (event !== 'error') this.report(new TransportError('DPD_TRANSPORT_LISTENER', `a '${event}' listener threw: ${(cause as Error)?.message}`, { cause }));
-    }
-  }
-
-  private report(error: TransportError): void {
-    if (this.listenerCount('error') > 0) this.fire('error', { error });
   }
 }

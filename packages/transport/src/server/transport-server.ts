@@ -1,9 +1,9 @@
 // The master side: PUB for desired state and heartbeats, ROUTER for
 // snapshots and node heartbeats, node liveness, CURVE with an allow-list.
 import { randomBytes } from 'node:crypto';
-import { EventEmitter } from 'node:events';
 import { Context, Publisher, Router } from 'zeromq';
 import { startZapHandler, type ZapHandler } from '../curve/zap-handler.js';
+import { SafeEmitter } from '../safe-emitter.js';
 import { TransportError } from '../errors.js';
 import type { TransportServerEvents } from '../events.js';
 import { LivenessTracker, type Transition } from '../liveness/tracker.js';
@@ -51,7 +51,7 @@ export interface TransportServer {
  * revision, publishes changes at once and a heartbeat every period, answers
  * snapshot requests, and tracks node liveness from their heartbeats.
  */
-export class TransportServer extends EventEmitter {
+export class TransportServer extends SafeEmitter<TransportServerEvents> {
   /** Identifies this run of the master in every message; a restarted master has a new one. */
   readonly epoch = `${Date.now().toString(36)}-${randomBytes(6).toString('hex')}`;
   /** Warnings found by start(), e.g. plaintext on a non-loopback address (also emitted as `warning`). */
@@ -232,19 +232,5 @@ export class TransportServer extends EventEmitter {
     if (message.report) this.reports.set(node, message.report);
     for (const { to } of transitions) this.fire(EVENT_OF[to], { node });
     if (message.report) this.fire('node.report', { node, report: message.report });
-  }
-
-  // A throwing listener must not stop the receive loop or a timer.
-  private fire<E extends keyof TransportServerEvents>(event: E, payload: TransportServerEvents[E]): void {
-    try {
-      this.emit(event, payload);
-    } catch (cause) {
-      if (event !== 'error') this.report(new TransportError('DPD_TRANSPORT_LISTENER', `a '${event}' listener threw: ${(cause as Error)?.message}`, { cause }));
-    }
-  }
-
-  // 'error' without a listener would throw out of EventEmitter; a library must not crash its host over a bad packet.
-  private report(error: TransportError): void {
-    if (this.listenerCount('error') > 0) this.fire('error', { error });
   }
 }

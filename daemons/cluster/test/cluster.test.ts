@@ -156,6 +156,8 @@ describe('the daemon rules the worker has', () => {
   it('a second dpd-masterd on the same file says so and exits 0; an invalid file at start is refused with file, path and reason', async () => {
     cluster.writeMaster({ node1: [cluster.sleeper('a')] });
     const first = await cluster.startMaster();
+    // Its #! line caps V8's young generation (the master's RSS target at 1,000 nodes depends on it).
+    expect(readFileSync(`/proc/${first.child.pid}/cmdline`, 'utf8').split('\0')).toContain('--max-semi-space-size=2');
     const second = spawnSync(process.execPath, [MASTERD, '-f', '--log-format', 'json', cluster.masterFile], { encoding: 'utf8', timeout: 20_000 });
     expect(second.status).toBe(0);
     expect(JSON.parse(second.stderr.trim().split('\n').at(-1)!)).toMatchObject({ event: 'master.running', pid: first.child.pid });

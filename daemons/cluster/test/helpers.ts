@@ -70,7 +70,8 @@ export class Daemon {
 
 /** `prefix` runs the daemon through another command, e.g. ["ip", "netns", "exec", NS] (which execs in place). */
 async function startDaemon(program: keyof typeof BIN, name: string, file: string, ready: string, prefix: string[] = []): Promise<Daemon> {
-  const argv = [...prefix, process.execPath, BIN[program], '-f', '--log-format', 'json', file];
+  // The bin itself, as an operator runs it (its #! line may give Node flags).
+  const argv = [...prefix, BIN[program], '-f', '--log-format', 'json', file];
   const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
   const daemon = new Daemon(name, child);
   await Promise.race([daemon.next(ready), daemon.exited.then((code) => Promise.reject(new Error(`${name} exited ${code}: ${JSON.stringify(daemon.events)}`)))]);

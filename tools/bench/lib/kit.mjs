@@ -47,7 +47,8 @@ export function cmdline(pid) {
 
 /** Starts a daemon in the foreground, its JSON log lines in `child.events` and appended to `log`. */
 export function daemon(bin, file, log, children, role = 'daemon') {
-  const child = spawn(process.execPath, [bin, '-f', '--log-format', 'json', file], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // The bin itself, as an operator runs it: its #! line may carry Node flags.
+  const child = spawn(bin, ['-f', '--log-format', 'json', file], { stdio: ['ignore', 'ignore', 'pipe'] });
   child.role = role;
   children.push(child);
   const lines = [];

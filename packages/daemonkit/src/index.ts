@@ -7,3 +7,4 @@ export { FileWatch } from './file-watch.js';
 export { FollowedFile, type ReloadOutcome } from './followed-file.js';
 export { Logger, type Fields, type Level } from './logger.js';
 export { lockPidFile, type LockResult } from './pid-lock.js';
+export type { HostView, ProcView } from './control/master-api.js';

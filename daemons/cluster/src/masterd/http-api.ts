@@ -11,6 +11,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { HostView } from '@diprocd/daemonkit';
 import type { NodeInfo } from '@diprocd/transport';
 import type { JobService, Outcome } from '../jobs/job-service.js';
 import { redactProc } from '../jobs/redact.js';
@@ -31,7 +32,7 @@ export interface ApiSource {
   token: string | null;
 }
 
-const host = (info: NodeInfo) => ({
+const host = (info: NodeInfo): HostView => ({
   name: info.name,
   liveness: info.liveness,
   lastHeartbeat: info.lastHeartbeat === null ? null : new Date(info.lastHeartbeat).toISOString(),

@@ -2,6 +2,7 @@
 // master file wants, set against what the node last reported, in the
 // original diprocd's terms (running, ADMIN_down, ERROR_down, ERROR_up,
 // ERROR_nodedown) with words beside them.
+import type { ProcView } from '@diprocd/daemonkit';
 import type { NodeInfo } from '@diprocd/transport';
 
 export const STATUS = {
@@ -14,19 +15,6 @@ export const STATUS = {
   done: { status: 'exited as planned', original: 'done' },
   pending: { status: 'pending', original: 'pending' },
 } as const;
-
-export interface ProcView {
-  node: string;
-  name: string;
-  status: string;
-  original: string;
-  /** The supervisor's state as the node reported it (null when not reported). */
-  state: string | null;
-  pid: number | null;
-  restarts: number;
-  lastExit: { code: number | null; signal: string | null } | null;
-  wanted: boolean;
-}
 
 const LIVE = new Set(['starting', 'running', 'paused']);
 const BY_STATE: Record<string, (typeof STATUS)[keyof typeof STATUS]> = {

@@ -1,29 +1,7 @@
 // dpd-ctl --master URL status: the cluster as dpd-masterd's read-only HTTP API sees it.
+import type { HostView, ProcView } from '@diprocd/daemonkit';
 import { CtlError } from './errors.js';
 import { columns, formatExit, formatUptime } from './format.js';
-
-/** One node, as GET /api/hosts/ lists it. */
-export interface HostView {
-  name: string;
-  liveness: string;
-  lastHeartbeat: string | null;
-  revision: number;
-  applied: number | null;
-  load: number[] | null;
-}
-
-/** One process, as GET /api/status lists it. */
-export interface ProcView {
-  node: string;
-  name: string;
-  status: string;
-  original: string;
-  state: string | null;
-  pid: number | null;
-  restarts: number;
-  lastExit: { code: number | null; signal: string | null } | null;
-  wanted: boolean;
-}
 
 export interface ClusterStatus {
   hosts: HostView[];

@@ -112,11 +112,13 @@ export class Client implements DaemonBody {
   }
 
   private async report(): Promise<NodeReport> {
-    const status = await controlRequest(this.socket, { cmd: 'status' }, WORKER_TIMEOUT_MS).catch(() => null);
+    // Found once a report: finding it may read the worker file.
+    const socket = this.socket;
+    const status = await controlRequest(socket, { cmd: 'status' }, WORKER_TIMEOUT_MS).catch(() => null);
     if ((status !== null) !== this.workerUp) {
       this.workerUp = status !== null;
-      if (this.workerUp) this.log.info('worker.reachable', { socket: this.socket });
-      else this.log.warn('worker.unreachable', { socket: this.socket, note: 'reports go without process status until dpd-workerd answers' });
+      if (this.workerUp) this.log.info('worker.reachable', { socket });
+      else this.log.warn('worker.unreachable', { socket, note: 'reports go without process status until dpd-workerd answers' });
     }
     return {
       revision: this.applied ?? 0,

@@ -56,7 +56,7 @@ export class JobService {
   cancel(id: string): Outcome {
     const job = this.store.get(id);
     if (!job) return notFound(id);
-    if (isFinal(job)) return { status: 409, body: { error: `job ${id} has already ended (${job.state})`, job: view(job) } };
+    if (isFinal(job)) return alreadyEnded(job);
     // Not claimed yet: it ends here. Claimed: its node stops it and reports how it ended.
     const next = job.state === 'queued' ? this.store.update(id, { cancelRequested: true, state: 'failed', reason: 'cancelled before it started', endedAt: Date.now() }) : this.store.update(id, { cancelRequested: true });
     this.log('job.cancel', { id, node: job.node, state: next.state });
@@ -102,7 +102,7 @@ export class JobService {
     if (!job) return notFound(id);
     if (!JOB_STATES.includes(state as MasterJobState)) return { status: 400, body: { error: `unknown state ${JSON.stringify(state)}; expected one of ${JOB_STATES.join(', ')}` } };
     // An ended job stays ended: moving it back would send it to its node again.
-    if (isFinal(job)) return { status: 409, body: { error: `job ${id} has already ended (${job.state})`, job: view(job) } };
+    if (isFinal(job)) return alreadyEnded(job);
     const next = this.store.update(id, { state: state as MasterJobState, ...(isFinal({ state }) ? { endedAt: Date.now() } : {}) });
     if (isFinal(next)) this.changed(job.node);
     return { status: 200, body: view(next) };
@@ -116,6 +116,7 @@ export class JobService {
   }
 }
 
+const alreadyEnded = (job: MasterJob): Outcome => ({ status: 409, body: { error: `job ${job.id} has already ended (${job.state})`, job: view(job) } });
 const notFound = (id: string): Outcome => ({ status: 404, body: { error: `no job ${JSON.stringify(id)}` } });
 
 /** A job as the API shows it: its env values hidden (reads need no token). */

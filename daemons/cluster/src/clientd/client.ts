@@ -15,7 +15,8 @@ import { workerSocket, writeProcs } from './worker-file.js';
 /** A client file checked by procspec (with %H expanded). */
 export const loadClientFile = (file: string, text: string) => checkText('client', file, text);
 
-// How long a status request to the worker may take before the report goes without it.
+// How long a status request to the worker may take before the report goes without it: at least this,
+// and up to a heartbeat period (a report is never sent twice at once), so a busy worker still gets its say.
 const WORKER_TIMEOUT_MS = 500;
 // How long the files of a job the master no longer sends are kept (and its end reported) after it ended.
 const JOB_LINGER_MS = 60_000;
@@ -114,7 +115,7 @@ export class Client implements DaemonBody {
   private async report(): Promise<NodeReport> {
     // Found once a report: finding it may read the worker file.
     const socket = this.socket;
-    const status = await controlRequest(socket, { cmd: 'status' }, WORKER_TIMEOUT_MS).catch(() => null);
+    const status = await controlRequest(socket, { cmd: 'status' }, Math.max(WORKER_TIMEOUT_MS, this.client.heartbeat)).catch(() => null);
     if ((status !== null) !== this.workerUp) {
       this.workerUp = status !== null;
       if (this.workerUp) this.log.info('worker.reachable', { socket });

@@ -2,17 +2,21 @@
 // processes: restart latency after SIGKILL, cold start, idle RSS and CPU,
 // apply of one added / one changed entry, stop of all.
 //
-//   npm run build && node tools/bench/supervisor.mjs [--procs 200] [--samples 200] [--idle-seconds 10] [--settle-seconds 5] [--user nobody]
+//   npm run build && node tools/bench/supervisor.mjs [--procs 200] [--samples 200] [--idle-seconds 10] [--settle-seconds 5] [--user nobody] [--spawner helper|node]
+//
+// --spawner node measures Node's own spawn (the supervisor's fallback when
+// the spawn helper is not built). RSS is the supervisor's own and, with the
+// helper, the helper's too (idleRssMiB is their sum).
 //
 // Restart latency is measured from process.kill(SIGKILL) to the
 // supervisor's `proc.start` event for the new run; the event comes after
 // spawn() returned, and libuv returns from spawn only once the new program
 // has been exec'd, so this is kill → new program image loaded.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { normaliseProc } from '@diprocd/procspec';
+import { execFileSync } from 'node:child_process';
 import { Supervisor } from '@diprocd/supervisor';
 
 const { values } = parseArgs({
@@ -22,6 +26,7 @@ const { values } = parseArgs({
     'idle-seconds': { type: 'string', default: '10' },
     'settle-seconds': { type: 'string', default: '5' },
     user: { type: 'string' },
+    spawner: { type: 'string', default: 'helper' },
   },
 });
 const PROCS = Number(values.procs);
@@ -36,8 +41,18 @@ const USER = values.user ?? process.getuid();
 
 const ms = (ns) => Number(ns) / 1e6;
 const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-const spec = (i, extra = {}) =>
-  normaliseProc({ name: `p${i}`, run: '/bin/sleep', args: ['100000'], user: USER, restart_limit: { starts: 1000, within: '1s' }, min_uptime: 0, stop_timeout: '5s', ...extra });
+// The specs are normalised in another process: importing @diprocd/procspec's
+// validator here would add its ~12 MiB to the RSS measured, and a host that
+// embeds the supervisor need not load it (the worker daemon validates, then
+// hands over plain specs).
+const raw = (i, extra = {}) => ({ name: `p${i}`, run: '/bin/sleep', args: ['100000'], user: USER, restart_limit: { starts: 1000, within: '1s' }, min_uptime: 0, stop_timeout: '5s', ...extra });
+const normalise = (procs) =>
+  JSON.parse(
+    execFileSync(process.execPath, ['--input-type=module', '-e', `import { normaliseProc } from '@diprocd/procspec'; process.stdout.write(JSON.stringify(${JSON.stringify(procs)}.map((p) => normaliseProc(p))))`], { maxBuffer: 1 << 30 }),
+  );
+const specs = normalise([...Array.from({ length: PROCS + 1 }, (_, i) => raw(i)), raw(0, { env: { CHANGED: '1' } })]);
+const spec = (i) => specs[i];
+const changedFirst = specs[PROCS + 1];
 
 function nextStart(sup, name) {
   return new Promise((resolve) => {
@@ -51,7 +66,24 @@ function nextStart(sup, name) {
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'dpd-bench-'));
-const sup = new Supervisor({ stateDir: join(dir, 'state') });
+if (!['helper', 'node'].includes(values.spawner)) throw new Error('--spawner is helper or node');
+const sup = new Supervisor({ stateDir: join(dir, 'state'), spawnHelper: values.spawner === 'helper' });
+
+/** RSS in MiB of this process's children named like the spawn helper (0 when none runs). */
+function helperRssMiB() {
+  let kib = 0;
+  for (const pid of readdirSync('/proc').filter((entry) => /^\d+$/.test(entry))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid !== process.pid || !stat.includes('(dpd-spawn-help')) continue;
+      kib += Number(/^VmRSS:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'latin1'))?.[1] ?? 0);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return kib / 1024;
+}
 const results = {};
 try {
   const list = Array.from({ length: PROCS }, (_, i) => spec(i));
@@ -68,7 +100,10 @@ try {
   await new Promise((resolve) => setTimeout(resolve, IDLE_SECONDS * 1000));
   const cpu = process.cpuUsage(cpuBefore);
   results.idleCpuPercent = ((cpu.user + cpu.system) / 1000 / ms(process.hrtime.bigint() - t)) * 100;
-  results.idleRssMiB = process.memoryUsage().rss / 2 ** 20;
+  results.supervisorRssMiB = process.memoryUsage().rss / 2 ** 20;
+  results.helperRssMiB = helperRssMiB();
+  if (values.spawner === 'helper' && results.helperRssMiB === 0) throw new Error('--spawner helper, but no spawn helper runs (was it built?)');
+  results.idleRssMiB = results.supervisorRssMiB + results.helperRssMiB;
 
   const latencies = [];
   for (let i = 0; i < SAMPLES; i++) {
@@ -88,7 +123,7 @@ try {
   results.applyOneAddedMs = ms(process.hrtime.bigint() - t);
 
   const changed = [...list, spec(PROCS)];
-  changed[0] = spec(0, { env: { CHANGED: '1' } });
+  changed[0] = changedFirst;
   t = process.hrtime.bigint();
   await sup.apply(changed);
   results.applyOneChangedMs = ms(process.hrtime.bigint() - t);
@@ -102,5 +137,5 @@ try {
 }
 
 const round = (x) => Math.round(x * 100) / 100;
-console.log(JSON.stringify({ bench: 'supervisor', procs: PROCS, samples: SAMPLES, user: USER, settleSeconds: SETTLE_SECONDS, idleSeconds: IDLE_SECONDS, cores: cpus().length, node: process.version, ...Object.fromEntries(Object.entries(results).map(([k, v]) => [k, round(v)])) }, null, 2));
-console.log(`reproduce: npm run build && node tools/bench/supervisor.mjs --procs ${PROCS} --samples ${SAMPLES} --idle-seconds ${IDLE_SECONDS} --settle-seconds ${SETTLE_SECONDS}${values.user ? ` --user ${values.user}` : ''}`);
+console.log(JSON.stringify({ bench: 'supervisor', spawner: values.spawner, procs: PROCS, samples: SAMPLES, user: USER, settleSeconds: SETTLE_SECONDS, idleSeconds: IDLE_SECONDS, cores: cpus().length, node: process.version, ...Object.fromEntries(Object.entries(results).map(([k, v]) => [k, round(v)])) }, null, 2));
+console.log(`reproduce: npm run build && node tools/bench/supervisor.mjs --procs ${PROCS} --samples ${SAMPLES} --idle-seconds ${IDLE_SECONDS} --settle-seconds ${SETTLE_SECONDS}${values.user ? ` --user ${values.user}` : ''} --spawner ${values.spawner}`);

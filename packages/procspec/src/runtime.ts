@@ -7,3 +7,4 @@ export { diffProcs } from './diff/diff-procs.js';
 
 export type { ProcDiff } from './diff/diff-procs.js';
 export type { Proc, WorkerFile, MasterFile, ClientFile, JobSpec, RestartPolicy, LoadSource, RlimitValue } from './normalise/types.js';
+export type { RlimitName } from './model/units.js';

@@ -8,6 +8,8 @@ import { systemClock, type Clock } from './clock.js';
 import { SupervisorError } from './errors.js';
 import type { ExitStatus, SupervisorEventName, SupervisorEvents } from './events.js';
 import { currentContext, targetUid, type ExecContext } from './os/exec-plan.js';
+import { nodeSpawner, type Spawner } from './os/launch.js';
+import { HelperSpawner, helperAvailable } from './os/spawn-helper.js';
 import { commandMatches, isAlive, startedAtMs } from './os/proc-stat.js';
 import { targetFromPidFile } from './os/target.js';
 import { ManagedProcess, type ProcessHost } from './runner/managed-process.js';
@@ -36,6 +38,13 @@ export interface SupervisorOptions {
    * stdout and stderr, as a terminal tool wants).
    */
   unloggedOutput?: 'ignore' | 'inherit';
+  /**
+   * Start programs through the spawn helper, a small process that forks and
+   * execs on request (faster than Node's spawn, and no ChildProcess per
+   * program in the heap). Default true; without the built helper (or where
+   * it cannot run) Node's spawn serves.
+   */
+  spawnHelper?: boolean;
 }
 
 /** One process as status() reports it. */
@@ -76,9 +85,12 @@ export class Supervisor {
   private readonly events = new EventEmitter();
   private readonly host: ProcessHost;
   private readonly poller: Poller;
+  private readonly spawner: Spawner;
   private readonly store: StateStore;
   private readonly unlock: () => void;
   private queue: Promise<unknown> = Promise.resolve();
+  /** Checks of whenSettled(), run after every transition of any process. */
+  private readonly settleWaiters = new Set<() => void>();
   private adoptionDone = false;
   private closed = false;
 
@@ -95,6 +107,8 @@ export class Supervisor {
     this.unlock = lockStateDir(options.stateDir);
     this.poller = new Poller(options.pollIntervalMs ?? 500);
     const ctx: ExecContext = currentContext();
+    const unlogged = options.unloggedOutput ?? 'ignore';
+    this.spawner = (options.spawnHelper ?? true) && helperAvailable() ? new HelperSpawner(unlogged === 'inherit') : nodeSpawner;
     this.host = {
       clock: options.clock ?? systemClock,
       loadSamplers: { ...SOURCES, ...options.loadSamplers },
@@ -102,9 +116,13 @@ export class Supervisor {
       store: this.store,
       ctx,
       daemonPidTimeoutMs: options.daemonPidTimeoutMs ?? 10_000,
-      unlogged: options.unloggedOutput ?? 'ignore',
+      unlogged,
+      spawner: this.spawner,
       emit: (event, payload) => this.emit(event, payload),
-      changed: (proc) => this.startDependants(proc),
+      changed: (proc) => {
+        this.startDependants(proc);
+        for (const check of [...this.settleWaiters]) check();
+      },
     };
   }
 
@@ -170,14 +188,14 @@ export class Supervisor {
     for (const spec of diff.restart) {
       const proc = this.procs.get(spec.name)!;
       if (!proc.update(spec, spec.depends.every((dep) => this.running(dep)))) updated.add(spec.name);
-      settled.push(proc.until((s) => !SETTLING.includes(s)));
+      settled.push(this.whenSettled(proc));
     }
     for (const spec of startOrder(diff.start)) {
       const proc = new ManagedProcess(spec, this.host);
       this.procs.set(spec.name, proc);
       if (this.dependenciesMet(proc)) proc.start();
       else proc.hold();
-      settled.push(proc.until((s) => !SETTLING.includes(s)));
+      settled.push(this.whenSettled(proc));
     }
     // status() lists processes in the order of the desired list.
     const ordered = [...desired.map((spec) => this.procs.get(spec.name)!), ...[...this.procs.values()].filter((p) => !names.has(p.name))];
@@ -243,6 +261,40 @@ export class Supervisor {
   private running(name: string): boolean {
     const state = this.procs.get(name)?.state;
     return state === 'running' || state === 'exited';
+  }
+
+  /**
+   * True while the process is on its way somewhere: starting or stopping, or
+   * waiting for a dependency that is itself on its way (spawns are answered
+   * asynchronously, so a dependency may still be starting).
+   */
+  private onItsWay(first: ManagedProcess): boolean {
+    const seen = new Set<string>();
+    const stack = [first];
+    while (stack.length > 0) {
+      const proc = stack.pop()!;
+      if (SETTLING.includes(proc.state)) return true;
+      if (proc.state !== 'waiting' || seen.has(proc.name)) continue;
+      seen.add(proc.name);
+      for (const name of proc.spec.depends) {
+        const dep = this.procs.get(name);
+        if (dep) stack.push(dep);
+      }
+    }
+    return false;
+  }
+
+  /** Resolves once the process has settled (see onItsWay). */
+  private whenSettled(proc: ManagedProcess): Promise<void> {
+    if (!this.onItsWay(proc)) return Promise.resolve();
+    return new Promise((resolve) => {
+      const check = () => {
+        if (this.onItsWay(proc)) return;
+        this.settleWaiters.delete(check);
+        resolve();
+      };
+      this.settleWaiters.add(check);
+    });
   }
 
   private dependenciesMet(proc: ManagedProcess): boolean {
@@ -350,6 +402,7 @@ export class Supervisor {
         await Promise.all(all.map((p) => p.until((s) => s === 'removed')));
       }
       for (const proc of this.procs.values()) proc.detach();
+      this.spawner.close();
       this.poller.close();
       this.store.flush();
       this.unlock();

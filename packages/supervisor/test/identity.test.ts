@@ -18,7 +18,6 @@ let sup: Supervisor;
 beforeEach(() => {
   box = new Sandbox();
   chmodSync(box.dir, 0o777); // the reports are written by nobody
-  sup = box.supervisor();
 });
 afterEach(async () => {
   await box.cleanup();
@@ -32,7 +31,16 @@ async function report(input: Partial<ProcInput>): Promise<Record<string, string>
   return Object.fromEntries(text.trim().split('\n').map((line) => line.split('=') as [string, string]));
 }
 
-describe.skipIf(!root)('as root', () => {
+// Both spawners: the spawn helper switches identity itself, Node's spawn
+// through setpriv, chroot and prlimit.
+describe.skipIf(!root).each([
+  ['the spawn helper', true],
+  ["Node's spawn", false],
+])('as root, through %s', (_, spawnHelper) => {
+  beforeEach(() => {
+    sup = box.supervisor({ spawnHelper });
+  });
+
   it('runs as nobody by default, with nobody\'s groups and not root\'s', async () => {
     const r = await report({});
     expect({ uid: r.uid, gid: r.gid, groups: r.groups }).toEqual({ uid: '65534', gid: '65534', groups: '65534' });

@@ -1,26 +1,48 @@
 // How to run a spec: the program resolved, cwd checked, identity decided,
-// and the wrappers that set what Node's spawn cannot (supplementary groups,
-// chroot, rlimits). Every wrapper execs in place, so the pid the supervisor
-// holds is the program's own. Problems found here are per-process failures
-// with a reason, never exceptions.
+// as a plan that a spawner carries out (the spawn helper sets it all up
+// itself; Node's spawn needs the wrappers of wrappedCommand()). Problems
+// found here are per-process failures with a reason, never exceptions.
 import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
-import type { Proc } from '@diprocd/procspec/runtime';
+import type { Proc, RlimitName, RlimitValue } from '@diprocd/procspec/runtime';
 import type { SupervisorErrorCode } from '../errors.js';
 import { deniedOn } from './access.js';
 import { groupsOf, lookupGroup, lookupUser, type Account } from './identity.js';
 
-/** A ready-to-spawn command. */
+/** The identity a program switches to (only ever asked of a root supervisor). */
+export interface Ids {
+  uid: number;
+  gid: number;
+  /** Supplementary groups, set exactly (an empty list clears them). */
+  groups: number[];
+}
+
+/**
+ * How to run one start of a spec, as data: what a spawner sets up in the
+ * child before it execs `program`.
+ */
 export interface ExecPlan {
-  file: string;
+  /** The program's absolute path (inside `chroot` when there is one) and its arguments. */
+  program: string;
   args: string[];
+  /** The working directory (inside `chroot` when there is one). */
   cwd: string;
   env: Record<string, string>;
   /** The uid the program runs as. */
   uid: number;
+  /** Another identity to switch to, or null to keep the supervisor's. */
+  ids: Ids | null;
+  chroot: string | null;
+  rlimits: { name: RlimitName; soft: RlimitValue; hard: RlimitValue }[];
+  umask: number;
+  /** True when `umask` differs from the supervisor's own (what a child inherits). */
+  ownUmask: boolean;
 }
 
 export type PlanResult = { ok: true; plan: ExecPlan } | { ok: false; code: SupervisorErrorCode; reason: string };
+
+/** A plan as one command line for a spawner that can only exec (Node's spawn). */
+export type WrappedResult = { ok: true; file: string; args: string[]; cwd: string } | { ok: false; reason: string };
 
 /** Who the supervisor is and what the children inherit. */
 export interface ExecContext {
@@ -147,10 +169,6 @@ function identity(spec: Proc, ctx: ExecContext): Identity {
   return { account, gid, groups, switches };
 }
 
-function rlimitArgs(spec: Proc): string[] {
-  return Object.entries(spec.rlimits).map(([name, limit]) => `--${name}=${limit.soft}:${limit.hard}`);
-}
-
 /** The uid a spec's program runs as (undefined when its user is unknown). */
 export function targetUid(spec: Proc, ctx: ExecContext): number | undefined {
   const user = specUser(spec, ctx);
@@ -180,25 +198,44 @@ export function planExec(spec: Proc, ctx: ExecContext): PlanResult {
       if (runDenied) fail(`run ${program}: uid ${uid} may not ${runDenied === join(root, program) ? 'execute it' : `pass ${runDenied}`}`);
     }
 
-    let argv = [program, ...spec.args];
-    let cwd = spec.cwd;
-    if (spec.chroot !== null) {
-      const enter = spec.cwd === '/' ? [] : ['/bin/sh', '-c', 'cd -- "$0" && exec "$@"', spec.cwd];
-      argv = [tool('chroot'), `--userspec=${uid}:${who.gid}`, `--groups=${who.groups.join(',')}`, spec.chroot, ...enter, ...argv];
+    const rlimits = Object.entries(spec.rlimits).map(([name, limit]) => ({ name: name as RlimitName, ...limit! }));
+    const ids = who.switches ? { uid, gid: who.gid, groups: who.groups } : null;
+    const plan: ExecPlan = { program, args: spec.args, cwd: spec.cwd, env, uid, ids, chroot: spec.chroot, rlimits, umask: spec.umask, ownUmask: spec.umask !== ctx.umask() };
+    return { ok: true, plan };
+  } catch (error) {
+    if (error instanceof PlanError) return { ok: false, code: error.code, reason: error.message };
+    throw error;
+  }
+}
+
+/**
+ * The plan as a command that Node's spawn can run: setpriv, chroot and
+ * prlimit set what spawn cannot (supplementary groups, chroot, rlimits) and
+ * a shell sets the umask. Each wrapper execs in place, so the pid is the
+ * program's own.
+ */
+export function wrappedCommand(plan: ExecPlan): WrappedResult {
+  try {
+    let argv = [plan.program, ...plan.args];
+    let cwd = plan.cwd;
+    const ids = plan.ids;
+    if (plan.chroot !== null && ids) {
+      const enter = plan.cwd === '/' ? [] : ['/bin/sh', '-c', 'cd -- "$0" && exec "$@"', plan.cwd];
+      argv = [tool('chroot'), `--userspec=${ids.uid}:${ids.gid}`, `--groups=${ids.groups.join(',')}`, plan.chroot, ...enter, ...argv];
       cwd = '/';
-    } else if (who.switches) {
-      const groups = who.groups.length > 0 ? `--groups=${who.groups.join(',')}` : '--clear-groups';
-      argv = [tool('setpriv'), `--reuid=${uid}`, `--regid=${who.gid}`, groups, '--', ...argv];
+    } else if (ids) {
+      const groups = ids.groups.length > 0 ? `--groups=${ids.groups.join(',')}` : '--clear-groups';
+      argv = [tool('setpriv'), `--reuid=${ids.uid}`, `--regid=${ids.gid}`, groups, '--', ...argv];
     }
-    const limits = rlimitArgs(spec);
+    const limits = plan.rlimits.map(({ name, soft, hard }) => `--${name}=${soft}:${hard}`);
     if (limits.length > 0) argv = [tool('prlimit'), ...limits, '--', ...argv];
     // The umask is set in the child, by a shell that execs in place: setting
     // the supervisor's own (process-wide) umask around spawn would leak into
     // files the host creates at that moment. Not needed when they agree.
-    if (spec.umask !== ctx.umask()) argv = ['/bin/sh', '-c', `umask ${spec.umask.toString(8).padStart(3, '0')} && exec "$0" "$@"`, ...argv];
-    return { ok: true, plan: { file: argv[0]!, args: argv.slice(1), cwd, env, uid } };
+    if (plan.ownUmask) argv = ['/bin/sh', '-c', `umask ${plan.umask.toString(8).padStart(3, '0')} && exec "$0" "$@"`, ...argv];
+    return { ok: true, file: argv[0]!, args: argv.slice(1), cwd };
   } catch (error) {
-    if (error instanceof PlanError) return { ok: false, code: error.code, reason: error.message };
+    if (error instanceof PlanError) return { ok: false, reason: error.message };
     throw error;
   }
 }

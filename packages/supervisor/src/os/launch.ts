@@ -1,17 +1,75 @@
 // Starting a planned command: its own session and process group, stdin
-// from /dev/null, stdout and stderr to the given descriptors.
-import { spawn, type ChildProcess } from 'node:child_process';
+// from /dev/null, stdout and stderr to the given outputs. Two spawners do
+// it: the spawn helper (spawn-helper.ts), and Node's own spawn here, which
+// serves where the helper cannot (it was not built, or an output it cannot
+// reach).
+import { spawn } from 'node:child_process';
 import { closeSync, constants, fchmodSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Writable } from 'node:stream';
-import type { ExecPlan } from './exec-plan.js';
+import { wrappedCommand, type ExecPlan } from './exec-plan.js';
 
 /** A descriptor, a pipe, /dev/null, or the supervisor's own stdout/stderr. */
 export type Output = number | Writable | 'ignore' | 'inherit';
 
-export function launch(plan: ExecPlan, stdout: Output, stderr: Output): ChildProcess {
-  return spawn(plan.file, plan.args, { cwd: plan.cwd, env: plan.env, detached: true, stdio: ['ignore', stdout, stderr] });
+/** What happens to one started program. Never called synchronously from spawn(). */
+export interface ChildEvents {
+  /** The program has been exec'd and runs as `pid`. */
+  spawned(pid: number): void;
+  /** It could not be started; nothing runs. `reason` names what failed and the OS's word for it. */
+  failed(reason: string): void;
+  exited(code: number | null, signal: NodeJS.Signals | null): void;
+  /** It is no longer our child (the spawn helper is gone): its exit will not be reported. */
+  lost(): void;
 }
+
+/** A started (or starting) program. */
+export interface Child {
+  /** Stops reporting on it; it runs on, and does not keep the host's event loop alive. */
+  detach(): void;
+}
+
+export interface Spawner {
+  spawn(plan: ExecPlan, stdout: Output, stderr: Output, events: ChildEvents): Child;
+  /** Lets go of the spawner itself; started programs run on. */
+  close(): void;
+}
+
+const errnoReason = (error: NodeJS.ErrnoException): string => error.code ?? error.message;
+
+/** Node's spawn, with the wrappers of wrappedCommand() for what it cannot set. */
+export const nodeSpawner: Spawner = {
+  spawn(plan, stdout, stderr, events) {
+    const later = (fn: () => void): Child => {
+      queueMicrotask(fn);
+      return { detach: () => undefined };
+    };
+    const command = wrappedCommand(plan);
+    if (!command.ok) return later(() => events.failed(command.reason));
+    let child;
+    try {
+      child = spawn(command.file, command.args, { cwd: command.cwd, env: plan.env, detached: true, stdio: ['ignore', stdout, stderr] });
+    } catch (error) {
+      return later(() => events.failed(`run ${command.file}: ${errnoReason(error as NodeJS.ErrnoException)}`));
+    }
+    const pid = child.pid;
+    if (pid === undefined) {
+      child.once('error', (error: NodeJS.ErrnoException) => events.failed(`run ${command.file}: ${errnoReason(error)}`));
+      return { detach: () => child.removeAllListeners('error').on('error', () => undefined) };
+    }
+    // Later errors are about signalling it, which the supervisor does itself.
+    child.on('error', () => undefined);
+    child.once('exit', (code, signal) => events.exited(code, signal));
+    queueMicrotask(() => events.spawned(pid));
+    return {
+      detach() {
+        child.removeAllListeners('exit');
+        child.unref();
+      },
+    };
+  },
+  close: () => undefined,
+};
 
 /** Opens a log file for appending (creating it 0640, whatever the umask, and its directory), never through a symlink. */
 export function openLog(path: string): number {

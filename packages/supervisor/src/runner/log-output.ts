@@ -9,7 +9,7 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Writable } from 'node:stream';
 import type { Proc } from '@diprocd/procspec/runtime';
-import { planExec, type ExecContext } from '../os/exec-plan.js';
+import { planExec, wrappedCommand, type ExecContext } from '../os/exec-plan.js';
 import { closeQuietly, openLog, type Output } from '../os/launch.js';
 
 const RELAY = fileURLToPath(new URL('./log-relay.js', import.meta.url));
@@ -88,8 +88,10 @@ export class LogOutput {
       const as = spec.log_pipe_as ?? spec;
       const planned = planExec({ ...spec, user: as.user, group: as.group, groups: as.groups, run: spec.log_pipe[0]!, args: spec.log_pipe.slice(1) }, this.ctx);
       if (!planned.ok) return { ok: false, reason: `log_pipe: ${planned.reason}` };
+      const command = wrappedCommand(planned.plan);
+      if (!command.ok) return { ok: false, reason: `log_pipe: ${command.reason}` };
       // Its own output goes where unlogged output goes (a terminal for dpd-run).
-      child = spawn(planned.plan.file, planned.plan.args, { cwd: planned.plan.cwd, env: planned.plan.env, detached: true, stdio: ['pipe', unlogged, unlogged] });
+      child = spawn(command.file, command.args, { cwd: command.cwd, env: planned.plan.env, detached: true, stdio: ['pipe', unlogged, unlogged] });
     } else {
       try {
         mkdirSync(dirname(spec.logs!), { recursive: true, mode: 0o755 });

@@ -3,7 +3,6 @@
 // the machine. Only `fire()` changes `state`. Everything that belongs to
 // one run (child, pid, group, timers) lives in a Run object that is
 // dropped when the run ends, so nothing of a run can act on the next.
-import type { ChildProcess } from 'node:child_process';
 import { LoadGate, type Sampler } from '@diprocd/loadgate';
 import type { LoadSource, Proc } from '@diprocd/procspec/runtime';
 import type { Clock } from '../clock.js';
@@ -11,7 +10,7 @@ import { SupervisorError, type SupervisorErrorCode } from '../errors.js';
 import type { ExitStatus, SupervisorEventName, SupervisorEvents } from '../events.js';
 import { readPidFile, removePidFile, writePidFile } from '../os/atomic-file.js';
 import { planExec, type ExecContext } from '../os/exec-plan.js';
-import { launch } from '../os/launch.js';
+import type { Child, Spawner } from '../os/launch.js';
 import { isAlive, readProcStat } from '../os/proc-stat.js';
 import { groupAlive, signalGroup, signalPid } from '../os/signals.js';
 import { targetFromPidFile, targetOf, type Target } from '../os/target.js';
@@ -30,6 +29,7 @@ export interface ProcessHost {
   readonly poller: Poller;
   readonly store: StateStore;
   readonly ctx: ExecContext;
+  readonly spawner: Spawner;
   readonly daemonPidTimeoutMs: number;
   /** Where output goes that no `logs`/`log_pipe` takes (and stderr with `log_stderr: false`). */
   readonly unlogged: Unlogged;
@@ -45,8 +45,8 @@ type RunTimer = 'timeout' | 'daemon' | 'stop';
 /** One run of the process, from spawn (or adoption) to its end. */
 interface Run {
   readonly startedAt: number;
-  /** Our child: the program, or a forking daemon's launcher; null once it exited (or when adopted). */
-  child: ChildProcess | null;
+  /** Our child (being started, or running): the program, or a forking daemon's launcher; null once it exited (or when adopted). */
+  child: Child | null;
   /** The daemon launcher's group and /proc start time, while it may still be signalled. */
   launcherPgid: number | null;
   launcherStart: string | null;
@@ -293,7 +293,7 @@ export class ManagedProcess {
 
   // ---- starting ----------------------------------------------------------
 
-  private newRun(child: ChildProcess | null, startedAt: number): Run {
+  private newRun(child: Child | null, startedAt: number): Run {
     return { startedAt, child, launcherPgid: null, launcherStart: null, target: null, uid: undefined, exit: null, timedOut: false, killAt: 0, killed: false, timeoutDeadline: null, timeoutLeft: null, timers: new Map(), unwatch: null };
   }
 
@@ -332,41 +332,67 @@ export class ManagedProcess {
 
     const output = this.logs.prepare(this.spec, this.host.unlogged);
     if (!output.ok) return this.spawnFailed('DPD_SPAWN_FAILED', output.reason);
-    let child: ChildProcess;
-    try {
-      if (this.spec.daemon && this.spec.pid_file) removePidFile(this.spec.pid_file, readPidFile(this.spec.pid_file) ?? -1);
-      child = launch(planned.plan, output.stdout, output.stderr);
-    } catch (error) {
-      return this.spawnFailed('DPD_SPAWN_FAILED', `run ${planned.plan.file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-    } finally {
-      output.release();
-    }
-    const run = this.newRun(child, now);
+    const run = this.newRun(null, now);
     run.uid = planned.plan.uid;
     this.run = run;
-    if (child.pid === undefined) {
-      child.once('error', (error: NodeJS.ErrnoException) => {
-        if (this.run === run) this.spawnFailed('DPD_SPAWN_FAILED', `run ${planned.plan.file}: ${error.code ?? error.message}`);
-      });
+    try {
+      if (this.spec.daemon && this.spec.pid_file) removePidFile(this.spec.pid_file, readPidFile(this.spec.pid_file) ?? -1);
+    } catch (error) {
+      output.release();
+      return this.spawnFailed('DPD_SPAWN_FAILED', `pid_file ${this.spec.pid_file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    }
+    // The spawner answers later (the helper, once the program has exec'd).
+    run.child = this.host.spawner.spawn(planned.plan, output.stdout, output.stderr, {
+      spawned: (pid) => {
+        output.release();
+        this.spawned(run, pid);
+      },
+      failed: (reason) => {
+        output.release();
+        if (this.run === run) this.spawnFailed('DPD_SPAWN_FAILED', reason);
+      },
+      exited: (code, signal) => this.childExited(run, code, signal),
+      lost: () => this.childLost(run),
+    });
+  }
+
+  private spawned(run: Run, pid: number): void {
+    if (this.run !== run) {
+      // Given up on while it was being started: it must not run unsupervised.
+      this.signal(() => signalGroup(pid, 'SIGKILL'));
       return;
     }
-    child.on('error', (error) => this.report('DPD_SIGNAL_FAILED', error));
-    child.once('exit', (code, signal) => this.childExited(run, code, signal));
-    const startTime = readProcStat(child.pid)?.startTime ?? '0';
+    const startTime = readProcStat(pid)?.startTime ?? '0';
     if (this.spec.daemon) {
-      run.launcherPgid = child.pid;
+      run.launcherPgid = pid;
       run.launcherStart = startTime;
+      if (this.state === 'stopping') return this.stopSpawned(run);
       return this.awaitDaemon(run);
     }
-    run.target = { pid: child.pid, pgid: child.pid, startTime };
+    run.target = { pid, pgid: pid, startTime };
     if (this.spec.write_pid && this.spec.pid_file !== null) {
       try {
-        writePidFile(this.spec.pid_file, child.pid);
+        writePidFile(this.spec.pid_file, pid);
       } catch (error) {
         this.report('DPD_SPAWN_FAILED', error, `cannot write pid_file ${this.spec.pid_file}`);
       }
     }
+    if (this.state === 'stopping') return this.stopSpawned(run);
     this.fire('spawned');
+  }
+
+  /** Asked to stop while it was being started: what was sent to nothing is sent now. */
+  private stopSpawned(run: Run): void {
+    this.send(run, run.killed ? 'SIGKILL' : this.spec.stop_signal);
+    this.stopTick(run);
+  }
+
+  /** Our child is no longer our child (the spawn helper is gone): watch it as an adopted one. */
+  private childLost(run: Run): void {
+    if (this.run !== run) return;
+    run.child = null;
+    if (run.target) this.watchTarget(run);
+    else if (this.state === 'stopping') this.stopTick(run);
   }
 
   private spawnFailed(code: SupervisorErrorCode, reason: string): void {
@@ -696,8 +722,7 @@ export class ManagedProcess {
     if (!run) return;
     for (const name of [...run.timers.keys()]) this.clearRunTimer(run, name);
     run.unwatch?.();
-    run.child?.removeAllListeners('exit');
-    run.child?.unref();
+    run.child?.detach();
     this.run = null;
   }
 }

@@ -9,4 +9,8 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: 'node20',
+  // TypeBox's builders, bundled and tree-shaken: its index loads some 260
+  // modules (about 0.14 s and 10 MiB at start-up) of which the schemas use a
+  // few. The package still depends on it for the types in its .d.ts.
+  noExternal: ['@sinclair/typebox'],
 });

@@ -8,7 +8,8 @@ import { basename, dirname } from 'node:path';
 export class FileWatch {
   private watcher: FSWatcher | undefined;
   private timer: NodeJS.Timeout | undefined;
-  private debounce: NodeJS.Timeout | undefined;
+  /** Cancels the pending fire(), if one is pending. */
+  private cancel: () => void = () => undefined;
   private identity = '';
 
   constructor(
@@ -31,10 +32,16 @@ export class FileWatch {
     const name = basename(this.file);
     this.watcher = watch(dirname(this.file), (event, changed) => {
       if (changed !== null && changed !== name) return;
-      clearTimeout(this.debounce);
+      this.cancel();
       // Coalesce the bursts an editor makes (truncate, write, chmod); a file
       // renamed into place is whole already, so that is read at once.
-      this.debounce = setTimeout(() => this.fire(), event === 'rename' ? 0 : 20);
+      if (event === 'rename') {
+        const immediate = setImmediate(() => this.fire());
+        this.cancel = () => clearImmediate(immediate);
+      } else {
+        const timeout = setTimeout(() => this.fire(), 20);
+        this.cancel = () => clearTimeout(timeout);
+      }
     });
     this.watcher.on('error', () => undefined); // the timer still checks
     this.timer = setInterval(() => {
@@ -50,6 +57,6 @@ export class FileWatch {
   close(): void {
     this.watcher?.close();
     clearInterval(this.timer);
-    clearTimeout(this.debounce);
+    this.cancel();
   }
 }

@@ -2,7 +2,7 @@
 // checked, and handed on only when its text changed and it is valid. An
 // unreadable or invalid file is logged with its issues and the last good
 // value stays in force. Reloads run one at a time, in order.
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import type { Loaded } from './daemon-main.js';
 import { FileWatch } from './file-watch.js';
 import type { Fields, Logger } from './logger.js';
@@ -63,7 +63,9 @@ export class FollowedFile<F> {
     if (this.closed) return { changed: false, valid: true, issues: [] };
     let text: string;
     try {
-      text = await readFile(this.file, 'utf8');
+      // Read at once: a config file is small, and the thread pool's round
+      // trips would cost more than the read (an edit's latency counts).
+      text = readFileSync(this.file, 'utf8');
     } catch (error) {
       const issue = `${this.file}: cannot read it: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`;
       this.issues = [issue];

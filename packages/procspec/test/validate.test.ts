@@ -282,3 +282,31 @@ describe('validate on a large file', () => {
     expect(issues[39_999]).toMatchObject({ path: 'procs[19999].args', code: 'DPD_SPEC_TYPE' });
   });
 });
+
+describe('validate, re-checking a file after an edit', () => {
+  it('checks each entry once per text: a valid entry keeps its object, an invalid one is reported every time and wherever it moves', () => {
+    const a = proc({ name: 'a', args: ['1'] });
+    const bad = proc({ name: 'bad', umask: 'nope' });
+    const first = validate('worker', worker(a, proc({ name: 'b' })));
+    const second = validate('worker', worker(proc({ name: 'c' }), a, proc({ name: 'b' })));
+    expect(first.valid && second.valid).toBe(true);
+    // The same entry text, the same normalised object (frozen: shared between files).
+    expect(second.value!.procs[1]).toBe(first.value!.procs[0]);
+    expect(Object.isFrozen(second.value!.procs[1]!.args)).toBe(true);
+    for (const procs of [[bad], [a, bad], [a, proc({ name: 'd' }), bad]]) {
+      const result = validate('worker', worker(...procs));
+      expect(result.valid).toBe(false);
+      expect(result.issues.map((i) => `${i.code} ${i.path}`)).toEqual([`DPD_SPEC_UMASK procs[${procs.length - 1}].umask`]);
+    }
+  });
+
+  it('still runs the checks across entries when every entry was seen before', () => {
+    const a = proc({ name: 'a' });
+    expect(validate('worker', worker(a)).valid).toBe(true);
+    const twice = validate('worker', worker(a, a));
+    expect(twice.issues.map((i) => `${i.code} ${i.path}`)).toEqual(['DPD_SPEC_DUPLICATE_NAME procs[1].name']);
+    const dangling = proc({ name: 'x', depends: ['nobody'] });
+    expect(validate('worker', worker(dangling)).valid).toBe(false);
+    expect(validate('worker', worker(dangling)).issues.map((i) => i.code)).toEqual(['DPD_SPEC_DEPENDENCY']);
+  });
+});

@@ -18,7 +18,8 @@
  *   stdout, stderr ("n" /dev/null, "i" the helper's own, "p<path>" opened
  *   for appending), argc, argv..., envc, env...
  * Replies are lines:
- *   S <id> <pid>            the program was exec'd
+ *   S <id> <pid> <start>    the program was exec'd; <start> is its start time
+ *                           from /proc/<pid>/stat (field 22), or "-"
  *   F <id> <stage> <errno>  it could not be: nothing runs
  *   X <pid> <code> <signal> a child exited (-1 where it does not apply)
  *
@@ -260,6 +261,24 @@ static _Noreturn void child(const struct request *r, int out, int err, int repor
   child_fail(report, ST_EXEC);
 }
 
+/* Field 22 of /proc/<pid>/stat, the start time in clock ticks since boot; 0 when unreadable. */
+static unsigned long long start_time(pid_t pid) {
+  char path[64], buf[1024];
+  snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  if (n <= 0) return 0;
+  buf[n] = '\0';
+  /* The command name may hold spaces and parentheses: fields start after the last ')'. */
+  char *at = strrchr(buf, ')');
+  if (!at) return 0;
+  at++;
+  for (int field = 3; field < 22 && at; field++) at = strchr(at + 1, ' '); /* to the space before field 22 */
+  return at ? strtoull(at + 1, NULL, 10) : 0;
+}
+
 static void spawn(const struct request *r) {
   int out = output(r->out, 1);
   if (out < 0) {
@@ -296,7 +315,9 @@ static void spawn(const struct request *r) {
         while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {}
         reply("F %s %s %d\n", r->id, what[0] >= 0 && what[0] <= ST_EXEC ? STAGES[what[0]] : "exec", what[1]);
       } else {
-        reply("S %s %d\n", r->id, (int)pid);
+        unsigned long long start = start_time(pid);
+        if (start) reply("S %s %d %llu\n", r->id, (int)pid, start);
+        else reply("S %s %d -\n", r->id, (int)pid);
       }
     }
     close(report[0]);

@@ -404,7 +404,7 @@ export class Supervisor {
       for (const proc of this.procs.values()) proc.detach();
       this.spawner.close();
       this.poller.close();
-      this.store.flush();
+      this.store.close();
       this.unlock();
       this.closed = true;
     });

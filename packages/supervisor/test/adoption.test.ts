@@ -1,7 +1,7 @@
 // Surviving its own restart: a new supervisor on the same state directory
 // adopts what is still running, and nothing runs twice.
 import { spawn } from 'node:child_process';
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Supervisor } from '@diprocd/supervisor';
 import { Sandbox, alive, program, readPid, spec, waitFor } from './helpers.js';
@@ -36,6 +36,12 @@ function running(marker: string): number[] {
 
 const pids = (sup: Supervisor) => Object.fromEntries(sup.status().map((s) => [s.name, s.pid]));
 // exit-with.sh CODE SECONDS, with the sandbox path as a marker in its argv.
+/** The last journal line for `name`: the record a new supervisor would adopt from. */
+function lastRecord(name: string): { version: number; name: string; record: { pid: number; startTime: string } & Record<string, unknown> } {
+  const lines = readFileSync(box.path('state', 'records.jsonl'), 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line));
+  return lines.filter((entry) => entry.name === name).at(-1);
+}
+
 const sleeper = (name: string) => spec({ name, run: program('exit-with.sh'), args: ['0', '100000', box.dir] });
 
 describe('adoption', () => {
@@ -91,14 +97,13 @@ describe('adoption', () => {
     await first.close();
     // Point the record at another live process, as if the pid had been reused.
     // Start times count 10 ms ticks: the stranger must start in a later one.
-    const recordFile = box.path('state', 'procs', 'a.json');
-    const state = JSON.parse(readFileSync(recordFile, 'utf8'));
+    const state = lastRecord('a');
     const uptimeTicks = () => Math.floor(Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]) * 100);
     await waitFor('a clock tick after the original start', () => uptimeTicks() > Number(state.record.startTime) + 1);
     const stranger = spawn(program('forever.sh'), [], { detached: true, stdio: 'ignore' });
     const original = state.record.pid;
-    state.record.pid = stranger.pid;
-    writeFileSync(recordFile, JSON.stringify(state));
+    state.record.pid = stranger.pid!;
+    appendFileSync(box.path('state', 'records.jsonl'), `${JSON.stringify(state)}\n`); // the last line wins
     try {
       const second = box.supervisor();
       const result = await second.apply([sleeper('a')]);
@@ -144,14 +149,59 @@ describe('adoption', () => {
     const { pid } = sup.status()[0]!;
     await sup.close(); // writes the records, leaves the process running
     process.kill(-pid!, 'SIGKILL');
-    const record = readFileSync(box.path('state', 'procs', 'a.json'), 'utf8');
-    expect(record).not.toContain('hunter2-secret');
-    expect(JSON.parse(record).record).toMatchObject({ digest: expect.stringMatching(/^[0-9a-f]{64}$/), stop: { name: 'a', stop_signal: 'SIGTERM' } });
+    expect(readFileSync(box.path('state', 'records.jsonl'), 'utf8')).not.toContain('hunter2-secret');
+    expect(lastRecord('a').record).toMatchObject({ digest: expect.stringMatching(/^[0-9a-f]{64}$/), stop: { name: 'a', stop_signal: 'SIGTERM' } });
   });
 
   it('refuses a second supervisor on a state directory in use', () => {
     box.supervisor();
     expect(() => box.supervisor()).toThrow(expect.objectContaining({ code: 'DPD_STATE_DIR' }));
+  });
+});
+
+describe('the state journal', () => {
+  const journal = () => box.path('state', 'records.jsonl');
+
+  it('ignores a line torn by a crash, and adopts from the lines before it', async () => {
+    const first = box.supervisor();
+    await first.apply([sleeper('a'), sleeper('b')]);
+    const before = pids(first);
+    await first.close();
+    appendFileSync(journal(), '{"version":3,"name":"b","record":nul'); // cut mid-write
+    const second = box.supervisor();
+    const result = await second.apply([sleeper('a'), sleeper('b')]);
+    expect(result.adopted.sort()).toEqual(['a', 'b']);
+    expect(pids(second)).toEqual(before);
+    // Rewritten at start-up: the torn line is gone.
+    expect(readFileSync(journal(), 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line).name).sort()).toEqual(['a', 'b']);
+  });
+
+  it('stays bounded: rewritten once it holds several times the live records', async () => {
+    const sup = box.supervisor();
+    await sup.apply([spec({ name: 'a', restart_limit: { starts: 1000, within: '1s' }, min_uptime: 0 })]);
+    for (let i = 0; i < 300; i++) {
+      const { pid } = sup.status()[0]!;
+      process.kill(pid!, 'SIGKILL');
+      await waitFor('the restart', () => sup.status()[0]!.state === 'running' && sup.status()[0]!.pid !== pid);
+    }
+    await sup.close({ stopProcesses: true });
+    expect(readFileSync(journal(), 'utf8').split('\n').filter(Boolean).length).toBeLessThanOrEqual(256);
+  }, 60_000);
+
+  it('adopts from the one-file-per-process records of the previous version, and folds them in', async () => {
+    const first = box.supervisor();
+    await first.apply([sleeper('a')]);
+    const before = pids(first);
+    await first.close();
+    const { name, record } = lastRecord('a');
+    mkdirSync(box.path('state', 'procs'));
+    writeFileSync(box.path('state', 'procs', 'a.json'), JSON.stringify({ version: 2, name, record }));
+    rmSync(journal());
+    const second = box.supervisor();
+    expect((await second.apply([sleeper('a')])).adopted).toEqual(['a']);
+    expect(pids(second)).toEqual(before);
+    expect(existsSync(box.path('state', 'procs'))).toBe(false);
+    expect(lastRecord('a').record.pid).toBe(before.a);
   });
 });
 

@@ -101,11 +101,37 @@ export function normaliseProc(input: ProcInput): Proc {
   };
 }
 
+// The processes of a worker or master file, normalised once per JSON text of
+// each entry: a file re-read after an edit gives the unchanged entries the
+// very same (frozen) objects, which the supervisor's diff and digests see at
+// a glance.
+const LISTED_LIMIT = 20_000;
+const listed = new Map<string, Proc>();
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
+}
+
+function normaliseListed(input: ProcInput): Proc {
+  const key = JSON.stringify(input);
+  let proc = listed.get(key);
+  if (!proc) {
+    if (listed.size >= LISTED_LIMIT) listed.clear();
+    proc = deepFreeze(normaliseProc(input));
+    listed.set(key, proc);
+  }
+  return proc;
+}
+
 function normaliseWorker(input: WorkerInput): WorkerFile {
   return {
     pid_file: optionalPath(input.pid_file),
     log_file: optionalPath(input.log_file),
-    procs: input.procs.map(normaliseProc),
+    procs: input.procs.map(normaliseListed),
     stop_on_exit: input.stop_on_exit ?? false,
     state_dir: optionalPath(input.state_dir),
     control_socket: optionalPath(input.control_socket),
@@ -118,7 +144,7 @@ function normaliseMaster(input: MasterInput): MasterFile {
     log_file: optionalPath(input.log_file),
     master_stats: input.master_stats,
     master_updates: input.master_updates,
-    nodes: Object.fromEntries(Object.entries(input.nodes).map(([node, procs]) => [node, procs.map(normaliseProc)])),
+    nodes: Object.fromEntries(Object.entries(input.nodes).map(([node, procs]) => [node, procs.map(normaliseListed)])),
     http: input.http ?? DEFAULTS.http,
     api_token: input.api_token ?? null,
     state_dir: optionalPath(input.state_dir),

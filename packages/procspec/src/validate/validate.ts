@@ -5,7 +5,11 @@ import type { Issue } from '../errors.js';
 import { normalise, type NormaliseOptions } from '../normalise/normalise.js';
 import type { Normalised } from '../normalise/types.js';
 import { checkJob, checkProc, checkProcList } from './semantic.js';
-import { Walker } from './walk.js';
+import { ProcSchema } from '../model/proc.js';
+import { Walker, memoize } from './walk.js';
+
+// A worker or master file re-read after an edit re-checks only the process definitions that changed.
+memoize(ProcSchema);
 
 /** The outcome of validating one value. `value` is present exactly when `valid` is. */
 export interface ValidationResult<K extends FileKind = FileKind> {

@@ -70,6 +70,26 @@ function deeperThan(value: unknown, limit: number): boolean {
   return Object.values(value).some((item) => deeperThan(item, limit - 1));
 }
 
+// Values of some schemas (a process definition) are checked once per JSON
+// text: a file re-read after an edit re-checks only the entries that
+// changed. Only values that raised no issue at all are remembered, so a
+// remembered value adds nothing wherever it appears.
+const MEMO_LIMIT = 20_000;
+const memos = new Map<TSchema, Set<string>>();
+
+function memoKey(value: object): string | undefined {
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return undefined; // nested too deep to stringify: checked every time (and reported)
+  }
+}
+
+/** Remembers the values of `schema` found clean (see above). */
+export function memoize(schema: TSchema): void {
+  if (!memos.has(schema)) memos.set(schema, new Set());
+}
+
 export class Walker {
   readonly issues: Issue[] = [];
   /** Errors among `issues`, counted as they are added: check() compares it before and after. */
@@ -99,6 +119,22 @@ export class Walker {
 
   /** Checks `value` against `schema`, adding issues; true when no error was added. */
   check(schema: TSchema, value: unknown, path: PathPart[] = []): boolean {
+    const memo = memos.get(schema);
+    const key = memo && typeof value === 'object' && value !== null ? memoKey(value) : undefined;
+    if (memo && key !== undefined) {
+      if (memo.has(key)) return true;
+      const issues = this.issues.length;
+      const ok = this.walk(schema, value, path);
+      if (this.issues.length === issues) {
+        if (memo.size >= MEMO_LIMIT) memo.clear();
+        memo.add(key);
+      }
+      return ok;
+    }
+    return this.walk(schema, value, path);
+  }
+
+  private walk(schema: TSchema, value: unknown, path: PathPart[]): boolean {
     const before = this.errors;
     const kind = schema[Kind] as string;
     if (schema['x-parse'] !== undefined) {

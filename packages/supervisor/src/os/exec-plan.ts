@@ -35,8 +35,6 @@ export interface ExecPlan {
   chroot: string | null;
   rlimits: { name: RlimitName; soft: RlimitValue; hard: RlimitValue }[];
   umask: number;
-  /** True when `umask` differs from the supervisor's own (what a child inherits). */
-  ownUmask: boolean;
 }
 
 export type PlanResult = { ok: true; plan: ExecPlan } | { ok: false; code: SupervisorErrorCode; reason: string };
@@ -49,17 +47,16 @@ export interface ExecContext {
   uid: number;
   gid: number;
   groups: number[];
-  env: NodeJS.ProcessEnv;
-  /** The supervisor's own umask (what children inherit). */
-  umask: () => number;
+  /** The environment programs start from. */
+  env: Readonly<Record<string, string>>;
 }
 
 export const currentContext = (): ExecContext => ({
   uid: process.getuid!(),
   gid: process.getgid!(),
   groups: process.getgroups!(),
-  env: process.env,
-  umask: ownUmask,
+  // A copy: reading process.env costs far more than a plain object, on every spawn.
+  env: Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined)),
 });
 
 /** This process's umask, read from /proc (process.umask() would have to set it to read it). */
@@ -179,7 +176,7 @@ export function targetUid(spec: Proc, ctx: ExecContext): number | undefined {
 export function planExec(spec: Proc, ctx: ExecContext): PlanResult {
   try {
     const who = identity(spec, ctx);
-    const env: Record<string, string> = { ...(ctx.env as Record<string, string>), LC_ALL: 'C' };
+    const env: Record<string, string> = { ...ctx.env, LC_ALL: 'C' };
     if (who.switches && who.account?.name) {
       Object.assign(env, { USER: who.account.name, LOGNAME: who.account.name, HOME: who.account.home ?? '/' });
     }
@@ -200,7 +197,7 @@ export function planExec(spec: Proc, ctx: ExecContext): PlanResult {
 
     const rlimits = Object.entries(spec.rlimits).map(([name, limit]) => ({ name: name as RlimitName, ...limit! }));
     const ids = who.switches ? { uid, gid: who.gid, groups: who.groups } : null;
-    const plan: ExecPlan = { program, args: spec.args, cwd: spec.cwd, env, uid, ids, chroot: spec.chroot, rlimits, umask: spec.umask, ownUmask: spec.umask !== ctx.umask() };
+    const plan: ExecPlan = { program, args: spec.args, cwd: spec.cwd, env, uid, ids, chroot: spec.chroot, rlimits, umask: spec.umask };
     return { ok: true, plan };
   } catch (error) {
     if (error instanceof PlanError) return { ok: false, code: error.code, reason: error.message };
@@ -232,7 +229,7 @@ export function wrappedCommand(plan: ExecPlan): WrappedResult {
     // The umask is set in the child, by a shell that execs in place: setting
     // the supervisor's own (process-wide) umask around spawn would leak into
     // files the host creates at that moment. Not needed when they agree.
-    if (plan.ownUmask) argv = ['/bin/sh', '-c', `umask ${plan.umask.toString(8).padStart(3, '0')} && exec "$0" "$@"`, ...argv];
+    if (plan.umask !== ownUmask()) argv = ['/bin/sh', '-c', `umask ${plan.umask.toString(8).padStart(3, '0')} && exec "$0" "$@"`, ...argv];
     return { ok: true, file: argv[0]!, args: argv.slice(1), cwd };
   } catch (error) {
     if (error instanceof PlanError) return { ok: false, reason: error.message };

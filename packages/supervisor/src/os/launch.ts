@@ -14,8 +14,8 @@ export type Output = number | Writable | 'ignore' | 'inherit';
 
 /** What happens to one started program. Never called synchronously from spawn(). */
 export interface ChildEvents {
-  /** The program has been exec'd and runs as `pid`. */
-  spawned(pid: number): void;
+  /** The program has been exec'd and runs as `pid`; `startTime` is its /proc start time, when the spawner read it. */
+  spawned(pid: number, startTime?: string): void;
   /** It could not be started; nothing runs. `reason` names what failed and the OS's word for it. */
   failed(reason: string): void;
   exited(code: number | null, signal: NodeJS.Signals | null): void;

@@ -9,7 +9,7 @@
 // Wire format (the helper's source has the same): each request is a 32-bit
 // little-endian length and NUL-terminated fields; replies are lines.
 //   request: id file cwd chroot umask uid gid groups rlimits stdout stderr argc argv… envc env…
-//   replies: "S id pid" (exec'd), "F id stage errno" (not started), "X pid code signal" (exited)
+//   replies: "S id pid start" (exec'd; its /proc start time, or "-"), "F id stage errno" (not started), "X pid code signal" (exited)
 import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import type { Socket } from 'node:net';
@@ -212,7 +212,7 @@ export class HelperSpawner implements Spawner {
       if (entry.detached) return;
       entry.pid = pid;
       this.children.set(pid, entry);
-      entry.events.spawned(pid);
+      entry.events.spawned(pid, third === '-' ? undefined : third);
     } else if (!entry.detached) {
       entry.events.failed(failure(entry.plan, second!, Number(third)));
     }

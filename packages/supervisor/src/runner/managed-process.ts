@@ -343,9 +343,9 @@ export class ManagedProcess {
     }
     // The spawner answers later (the helper, once the program has exec'd).
     run.child = this.host.spawner.spawn(planned.plan, output.stdout, output.stderr, {
-      spawned: (pid) => {
+      spawned: (pid, startTime) => {
         output.release();
-        this.spawned(run, pid);
+        this.spawned(run, pid, startTime);
       },
       failed: (reason) => {
         output.release();
@@ -356,13 +356,13 @@ export class ManagedProcess {
     });
   }
 
-  private spawned(run: Run, pid: number): void {
+  private spawned(run: Run, pid: number, knownStart: string | undefined): void {
     if (this.run !== run) {
       // Given up on while it was being started: it must not run unsupervised.
       this.signal(() => signalGroup(pid, 'SIGKILL'));
       return;
     }
-    const startTime = readProcStat(pid)?.startTime ?? '0';
+    const startTime = knownStart ?? readProcStat(pid)?.startTime ?? '0';
     if (this.spec.daemon) {
       run.launcherPgid = pid;
       run.launcherStart = startTime;

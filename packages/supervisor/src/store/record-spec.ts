@@ -15,7 +15,17 @@ function canonical(value: unknown): string {
   return JSON.stringify(value);
 }
 
-export const specDigest = (spec: Proc): string => createHash('sha256').update(canonical(spec)).digest('hex');
+const digests = new WeakMap<Proc, string>();
+
+/** sha256 of the spec's canonical JSON (remembered per spec object: a spec is never changed in place). */
+export function specDigest(spec: Proc): string {
+  let digest = digests.get(spec);
+  if (digest === undefined) {
+    digest = createHash('sha256').update(canonical(spec)).digest('hex');
+    digests.set(spec, digest);
+  }
+  return digest;
+}
 
 export const stopFields = ({ name, stop_signal, stop_timeout, pid_file, write_pid, daemon }: Proc): StopFields => ({ name, stop_signal, stop_timeout, pid_file, write_pid, daemon });
 

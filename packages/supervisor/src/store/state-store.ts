@@ -1,13 +1,20 @@
 // The supervisor's memory across its own restarts: for each live process,
-// its pid, /proc start time, a digest of its spec and how to stop it. One small
-// file per process (procs/<name>.json), replaced atomically, so a change
-// costs one small write however many processes there are. Writes are
-// deferred to the end of the current turn of the event loop, off the
-// restart path.
-import { mkdirSync, readFileSync, readdirSync, unlinkSync } from 'node:fs';
+// its pid, /proc start time, a digest of its spec and how to stop it.
+//
+// A journal, records.jsonl: one line per change ({name, record}, or record
+// null once the process is gone), appended with one write() to a file kept
+// open, so a change costs one small write and no file is created or renamed
+// on the restart path (200 starts at once are one write, not 200 files).
+// The last line for a name wins. At start-up, and whenever the journal has
+// grown to several times the live records, it is rewritten as a snapshot
+// (temp file, then rename), which also drops a line torn by a crash.
+// Writes are deferred to the end of the current turn of the event loop, off
+// the restart path.
+import { closeSync, constants, fchmodSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { SupervisorError } from '../errors.js';
 import { writeFileAtomic } from '../os/atomic-file.js';
+import { closeQuietly } from '../os/launch.js';
 import type { StopFields } from './record-spec.js';
 
 export interface ProcRecord {
@@ -21,41 +28,74 @@ export interface ProcRecord {
   stop: StopFields;
 }
 
-const VERSION = 2;
+const VERSION = 3;
+/** Version 2 kept one file per process under procs/; read once, then folded into the journal. */
+const V2_VERSION = 2;
+const JOURNAL = 'records.jsonl';
+// The journal is compacted when it holds this many times the live records (and at least MIN_COMPACT lines).
+const COMPACT_FACTOR = 4;
+const MIN_COMPACT = 256;
+
+const line = (name: string, record: ProcRecord | null) => `${JSON.stringify({ version: VERSION, name, record })}\n`;
 
 export class StateStore {
-  private readonly procsDir: string;
+  private readonly journal: string;
   private readonly records = new Map<string, ProcRecord>();
   private readonly dirty = new Set<string>();
   private scheduled = false;
+  private fd: number | null = null;
+  private lines = 0;
 
   constructor(
     readonly dir: string,
     private readonly onError: (error: SupervisorError) => void,
   ) {
-    this.procsDir = join(dir, 'procs');
+    this.journal = join(dir, JOURNAL);
     try {
-      mkdirSync(this.procsDir, { recursive: true, mode: 0o700 });
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      this.load();
+      this.compact();
+      // An earlier version's files, now in the journal.
+      rmSync(join(dir, 'procs'), { recursive: true, force: true });
     } catch (error) {
-      throw new SupervisorError('DPD_STATE_DIR', `cannot create state directory ${dir}: ${(error as Error).message}`, { cause: error });
+      if (error instanceof SupervisorError) throw error;
+      throw new SupervisorError('DPD_STATE_DIR', `cannot open the state directory ${dir}: ${(error as Error).message}`, { cause: error });
     }
-    this.load();
-  }
-
-  private file(name: string): string {
-    return join(this.procsDir, `${encodeURIComponent(name)}.json`);
   }
 
   private load(): void {
-    for (const entry of readdirSync(this.procsDir)) {
-      if (!entry.endsWith('.json')) continue;
-      try {
-        const { version, name, record } = JSON.parse(readFileSync(join(this.procsDir, entry), 'utf8'));
-        if (version === VERSION && typeof name === 'string') this.records.set(name, record);
-      } catch {
-        // A damaged record only costs adoption: that process is started afresh.
-      }
+    const v2 = join(this.dir, 'procs');
+    let files: string[] = [];
+    try {
+      files = readdirSync(v2);
+    } catch {
+      // none: a state directory of this version, or a new one
     }
+    for (const file of files) if (file.endsWith('.json')) this.take(readText(join(v2, file)), V2_VERSION);
+    for (const text of (readText(this.journal) ?? '').split('\n')) this.take(text, VERSION);
+  }
+
+  /** One record line (or v2 file); a damaged one (a line torn by a crash) only costs adoption of that process. */
+  private take(text: string | undefined, version: number): void {
+    if (!text) return;
+    try {
+      const entry = JSON.parse(text);
+      if (entry?.version !== version || typeof entry.name !== 'string') return;
+      if (entry.record) this.records.set(entry.name, entry.record);
+      else this.records.delete(entry.name);
+    } catch {
+      // not a record
+    }
+  }
+
+  /** Rewrites the journal as one line per live record, and reopens it for appending. */
+  private compact(): void {
+    if (this.fd !== null) closeSync(this.fd);
+    this.fd = null;
+    writeFileAtomic(this.journal, [...this.records].map(([name, record]) => line(name, record)).join(''), { mode: 0o600 });
+    this.fd = openSync(this.journal, constants.O_WRONLY | constants.O_APPEND | constants.O_NOFOLLOW); // libuv adds O_CLOEXEC
+    fchmodSync(this.fd, 0o600);
+    this.lines = this.records.size;
   }
 
   /** The records found at start-up and kept since. */
@@ -82,16 +122,33 @@ export class StateStore {
   /** Writes every pending change now (also what close() calls). */
   flush(): void {
     this.scheduled = false;
-    for (const name of this.dirty) {
-      const record = this.records.get(name);
-      try {
-        if (record) writeFileAtomic(this.file(name), JSON.stringify({ version: VERSION, name, record }), { mode: 0o600 });
-        else unlinkSync(this.file(name));
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT' && !record) continue;
-        this.onError(new SupervisorError('DPD_STATE_DIR', `cannot write the record of ${name} in ${this.procsDir}: ${(error as Error).message}`, { cause: error }));
-      }
-    }
+    if (this.dirty.size === 0) return;
+    const names = [...this.dirty];
     this.dirty.clear();
+    try {
+      if (this.fd === null || this.lines + names.length > Math.max(MIN_COMPACT, COMPACT_FACTOR * this.records.size)) return this.compact();
+      writeSync(this.fd, names.map((name) => line(name, this.records.get(name) ?? null)).join(''));
+      this.lines += names.length;
+    } catch (error) {
+      // Written in full by the next compaction (a later change, or the next start).
+      if (this.fd !== null) closeQuietly(this.fd);
+      this.fd = null;
+      this.onError(new SupervisorError('DPD_STATE_DIR', `cannot write the records of ${names.join(', ')} in ${this.journal}: ${(error as Error).message}`, { cause: error }));
+    }
+  }
+
+  /** Flushes and closes the journal. */
+  close(): void {
+    this.flush();
+    if (this.fd !== null) closeSync(this.fd);
+    this.fd = null;
+  }
+}
+
+function readText(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
   }
 }

@@ -183,7 +183,8 @@ function dpd(dir) {
     name: 'dpd-workerd',
     setup: () => write(list),
     start: () => {
-      worker = spawn(process.execPath, [join(bin, 'dpd-workerd.js'), '-f', '--log-format', 'json', file], { stdio: ['ignore', 'ignore', openSync(join(dir, 'worker.log'), 'a')], detached: true });
+      // The bin itself, as an operator runs it: its #! line sets V8's flags.
+      worker = spawn(join(bin, 'dpd-workerd.js'), ['-f', '--log-format', 'json', file], { stdio: ['ignore', 'ignore', openSync(join(dir, 'worker.log'), 'a')], detached: true });
     },
     // The worker and its spawn helper (a child that is not one of the sleepers).
     tree: () => treeOf((argv) => argv.some((arg) => arg.endsWith('dpd-workerd.js')) && argv.includes(file)),

@@ -50,6 +50,7 @@
 #define MAX_REQUEST (64u << 20)
 #define MAX_GROUPS 65536
 #define MAX_RLIMITS 32
+#define MAX_ID 24
 
 enum stage { ST_REQUEST, ST_STDOUT, ST_STDERR, ST_FORK, ST_SETSID, ST_RLIMIT, ST_CHROOT, ST_CHDIR, ST_GROUPS, ST_GID, ST_UID, ST_EXEC };
 static const char *const STAGES[] = { "request", "stdout", "stderr", "fork", "setsid", "rlimit", "chroot", "chdir", "setgroups", "setgid", "setuid", "exec" };
@@ -160,7 +161,7 @@ static int parse(char *buf, size_t len, struct request *r) {
   memset(r, 0, offsetof(struct request, groups));
   r->nlimits = 0;
   r->argv = r->envp = NULL;
-  if (!(r->id = field(&c)) || !(r->file = field(&c)) || !(r->cwd = field(&c)) || !(r->chroot = field(&c)) ||
+  if (!(r->id = field(&c)) || strlen(r->id) >= MAX_ID || !(r->file = field(&c)) || !(r->cwd = field(&c)) || !(r->chroot = field(&c)) ||
       !(umask_s = field(&c)) || !(uid_s = field(&c)) || !(gid_s = field(&c)) || !(groups_s = field(&c)) ||
       !(limits_s = field(&c)) || !(r->out = field(&c)) || !(r->err = field(&c)))
     return -1;
@@ -279,7 +280,45 @@ static unsigned long long start_time(pid_t pid) {
   return at ? strtoull(at + 1, NULL, 10) : 0;
 }
 
+/*
+ * Programs being started: forked, not yet known to have exec'd. Each has the
+ * read end of its report pipe, which closes on exec (success) or carries
+ * the stage and errno that failed. The helper does not wait for one exec
+ * before the next fork: a burst of spawns overlaps.
+ */
+struct pending {
+  pid_t pid;
+  int fd;
+  char id[MAX_ID];
+};
+#define MAX_PENDING 256
+static struct pending pending[MAX_PENDING];
+static size_t npending;
+
+/* Answers for pending[i], whose report pipe is readable (or whose child has
+ * exited: `reaped`), and forgets it. True when the program was exec'd. */
+static int settle(size_t i, int reaped) {
+  struct pending p = pending[i];
+  pending[i] = pending[--npending];
+  int what[2];
+  ssize_t n;
+  do n = read(p.fd, what, sizeof what);
+  while (n < 0 && errno == EINTR);
+  close(p.fd);
+  if (n == (ssize_t)sizeof what) {
+    if (!reaped) while (waitpid(p.pid, NULL, 0) < 0 && errno == EINTR) {}
+    reply("F %s %s %d\n", p.id, what[0] >= 0 && what[0] <= ST_EXEC ? STAGES[what[0]] : "exec", what[1]);
+    return 0;
+  }
+  unsigned long long start = reaped ? 0 : start_time(p.pid);
+  if (start) reply("S %s %d %llu\n", p.id, (int)p.pid, start);
+  else reply("S %s %d -\n", p.id, (int)p.pid);
+  return 1;
+}
+
 static void spawn(const struct request *r) {
+  /* At the limit, the oldest is waited for (its exec is moments away). */
+  if (npending == MAX_PENDING) settle(0, 0);
   int out = output(r->out, 1);
   if (out < 0) {
     reply("F %s %s %d\n", r->id, STAGES[ST_STDOUT], errno);
@@ -304,23 +343,14 @@ static void spawn(const struct request *r) {
     int saved = errno;
     close(report[1]);
     if (pid < 0) {
+      close(report[0]);
       reply("F %s %s %d\n", r->id, STAGES[ST_FORK], saved);
     } else {
-      /* The report pipe closes on exec (success) or carries the failure. */
-      int what[2];
-      ssize_t n;
-      do n = read(report[0], what, sizeof what);
-      while (n < 0 && errno == EINTR);
-      if (n == (ssize_t)sizeof what) {
-        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {}
-        reply("F %s %s %d\n", r->id, what[0] >= 0 && what[0] <= ST_EXEC ? STAGES[what[0]] : "exec", what[1]);
-      } else {
-        unsigned long long start = start_time(pid);
-        if (start) reply("S %s %d %llu\n", r->id, (int)pid, start);
-        else reply("S %s %d -\n", r->id, (int)pid);
-      }
+      struct pending *p = &pending[npending++];
+      p->pid = pid;
+      p->fd = report[0];
+      snprintf(p->id, sizeof p->id, "%s", r->id);
     }
-    close(report[0]);
   }
   if (out > 2 && out != devnull) close(out);
   if (err > 2 && err != devnull && err != out) close(err);
@@ -332,6 +362,15 @@ static void reap(void) {
     pid_t pid = waitpid(-1, &status, WNOHANG);
     if (pid < 0 && errno == EINTR) continue;
     if (pid <= 0) return;
+    /* One that ends before its start was answered is answered first; a
+     * failed start is only an F, never an exit. */
+    int started = 1;
+    for (size_t i = 0; i < npending; i++)
+      if (pending[i].pid == pid) {
+        started = settle(i, 1);
+        break;
+      }
+    if (!started) continue;
     if (WIFEXITED(status)) reply("X %d %d -1\n", (int)pid, WEXITSTATUS(status));
     else if (WIFSIGNALED(status)) reply("X %d -1 %d\n", (int)pid, WTERMSIG(status));
   }
@@ -359,12 +398,20 @@ int main(void) {
   size_t cap = 1 << 16, len = 0;
   char *buf = malloc(cap);
   if (!buf) die("malloc");
-  struct pollfd fds[2] = { { .fd = REQUEST_FD, .events = POLLIN }, { .fd = sigfd, .events = POLLIN } };
+  struct pollfd fds[2 + MAX_PENDING];
   for (;;) {
-    if (poll(fds, 2, -1) < 0) {
+    fds[0] = (struct pollfd){ .fd = REQUEST_FD, .events = POLLIN };
+    fds[1] = (struct pollfd){ .fd = sigfd, .events = POLLIN };
+    size_t watched = npending;
+    for (size_t i = 0; i < watched; i++) fds[2 + i] = (struct pollfd){ .fd = pending[i].fd, .events = POLLIN };
+    if (poll(fds, 2 + watched, -1) < 0) {
       if (errno == EINTR) continue;
       die("poll");
     }
+    /* Starts first, then exits (reap answers any start it overtakes). From
+     * the last down: settle() moves the last entry into the freed slot. */
+    for (size_t i = watched; i-- > 0;)
+      if (fds[2 + i].revents && i < npending && pending[i].fd == fds[2 + i].fd) settle(i, 0);
     if (fds[1].revents) {
       struct signalfd_siginfo info;
       while (read(sigfd, &info, sizeof info) > 0) {}
@@ -408,7 +455,5 @@ int main(void) {
     }
     memmove(buf, buf + at, len - at);
     len -= at;
-    /* Reap between requests too: a burst of spawns must not hold exits back. */
-    reap();
   }
 }

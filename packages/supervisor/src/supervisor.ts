@@ -286,6 +286,8 @@ export class Supervisor {
 
   /** Resolves once the process has settled (see onItsWay). */
   private whenSettled(proc: ManagedProcess): Promise<void> {
+    // Without dependencies only its own transitions matter.
+    if (proc.spec.depends.length === 0) return proc.until((s) => !SETTLING.includes(s));
     if (!this.onItsWay(proc)) return Promise.resolve();
     return new Promise((resolve) => {
       const check = () => {

@@ -14,11 +14,18 @@ interface Database {
   users: Map<string, Account>;
   groups: Map<string, { gid: number; members: string[] }>;
   groupsById: Map<number, { name: string; members: string[] }>;
+  /** groupsOf() answers, by user name (the database is read again when it changes). */
+  memberships: Map<string, number[]>;
 }
 
 let cache: Database | undefined;
+/** True until the current job ends: a burst of spawns stats the files once. */
+let fresh = false;
 
 function database(passwd = '/etc/passwd', group = '/etc/group'): Database {
+  if (cache && fresh) return cache;
+  fresh = true;
+  queueMicrotask(() => (fresh = false));
   const mtimes = [passwd, group].map((file) => statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? 0).join(':');
   if (cache?.mtimes === mtimes) return cache;
   const lines = (file: string) => {
@@ -42,7 +49,7 @@ function database(passwd = '/etc/passwd', group = '/etc/group'): Database {
     groups.set(name, entry);
     groupsById.set(entry.gid, { name, members: entry.members });
   }
-  cache = { mtimes, users, groups, groupsById };
+  cache = { mtimes, users, groups, groupsById, memberships: new Map() };
   return cache;
 }
 
@@ -66,9 +73,16 @@ export function lookupGroup(group: string | number): number | undefined {
 
 /** The supplementary groups the group database gives a user: its primary group and every group listing it. */
 export function groupsOf(account: Account): number[] {
-  const gids = new Set([account.gid]);
-  if (account.name) {
-    for (const [gid, entry] of database().groupsById) if (entry.members.includes(account.name)) gids.add(gid);
+  const db = database();
+  const key = `${account.name ?? ''}:${account.gid}`;
+  let gids = db.memberships.get(key);
+  if (!gids) {
+    const found = new Set([account.gid]);
+    if (account.name) {
+      for (const [gid, entry] of db.groupsById) if (entry.members.includes(account.name)) found.add(gid);
+    }
+    gids = [...found];
+    db.memberships.set(key, gids);
   }
   return [...gids];
 }

@@ -60,6 +60,7 @@ function failure(plan: ExecPlan, stage: string, errno: number): string {
 }
 
 const NUL = '\0';
+const BATCH = 8;
 
 /** The request for one start; null when a string holds a NUL byte (it cannot reach exec). */
 function encode(id: number, plan: ExecPlan, stdout: string, stderr: string): Buffer | null {
@@ -95,6 +96,7 @@ function encode(id: number, plan: ExecPlan, stdout: string, stderr: string): Buf
 export class HelperSpawner implements Spawner {
   private helper: ChildProcess | null = null;
   private lines = '';
+  private outbox: Buffer[] = [];
   private nextId = 1;
   private readonly pending = new Map<number, Entry>();
   private readonly children = new Map<number, Entry>();
@@ -122,7 +124,7 @@ export class HelperSpawner implements Spawner {
       return { detach: () => undefined };
     }
     this.pending.set(id, entry);
-    helper.stdin!.write(frame);
+    this.send(helper, frame);
     this.reference();
     return {
       detach: () => {
@@ -133,11 +135,31 @@ export class HelperSpawner implements Spawner {
     };
   }
 
+  /**
+   * Requests go out in batches (one write for up to BATCH of them, and the
+   * rest at the end of the current job): a burst of starts (apply() of 200)
+   * costs a few writes, not 200, and the helper starts on the first batch
+   * while the supervisor plans the next.
+   */
+  private send(helper: ChildProcess, frame: Buffer): void {
+    this.outbox.push(frame);
+    if (this.outbox.length >= BATCH) return this.flush(helper);
+    if (this.outbox.length === 1) queueMicrotask(() => this.flush(helper));
+  }
+
+  private flush(helper: ChildProcess): void {
+    if (this.outbox.length === 0) return;
+    const frames = this.outbox.length === 1 ? this.outbox[0]! : Buffer.concat(this.outbox);
+    this.outbox = [];
+    if (this.helper === helper) helper.stdin!.write(frames);
+  }
+
   close(): void {
     this.closed = true;
     const helper = this.helper;
     this.helper = null;
     this.pending.clear();
+    this.outbox = [];
     this.children.clear();
     if (!helper) return;
     // End of input: the helper exits; the programs run on.
@@ -223,6 +245,7 @@ export class HelperSpawner implements Spawner {
     if (this.helper !== helper) return;
     this.helper = null;
     this.lines = '';
+    this.outbox = [];
     // One that dies before its first answer cannot run here (a wrong build).
     if (!this.answered && code !== 0) this.broken = true;
     const pending = [...this.pending.values()];

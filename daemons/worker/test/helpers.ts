@@ -66,8 +66,9 @@ export class Site {
     return { name, run: '/bin/sleep', args: [String(seconds)], env: { SITE: this.dir }, stop_timeout: '2s' };
   }
 
+  // dpd-workerd runs as its bin, as an operator runs it: its #! line's V8 flags are in force.
   async start(...flags: string[]): Promise<RunningWorker> {
-    const child = spawn(process.execPath, [join(BIN, 'dpd-workerd.js'), '-f', '--log-format', 'json', ...flags, this.file], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(join(BIN, 'dpd-workerd.js'), ['-f', '--log-format', 'json', ...flags, this.file], { stdio: ['ignore', 'ignore', 'pipe'] });
     const worker = new RunningWorker(child);
     this.workers.push(worker);
     await Promise.race([worker.next('worker.ready'), worker.exited.then((code) => Promise.reject(new Error(`dpd-workerd exited ${code}: ${JSON.stringify(worker.events)}`)))]);
@@ -80,7 +81,7 @@ export class Site {
   }
 
   workerd(...args: string[]) {
-    const run = spawnSync(process.execPath, [join(BIN, 'dpd-workerd.js'), ...args], { encoding: 'utf8', timeout: 30_000 });
+    const run = spawnSync(join(BIN, 'dpd-workerd.js'), args, { encoding: 'utf8', timeout: 30_000 });
     return { code: run.status, stdout: run.stdout, stderr: run.stderr };
   }
 

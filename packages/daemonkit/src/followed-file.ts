@@ -2,7 +2,7 @@
 // checked, and handed on only when its text changed and it is valid. An
 // unreadable or invalid file is logged with its issues and the last good
 // value stays in force. Reloads run one at a time, in order.
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import type { Loaded } from './daemon-main.js';
 import { FileWatch } from './file-watch.js';
 import type { Fields, Logger } from './logger.js';
@@ -65,6 +65,8 @@ export class FollowedFile<F> {
     try {
       // Read at once: a config file is small, and the thread pool's round
       // trips would cost more than the read (an edit's latency counts).
+      // Only a regular file: a FIFO would block the event loop.
+      if (!statSync(this.file).isFile()) throw new Error('not a regular file');
       text = readFileSync(this.file, 'utf8');
     } catch (error) {
       const issue = `${this.file}: cannot read it: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { detectKind, urlBasename, validate, type Issue } from '@diprocd/procspec';
+import { detectKind, urlBasename, validate, validateText, type Issue } from '@diprocd/procspec';
 import { nested } from './arbitraries.js';
 import { proc } from './helpers.js';
 
@@ -284,17 +284,19 @@ describe('validate on a large file', () => {
 });
 
 describe('validate, re-checking a file after an edit', () => {
+  const text = (...procs: unknown[]) => JSON.stringify(worker(...procs));
+
   it('checks each entry once per text: a valid entry keeps its object, an invalid one is reported every time and wherever it moves', () => {
     const a = proc({ name: 'a', args: ['1'] });
     const bad = proc({ name: 'bad', umask: 'nope' });
-    const first = validate('worker', worker(a, proc({ name: 'b' })));
-    const second = validate('worker', worker(proc({ name: 'c' }), a, proc({ name: 'b' })));
+    const first = validateText('w.json', text(a, proc({ name: 'b' })), { kind: 'worker' });
+    const second = validateText('w.json', text(proc({ name: 'c' }), a, proc({ name: 'b' })), { kind: 'worker' });
     expect(first.valid && second.valid).toBe(true);
     // The same entry text, the same normalised object (frozen: shared between files).
     expect(second.value!.procs[1]).toBe(first.value!.procs[0]);
     expect(Object.isFrozen(second.value!.procs[1]!.args)).toBe(true);
     for (const procs of [[bad], [a, bad], [a, proc({ name: 'd' }), bad]]) {
-      const result = validate('worker', worker(...procs));
+      const result = validateText('w.json', text(...procs), { kind: 'worker' });
       expect(result.valid).toBe(false);
       expect(result.issues.map((i) => `${i.code} ${i.path}`)).toEqual([`DPD_SPEC_UMASK procs[${procs.length - 1}].umask`]);
     }
@@ -302,11 +304,18 @@ describe('validate, re-checking a file after an edit', () => {
 
   it('still runs the checks across entries when every entry was seen before', () => {
     const a = proc({ name: 'a' });
-    expect(validate('worker', worker(a)).valid).toBe(true);
-    const twice = validate('worker', worker(a, a));
+    expect(validateText('w.json', text(a), { kind: 'worker' }).valid).toBe(true);
+    const twice = validateText('w.json', text(a, a), { kind: 'worker' });
     expect(twice.issues.map((i) => `${i.code} ${i.path}`)).toEqual(['DPD_SPEC_DUPLICATE_NAME procs[1].name']);
     const dangling = proc({ name: 'x', depends: ['nobody'] });
-    expect(validate('worker', worker(dangling)).valid).toBe(false);
-    expect(validate('worker', worker(dangling)).issues.map((i) => i.code)).toEqual(['DPD_SPEC_DEPENDENCY']);
+    expect(validateText('w.json', text(dangling), { kind: 'worker' }).valid).toBe(false);
+    expect(validateText('w.json', text(dangling), { kind: 'worker' }).issues.map((i) => i.code)).toEqual(['DPD_SPEC_DEPENDENCY']);
+  });
+
+  it('walks a value built in code every time: undefined is not what its JSON says', () => {
+    expect(validateText('w.json', text(proc({ name: 'u' })), { kind: 'worker' }).valid).toBe(true);
+    // The same JSON text, but a key set to undefined: invalid, memo or not.
+    const result = validate('worker', worker({ ...proc({ name: 'u' }), user: undefined }));
+    expect(result.valid).toBe(false);
   });
 });

@@ -18,6 +18,8 @@
  *   stdout, stderr ("n" /dev/null, "i" the helper's own, "p<path>" opened
  *   for appending), argc, argv..., envc, env...
  * Replies are lines:
+ *   R                       the helper runs (its first line)
+ *   P <id> <pid>            forked: <pid> may run the program any moment now
  *   S <id> <pid> <start>    the program was exec'd; <start> is its start time
  *                           from /proc/<pid>/stat (field 22), or "-"
  *   F <id> <stage> <errno>  it could not be: nothing runs
@@ -52,8 +54,8 @@
 #define MAX_RLIMITS 32
 #define MAX_ID 24
 
-enum stage { ST_REQUEST, ST_STDOUT, ST_STDERR, ST_FORK, ST_SETSID, ST_RLIMIT, ST_CHROOT, ST_CHDIR, ST_GROUPS, ST_GID, ST_UID, ST_EXEC };
-static const char *const STAGES[] = { "request", "stdout", "stderr", "fork", "setsid", "rlimit", "chroot", "chdir", "setgroups", "setgid", "setuid", "exec" };
+enum stage { ST_REQUEST, ST_STDIN, ST_STDOUT, ST_STDERR, ST_FORK, ST_SETSID, ST_RLIMIT, ST_CHROOT, ST_CHDIR, ST_GROUPS, ST_GID, ST_UID, ST_EXEC };
+static const char *const STAGES[] = { "request", "stdin", "stdout", "stderr", "fork", "setsid", "rlimit", "chroot", "chdir", "setgroups", "setgid", "setuid", "exec" };
 
 struct request {
   const char *id, *file, *cwd, *chroot, *out, *err;
@@ -109,6 +111,14 @@ static const char *field(struct cursor *c) {
   return value;
 }
 
+/* A request id: 1 to MAX_ID - 1 decimal digits (it is echoed in replies). */
+static int valid_id(const char *s, size_t room) {
+  size_t n = 0;
+  for (; n < room && s[n]; n++)
+    if (s[n] < '0' || s[n] > '9') return 0;
+  return n > 0 && n < MAX_ID && n < room;
+}
+
 static int number(const char *s, unsigned long long max, unsigned long long *out) {
   if (!s || !*s) return -1;
   char *end;
@@ -161,7 +171,7 @@ static int parse(char *buf, size_t len, struct request *r) {
   memset(r, 0, offsetof(struct request, groups));
   r->nlimits = 0;
   r->argv = r->envp = NULL;
-  if (!(r->id = field(&c)) || strlen(r->id) >= MAX_ID || !(r->file = field(&c)) || !(r->cwd = field(&c)) || !(r->chroot = field(&c)) ||
+  if (!(r->id = field(&c)) || !(r->file = field(&c)) || !(r->cwd = field(&c)) || !(r->chroot = field(&c)) ||
       !(umask_s = field(&c)) || !(uid_s = field(&c)) || !(gid_s = field(&c)) || !(groups_s = field(&c)) ||
       !(limits_s = field(&c)) || !(r->out = field(&c)) || !(r->err = field(&c)))
     return -1;
@@ -237,7 +247,15 @@ static _Noreturn void child_fail(int report, enum stage stage) {
   _exit(127);
 }
 
-static _Noreturn void child(const struct request *r, int out, int err, int report) {
+static _Noreturn void child(const struct request *r, int out, int err, int report, int go) {
+  /* Nothing happens until the helper has told the supervisor this pid (the
+   * P line): a helper killed in between leaves no program it never named. */
+  char byte;
+  ssize_t got;
+  do got = read(go, &byte, 1);
+  while (got < 0 && errno == EINTR);
+  if (got != 1) _exit(127);
+  close(go);
   sigset_t none;
   sigemptyset(&none);
   for (int sig = 1; sig < NSIG; sig++) signal(sig, SIG_DFL);
@@ -253,7 +271,7 @@ static _Noreturn void child(const struct request *r, int out, int err, int repor
     if (setuid(r->uid) < 0) child_fail(report, ST_UID);
   }
   umask(r->umask);
-  if (dup2(devnull, 0) < 0) child_fail(report, ST_STDOUT);
+  if (dup2(devnull, 0) < 0) child_fail(report, ST_STDIN);
   if (out != 1 && dup2(out, 1) < 0) child_fail(report, ST_STDOUT);
   if (err != 2 && dup2(err, 2) < 0) child_fail(report, ST_STDERR);
   if (out == 1) fcntl(1, F_SETFD, 0);
@@ -305,6 +323,8 @@ static int settle(size_t i, int reaped) {
   do n = read(p.fd, what, sizeof what);
   while (n < 0 && errno == EINTR);
   close(p.fd);
+  /* EOF: exec'd. A read error cannot tell; the pid is real, so it counts as
+   * started, and a failed exec shows as its exit (code 127). */
   if (n == (ssize_t)sizeof what) {
     if (!reaped) while (waitpid(p.pid, NULL, 0) < 0 && errno == EINTR) {}
     reply("F %s %s %d\n", p.id, what[0] >= 0 && what[0] <= ST_EXEC ? STAGES[what[0]] : "exec", what[1]);
@@ -331,25 +351,38 @@ static void spawn(const struct request *r) {
     reply("F %s %s %d\n", r->id, STAGES[ST_STDERR], saved);
     return;
   }
-  int report[2];
+  int report[2], go[2];
   if (pipe2(report, O_CLOEXEC) < 0) {
     reply("F %s %s %d\n", r->id, STAGES[ST_FORK], errno);
+  } else if (pipe2(go, O_CLOEXEC) < 0) {
+    reply("F %s %s %d\n", r->id, STAGES[ST_FORK], errno);
+    close(report[0]);
+    close(report[1]);
   } else {
     pid_t pid = fork();
     if (pid == 0) {
       close(report[0]);
-      child(r, out, err, report[1]);
+      close(go[1]);
+      child(r, out, err, report[1], go[0]);
     }
     int saved = errno;
     close(report[1]);
+    close(go[0]);
     if (pid < 0) {
       close(report[0]);
+      close(go[1]);
       reply("F %s %s %d\n", r->id, STAGES[ST_FORK], saved);
     } else {
       struct pending *p = &pending[npending++];
       p->pid = pid;
       p->fd = report[0];
       snprintf(p->id, sizeof p->id, "%s", r->id);
+      /* Said before the child may go on: if the helper dies before S or F,
+       * the supervisor still knows the pid. */
+      reply("P %s %d\n", r->id, (int)pid);
+      ssize_t ignored = write(go[1], "g", 1);
+      (void)ignored;
+      close(go[1]);
     }
   }
   if (out > 2 && out != devnull) close(out);
@@ -395,7 +428,9 @@ int main(void) {
   for (int fd = 4; fd < 1024; fd++)
     if (fd != sigfd && fd != devnull) fcntl(fd, F_SETFD, FD_CLOEXEC);
 
-  size_t cap = 1 << 16, len = 0;
+  reply("R\n");
+  const size_t base_cap = 1 << 16;
+  size_t cap = base_cap, len = 0;
   char *buf = malloc(cap);
   if (!buf) die("malloc");
   struct pollfd fds[2 + MAX_PENDING];
@@ -441,9 +476,12 @@ int main(void) {
       }
       if (len - at - 4 < size) break;
       char *payload = buf + at + 4;
-      if (size == 0 || payload[size - 1] != '\0' || parse(payload, size, &request) < 0) {
-        /* The id is the first field; without one the stream is out of step. */
-        if (size == 0 || !memchr(payload, '\0', size)) return 1;
+      /* The id is the first field; without a valid one the stream is out of step. */
+      if (size == 0 || !valid_id(payload, size)) {
+        fprintf(stderr, "dpd-spawn-helper: a request without a valid id\n");
+        return 1;
+      }
+      if (payload[size - 1] != '\0' || parse(payload, size, &request) < 0) {
         reply("F %s %s %d\n", payload, STAGES[ST_REQUEST], EINVAL);
       } else {
         spawn(&request);
@@ -455,5 +493,13 @@ int main(void) {
     }
     memmove(buf, buf + at, len - at);
     len -= at;
+    /* Back to the usual size after a large request: fork() copies every page table. */
+    if (cap > base_cap && len <= base_cap) {
+      char *smaller = realloc(buf, base_cap);
+      if (smaller) {
+        buf = smaller;
+        cap = base_cap;
+      }
+    }
   }
 }

@@ -9,7 +9,7 @@ import { SupervisorError } from './errors.js';
 import type { ExitStatus, SupervisorEventName, SupervisorEvents } from './events.js';
 import { currentContext, targetUid, type ExecContext } from './os/exec-plan.js';
 import { nodeSpawner, type Spawner } from './os/launch.js';
-import { HelperSpawner, helperAvailable } from './os/spawn-helper.js';
+import { HELPER_PATH, HelperSpawner, helperAvailable } from './os/spawn-helper.js';
 import { commandMatches, isAlive, startedAtMs } from './os/proc-stat.js';
 import { targetFromPidFile } from './os/target.js';
 import { ManagedProcess, type ProcessHost } from './runner/managed-process.js';
@@ -45,6 +45,13 @@ export interface SupervisorOptions {
    * it cannot run) Node's spawn serves.
    */
   spawnHelper?: boolean;
+  /**
+   * Where the spawn helper is, for hosts that install it elsewhere. Default:
+   * `dist/dpd-spawn-helper` of this package. A helper that cannot run (built
+   * for another system) is noticed at its first start; Node's spawn then
+   * serves, also for the starts already asked of it.
+   */
+  spawnHelperPath?: string;
 }
 
 /** One process as status() reports it. */
@@ -103,12 +110,19 @@ export class Supervisor {
   constructor(options: SupervisorOptions);
   constructor(first: string | SupervisorOptions, rest: Omit<SupervisorOptions, 'stateDir'> = {}) {
     const options: SupervisorOptions = typeof first === 'string' ? { ...rest, stateDir: first } : first;
-    this.store = new StateStore(options.stateDir, (error) => this.emit('proc.error', { name: null, error }));
+    // The lock first: a supervisor refused the directory must not touch its records.
     this.unlock = lockStateDir(options.stateDir);
+    try {
+      this.store = new StateStore(options.stateDir, (error) => this.emit('proc.error', { name: null, error }));
+    } catch (error) {
+      this.unlock();
+      throw error;
+    }
     this.poller = new Poller(options.pollIntervalMs ?? 500);
     const ctx: ExecContext = currentContext();
     const unlogged = options.unloggedOutput ?? 'ignore';
-    this.spawner = (options.spawnHelper ?? true) && helperAvailable() ? new HelperSpawner(unlogged === 'inherit') : nodeSpawner;
+    const helperPath = options.spawnHelperPath ?? HELPER_PATH;
+    this.spawner = (options.spawnHelper ?? true) && helperAvailable(helperPath) ? new HelperSpawner(unlogged === 'inherit', helperPath) : nodeSpawner;
     this.host = {
       clock: options.clock ?? systemClock,
       loadSamplers: { ...SOURCES, ...options.loadSamplers },
@@ -403,6 +417,9 @@ export class Supervisor {
         for (const proc of all) proc.stop('remove');
         await Promise.all(all.map((p) => p.until((s) => s === 'removed')));
       }
+      // A start under way is answered first, so its program is recorded (and
+      // adopted by the next supervisor) rather than left running unknown.
+      await this.spawner.idle();
       for (const proc of this.procs.values()) proc.detach();
       this.spawner.close();
       this.poller.close();

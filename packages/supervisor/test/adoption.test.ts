@@ -188,6 +188,40 @@ describe('the state journal', () => {
     expect(readFileSync(journal(), 'utf8').split('\n').filter(Boolean).length).toBeLessThanOrEqual(256);
   }, 60_000);
 
+  it('is not touched by a second supervisor that is refused the directory', async () => {
+    const first = box.supervisor();
+    await first.apply([sleeper('a')]);
+    expect(() => box.supervisor()).toThrow(expect.objectContaining({ code: 'DPD_STATE_DIR' }));
+    await first.apply([sleeper('a'), sleeper('b')]);
+    const before = pids(first);
+    await first.close();
+    // Had the refused one rewritten the journal, the first's later lines would have gone to a deleted file.
+    expect(lastRecord('b').record.pid).toBe(before.b);
+  });
+
+  it('reads no record of the previous version once the journal exists (a leftover cannot come back)', async () => {
+    const first = box.supervisor();
+    await first.apply([sleeper('a')]);
+    await first.close({ stopProcesses: true });
+    // A stale one-file record naming a live process that runs what the spec asks.
+    const stranger = spawn(program('exit-with.sh'), ['0', '100000', box.dir], { detached: true, stdio: 'ignore' });
+    try {
+      const startTime = await waitFor('its start time', () => {
+        const stat = readFileSync(`/proc/${stranger.pid}/stat`, 'latin1');
+        return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+      });
+      const record = { pid: stranger.pid, startTime, startedAt: Date.now(), restarts: 0, digest: 'x', stop: { name: 'ghost', stop_signal: 'SIGTERM', stop_timeout: 2000, pid_file: null, write_pid: false, daemon: false } };
+      mkdirSync(box.path('state', 'procs'));
+      writeFileSync(box.path('state', 'procs', 'ghost.json'), JSON.stringify({ version: 2, name: 'ghost', record }));
+      const second = box.supervisor();
+      const result = await second.apply([sleeper('ghost')]);
+      expect(result.adopted).toEqual([]);
+      expect(pids(second).ghost).not.toBe(stranger.pid);
+    } finally {
+      process.kill(-stranger.pid!, 'SIGKILL');
+    }
+  });
+
   it('adopts from the one-file-per-process records of the previous version, and folds them in', async () => {
     const first = box.supervisor();
     await first.apply([sleeper('a')]);

@@ -2,7 +2,7 @@
 // what Node's spawn needs wrappers for, and the supervisor keeps its
 // processes when the helper dies. Node's spawn (spawnHelper: false, or no
 // helper built) must do the same things where both can.
-import { chmodSync, existsSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Supervisor } from '@diprocd/supervisor';
@@ -24,6 +24,30 @@ function parentOf(pid: number): { pid: number; command: string } {
 }
 
 const pidOf = (sup: Supervisor, name: string) => sup.status().find((s) => s.name === name)!.pid!;
+
+const pids = () => readdirSync('/proc').filter((entry) => /^\d+$/.test(entry)).map(Number);
+
+/** The spawn helper among the children of `parent`, if one runs. */
+function helperOf(parent: number): number | undefined {
+  return pids().find((pid) => {
+    try {
+      return parentOf(pid).pid === parent && basename(readlinkSync(`/proc/${pid}/exe`)) === 'dpd-spawn-helper';
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** Live `/bin/sleep` processes sleeping one of `durations`. */
+const sleeping = (durations: string[]) => pids().filter((pid) => alive(pid) && durations.some((d) => readText(`/proc/${pid}/cmdline`) === `/bin/sleep\0${d}\0`));
+
+function readText(file: string): string {
+  try {
+    return readFileSync(file, 'latin1');
+  } catch {
+    return '';
+  }
+}
 
 async function report(sup: Supervisor, input: Parameters<typeof spec>[0]): Promise<Record<string, string>> {
   const out = box.path(`report-${input.name}`);
@@ -85,6 +109,33 @@ describe('the spawn helper', () => {
     expect(again.pid).not.toBe(helper);
     expect(sup.status()[0]!.restarts).toBe(1);
   });
+
+  it('loses no program when the helper dies with starts in flight: forked ones are watched, the rest go to Node\'s spawn', async () => {
+    const sup = box.supervisor();
+    // Sleepers of durations no other test uses, to tell them in /proc.
+    const durations = Array.from({ length: 120 }, (_, i) => String(7_770_000 + i));
+    const applied = sup.apply(durations.map((seconds, i) => spec({ name: `p${i}`, run: '/bin/sleep', args: [seconds] })));
+    // Kill the helper as soon as it exists, while the burst is under way.
+    const helper = await waitFor('the helper', () => helperOf(process.pid), 5_000, 1);
+    process.kill(helper, 'SIGKILL');
+    await applied;
+    expect(sup.status().filter((s) => s.state !== 'running').map((s) => `${s.name} ${s.state} ${s.reason}`)).toEqual([]);
+    // Every program that runs is one the supervisor knows: nothing was orphaned.
+    const known = new Set(sup.status().map((s) => s.pid));
+    await waitFor('only known programs running', () => sleeping(durations).every((pid) => known.has(pid)) && sleeping(durations).length === durations.length);
+  });
+
+  it("falls back to Node's spawn, for the starts already asked too, when the helper cannot run here", async () => {
+    const broken = box.path('not-a-helper');
+    writeFileSync(broken, '#!/bin/sh\nexit 127\n');
+    chmodSync(broken, 0o755);
+    const sup = box.supervisor({ spawnHelperPath: broken });
+    await sup.apply([spec({ name: 'a' }), spec({ name: 'b' })]);
+    expect(sup.status().map((s) => s.state)).toEqual(['running', 'running']);
+    expect(parentOf(pidOf(sup, 'a')).pid).toBe(process.pid);
+    await sup.apply([spec({ name: 'a' }), spec({ name: 'b' }), spec({ name: 'c' })]);
+    expect(parentOf(pidOf(sup, 'c')).pid).toBe(process.pid);
+  });
 });
 
 describe.each([
@@ -96,6 +147,8 @@ describe.each([
     const r = await report(sup, { name: 'r', umask: '027', rlimits: { nofile: 200 } });
     expect({ umask: r.umask, nofile: r.nofile, stdin: r.stdin }).toEqual({ umask: '0027', nofile: '200', stdin: '/dev/null' });
     expect(Number(r.pid)).toBe(pidOf(sup, 'r'));
+    // The spawner under test is the one that served.
+    expect(parentOf(Number(r.pid)).command).toBe(spawnHelper ? 'dpd-spawn-helper' : basename(process.execPath));
   });
 
   it('appends stdout and stderr to the log file, across restarts', async () => {

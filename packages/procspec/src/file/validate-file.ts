@@ -4,7 +4,7 @@ import { KIND_TITLES, type FileKind } from '../model/files.js';
 import { SpecError, type Issue } from '../errors.js';
 import type { NormaliseOptions } from '../normalise/normalise.js';
 import type { Normalised } from '../normalise/types.js';
-import { detectKind, validate, type ValidationResult } from '../validate/validate.js';
+import { detectKind, validateValue, type ValidationResult } from '../validate/validate.js';
 import { parseJson } from './parse-json.js';
 
 /** The outcome of validating one file. */
@@ -35,7 +35,7 @@ export function validateText<K extends FileKind>(file: string, text: string, opt
     };
     return { file, kind, readable: true, valid: false, issues: [issue] };
   }
-  return { ...validate(kind, parsed.value, options), file, readable: true };
+  return { ...validateValue(kind, parsed.value, options, true), file, readable: true };
 }
 
 /** A file's text checked: its value with warning lines, or its issue lines, each "file:path: severity: message [code]". */

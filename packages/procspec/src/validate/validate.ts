@@ -44,8 +44,18 @@ function crossChecks(kind: FileKind, value: unknown): Issue[] {
  * an issue with a JSON path, and unknown keys are warnings.
  */
 export function validate<K extends FileKind>(kind: K, value: unknown, options: NormaliseOptions = {}): ValidationResult<K> {
+  return validateValue(kind, value, options, false);
+}
+
+/**
+ * validate(), told whether `value` came straight from JSON text: then a
+ * process entry seen clean before (same JSON) is not walked again. A value
+ * built in code may hold what JSON cannot say (undefined, functions), so it
+ * is always walked.
+ */
+export function validateValue<K extends FileKind>(kind: K, value: unknown, options: NormaliseOptions, fromJson: boolean): ValidationResult<K> {
   if (!KINDS.includes(kind)) throw new TypeError(`procspec: unknown kind ${JSON.stringify(kind)}; expected one of ${KINDS.join(', ')}`);
-  const walker = new Walker();
+  const walker = new Walker(fromJson);
   walker.check(SCHEMAS[kind], value);
   const issues = [...walker.issues, ...crossChecks(kind, value)];
   const valid = !issues.some((issue) => issue.severity === 'error');

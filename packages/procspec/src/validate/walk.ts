@@ -92,6 +92,9 @@ export function memoize(schema: TSchema): void {
 
 export class Walker {
   readonly issues: Issue[] = [];
+
+  /** `memo`: the value came from JSON text (its JSON is all there is to it), so memoised schemas may be skipped. */
+  constructor(private readonly memo = false) {}
   /** Errors among `issues`, counted as they are added: check() compares it before and after. */
   private errors = 0;
 
@@ -119,7 +122,7 @@ export class Walker {
 
   /** Checks `value` against `schema`, adding issues; true when no error was added. */
   check(schema: TSchema, value: unknown, path: PathPart[] = []): boolean {
-    const memo = memos.get(schema);
+    const memo = this.memo ? memos.get(schema) : undefined;
     const key = memo && typeof value === 'object' && value !== null ? memoKey(value) : undefined;
     if (memo && key !== undefined) {
       if (memo.has(key)) return true;
@@ -192,7 +195,7 @@ export class Walker {
   private union(schema: TSchema, value: unknown, path: PathPart[]): void {
     const branches = schema.anyOf as TSchema[];
     const trials = branches.map((branch) => {
-      const trial = new Walker();
+      const trial = new Walker(this.memo);
       return { branch, ok: trial.check(branch, value, path), issues: trial.issues };
     });
     const passing = trials.filter((t) => t.ok).sort((a, b) => a.issues.length - b.issues.length)[0];

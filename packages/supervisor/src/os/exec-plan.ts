@@ -27,7 +27,8 @@ export interface ExecPlan {
   args: string[];
   /** The working directory (inside `chroot` when there is one). */
   cwd: string;
-  env: Record<string, string>;
+  /** Shared between plans of the same spec: read-only. */
+  env: Readonly<Record<string, string>>;
   /** The uid the program runs as. */
   uid: number;
   /** Another identity to switch to, or null to keep the supervisor's. */
@@ -166,6 +167,27 @@ function identity(spec: Proc, ctx: ExecContext): Identity {
   return { account, gid, groups, switches };
 }
 
+// A program's environment, built once per (context, spec env, account): an
+// unchanged spec (the same frozen object from procspec) restarts without
+// copying the environment again. Plans treat it as read-only.
+const envs = new WeakMap<ExecContext, WeakMap<Readonly<Record<string, string>>, Map<string, Readonly<Record<string, string>>>>>();
+
+function programEnv(ctx: ExecContext, own: Readonly<Record<string, string>>, account: Account | undefined): Readonly<Record<string, string>> {
+  let bySpec = envs.get(ctx);
+  if (!bySpec) envs.set(ctx, (bySpec = new WeakMap()));
+  let byAccount = bySpec.get(own);
+  if (!byAccount) bySpec.set(own, (byAccount = new Map()));
+  const key = account?.name ? `${account.name}:${account.home ?? '/'}` : '';
+  let env = byAccount.get(key);
+  if (!env) {
+    const built: Record<string, string> = { ...ctx.env, LC_ALL: 'C' };
+    if (account?.name) Object.assign(built, { USER: account.name, LOGNAME: account.name, HOME: account.home ?? '/' });
+    env = Object.freeze(Object.assign(built, own));
+    byAccount.set(key, env);
+  }
+  return env;
+}
+
 /** The uid a spec's program runs as (undefined when its user is unknown). */
 export function targetUid(spec: Proc, ctx: ExecContext): number | undefined {
   const user = specUser(spec, ctx);
@@ -176,11 +198,7 @@ export function targetUid(spec: Proc, ctx: ExecContext): number | undefined {
 export function planExec(spec: Proc, ctx: ExecContext): PlanResult {
   try {
     const who = identity(spec, ctx);
-    const env: Record<string, string> = { ...ctx.env, LC_ALL: 'C' };
-    if (who.switches && who.account?.name) {
-      Object.assign(env, { USER: who.account.name, LOGNAME: who.account.name, HOME: who.account.home ?? '/' });
-    }
-    Object.assign(env, spec.env);
+    const env = programEnv(ctx, spec.env, who.switches ? who.account : undefined);
 
     const root = spec.chroot ?? '/';
     if (spec.chroot !== null) checkDirectory(spec.chroot, 'chroot');

@@ -31,6 +31,8 @@ export interface Child {
 
 export interface Spawner {
   spawn(plan: ExecPlan, stdout: Output, stderr: Output, events: ChildEvents): Child;
+  /** Resolves once every spawn asked for has been answered (spawned or failed). */
+  idle(): Promise<void>;
   /** Lets go of the spawner itself; started programs run on. */
   close(): void;
 }
@@ -68,6 +70,8 @@ export const nodeSpawner: Spawner = {
       },
     };
   },
+  // Its answers are microtasks queued by spawn(): they run before this resolves.
+  idle: () => Promise.resolve(),
   close: () => undefined,
 };
 

@@ -9,7 +9,7 @@
 // Wire format (the helper's source has the same): each request is a 32-bit
 // little-endian length and NUL-terminated fields; replies are lines.
 //   request: id file cwd chroot umask uid gid groups rlimits stdout stderr argc argv… envc env…
-//   replies: "S id pid start" (exec'd; its /proc start time, or "-"), "F id stage errno" (not started), "X pid code signal" (exited)
+//   replies: "R" (running), "P id pid" (forked), "S id pid start" (exec'd; its /proc start time, or "-"), "F id stage errno" (not started), "X pid code signal" (exited)
 import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import type { Socket } from 'node:net';
@@ -26,9 +26,14 @@ const ERRNO_NAMES = new Map(Object.entries(osConstants.errno).map(([name, number
 
 interface Entry {
   readonly plan: ExecPlan;
+  readonly stdout: Output;
+  readonly stderr: Output;
   readonly events: ChildEvents;
-  detached: boolean;
+  /** Known from the helper's P line, as soon as it forked. */
   pid?: number;
+  detached: boolean;
+  /** Node's spawn, when the helper went before it forked this one. */
+  delegate?: Child;
 }
 
 /** True when the helper was built and can run here. */
@@ -53,7 +58,7 @@ function failure(plan: ExecPlan, stage: string, errno: number): string {
     case 'chroot':
       return `chroot ${plan.chroot}: ${code}`;
     case 'request':
-      return 'the spawn helper could not read the request';
+      return `run ${plan.program}: the spawn helper could not read the request`;
     default:
       return `${stage}: ${code}`;
   }
@@ -62,9 +67,26 @@ function failure(plan: ExecPlan, stage: string, errno: number): string {
 const NUL = '\0';
 const BATCH = 8;
 
-/** The request for one start; null when a string holds a NUL byte (it cannot reach exec). */
-function encode(id: number, plan: ExecPlan, stdout: string, stderr: string): Buffer | null {
-  const env = Object.entries(plan.env).map(([key, value]) => `${key}=${value}`);
+/** The helper's limit on one request (native/spawn-helper.c). */
+const MAX_REQUEST = 64 * 2 ** 20;
+
+/** The environment's part of a request (count, then entries), encoded once per env object (plans of one spec share it). */
+const encodedEnvs = new WeakMap<Readonly<Record<string, string>>, Buffer | string>();
+
+function encodeEnv(env: Readonly<Record<string, string>>): Buffer | string {
+  let encoded = encodedEnvs.get(env);
+  if (encoded === undefined) {
+    const entries = Object.entries(env).map(([key, value]) => `${key}=${value}`);
+    encoded = entries.some((entry) => entry.includes(NUL)) ? 'an env entry holds a NUL byte' : Buffer.from([String(entries.length), ...entries].join(NUL) + NUL);
+    encodedEnvs.set(env, encoded);
+  }
+  return encoded;
+}
+
+/** The request for one start, or why it cannot be sent. */
+function encode(id: number, plan: ExecPlan, stdout: string, stderr: string): Buffer | string {
+  const env = encodeEnv(plan.env);
+  if (typeof env === 'string') return env;
   const argv = [plan.program, ...plan.args];
   const ids = plan.ids;
   const fields = [
@@ -81,14 +103,15 @@ function encode(id: number, plan: ExecPlan, stdout: string, stderr: string): Buf
     stderr,
     String(argv.length),
     ...argv,
-    String(env.length),
-    ...env,
   ];
-  if (fields.some((field) => field.includes(NUL))) return null;
-  const payload = Buffer.from(fields.join(NUL) + NUL);
-  const frame = Buffer.allocUnsafe(4 + payload.length);
-  frame.writeUInt32LE(payload.length, 0);
-  payload.copy(frame, 4);
+  if (fields.some((field) => field.includes(NUL))) return 'an argument holds a NUL byte';
+  const head = Buffer.from(fields.join(NUL) + NUL);
+  const size = head.length + env.length;
+  if (size > MAX_REQUEST) return `its arguments and environment take ${size} bytes, more than ${MAX_REQUEST} (E2BIG)`;
+  const frame = Buffer.allocUnsafe(4 + size);
+  frame.writeUInt32LE(size, 0);
+  head.copy(frame, 4);
+  env.copy(frame, 4 + head.length);
   return frame;
 }
 
@@ -98,12 +121,16 @@ export class HelperSpawner implements Spawner {
   private lines = '';
   private outbox: Buffer[] = [];
   private nextId = 1;
+  /** Asked for, not yet answered with S or F. */
   private readonly pending = new Map<number, Entry>();
+  /** Started and not detached: their exits are reported. */
   private readonly children = new Map<number, Entry>();
+  private idleWaiters: (() => void)[] = [];
   /** Set when the helper cannot run here: Node's spawn serves from then on. */
   private broken = false;
   private closed = false;
-  private answered = false;
+  /** The helper said R: it runs. */
+  private ready = false;
 
   /** `inherit`: the helper holds the supervisor's stdout and stderr, for programs whose output is inherited. */
   constructor(
@@ -118,21 +145,30 @@ export class HelperSpawner implements Spawner {
     if (!helper) return nodeSpawner.spawn(plan, stdout, stderr, events);
     const id = this.nextId++;
     const frame = encode(id, plan, out!, err!);
-    const entry: Entry = { plan, events, detached: false };
-    if (!frame) {
-      queueMicrotask(() => events.failed(`run ${plan.program}: an argument or env entry holds a NUL byte`));
+    if (typeof frame === 'string') {
+      queueMicrotask(() => events.failed(`run ${plan.program}: ${frame}`));
       return { detach: () => undefined };
     }
+    const entry: Entry = { plan, stdout, stderr, events, detached: false };
     this.pending.set(id, entry);
     this.send(helper, frame);
     this.reference();
     return {
+      // Exits are no longer reported. An answer still due (S or F) is still
+      // given: the caller must release the outputs, and must not leave a
+      // program it let go of running unrecorded.
       detach: () => {
         entry.detached = true;
         if (entry.pid !== undefined) this.children.delete(entry.pid);
+        entry.delegate?.detach();
         this.reference();
       },
     };
+  }
+
+  idle(): Promise<void> {
+    if (this.pending.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   /**
@@ -158,11 +194,11 @@ export class HelperSpawner implements Spawner {
     this.closed = true;
     const helper = this.helper;
     this.helper = null;
-    this.pending.clear();
-    this.outbox = [];
     this.children.clear();
+    this.outbox = [];
     if (!helper) return;
-    // End of input: the helper exits; the programs run on.
+    // End of input: the helper exits; the programs run on. Answers still due
+    // arrive until then (idle() waits for them).
     helper.stdin!.end();
     unrefAll(helper);
   }
@@ -196,9 +232,10 @@ export class HelperSpawner implements Spawner {
     replies.setEncoding('latin1');
     replies.on('data', (chunk: string) => this.received(chunk));
     replies.on('error', () => undefined);
-    helper.once('exit', (code) => this.helperExited(helper, code));
+    // 'close', not 'exit': every answer it wrote has been read by then.
+    helper.once('close', () => this.helperGone(helper));
     this.helper = helper;
-    this.answered = false;
+    this.ready = false;
     return helper;
   }
 
@@ -208,52 +245,79 @@ export class HelperSpawner implements Spawner {
     while ((end = this.lines.indexOf('\n')) >= 0) {
       const line = this.lines.slice(0, end);
       this.lines = this.lines.slice(end + 1);
-      this.answered = true;
       this.reply(line.split(' '));
     }
     this.reference();
+    this.checkIdle();
   }
 
   private reply([kind, first, second, third]: string[]): void {
-    if (kind === 'X') {
-      const pid = Number(first);
-      const entry = this.children.get(pid);
-      this.children.delete(pid);
-      if (!entry) return;
-      const code = Number(second);
-      const signal = Number(third);
-      entry.events.exited(code >= 0 ? code : null, signal >= 0 ? SIGNAL_NAMES.get(signal) ?? null : null);
+    switch (kind) {
+      case 'R':
+        this.ready = true;
+        return;
+      case 'X': {
+        const pid = Number(first);
+        const entry = this.children.get(pid);
+        this.children.delete(pid);
+        if (!entry) return;
+        const code = Number(second);
+        const signal = Number(third);
+        entry.events.exited(code >= 0 ? code : null, signal >= 0 ? SIGNAL_NAMES.get(signal) ?? null : null);
+        return;
+      }
+    }
+    const entry = this.pending.get(Number(first));
+    if (!entry) return;
+    if (kind === 'P') {
+      entry.pid = Number(second);
       return;
     }
-    const id = Number(first);
-    const entry = this.pending.get(id);
-    this.pending.delete(id);
-    if (!entry) return;
+    this.pending.delete(Number(first));
     if (kind === 'S') {
       const pid = Number(second);
-      if (entry.detached) return;
       entry.pid = pid;
-      this.children.set(pid, entry);
+      if (!entry.detached) this.children.set(pid, entry);
       entry.events.spawned(pid, third === '-' ? undefined : third);
-    } else if (!entry.detached) {
+    } else {
       entry.events.failed(failure(entry.plan, second!, Number(third)));
     }
   }
 
-  /** The helper is gone: what it had not answered did not start; what it started is no longer our child. */
-  private helperExited(helper: ChildProcess, code: number | null): void {
-    if (this.helper !== helper) return;
-    this.helper = null;
+  /**
+   * The helper is gone. What it had forked may run: reported started, then
+   * lost (watched by polling from then on). What it had not forked yet goes
+   * to Node's spawn. What it started is no longer our child.
+   */
+  private helperGone(helper: ChildProcess): void {
+    if (this.helper === helper) this.helper = null;
     this.lines = '';
     this.outbox = [];
-    // One that dies before its first answer cannot run here (a wrong build).
-    if (!this.answered && code !== 0) this.broken = true;
+    // One that never said R cannot run here (a build for another system).
+    if (!this.ready) this.broken = true;
     const pending = [...this.pending.values()];
     const children = [...this.children.values()];
     this.pending.clear();
     this.children.clear();
-    for (const entry of pending) if (!entry.detached) entry.events.failed(`run ${entry.plan.program}: the spawn helper exited (code ${code ?? 'none'}) before it answered`);
+    for (const entry of pending) {
+      if (entry.pid !== undefined) {
+        entry.events.spawned(entry.pid);
+        if (!entry.detached) entry.events.lost();
+      } else if (entry.detached || this.closed) {
+        entry.events.failed(`run ${entry.plan.program}: the spawn helper ended before starting it`);
+      } else {
+        entry.delegate = nodeSpawner.spawn(entry.plan, entry.stdout, entry.stderr, entry.events);
+      }
+    }
     for (const entry of children) entry.events.lost();
+    this.checkIdle();
+  }
+
+  private checkIdle(): void {
+    if (this.pending.size > 0) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const resolve of waiters) resolve();
   }
 
   /** The helper keeps the host's event loop alive only while it has programs to report on. */

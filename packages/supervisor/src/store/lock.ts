@@ -1,7 +1,7 @@
 // One supervisor per state directory: a lock file created with O_EXCL,
 // naming the holder's pid and start time, so a stale lock (holder gone, or
 // its pid reused) is recognised and taken over.
-import { closeSync, constants, openSync, readFileSync, realpathSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, mkdirSync, openSync, readFileSync, realpathSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { SupervisorError } from '../errors.js';
 import { isAlive, readProcStat } from '../os/proc-stat.js';
@@ -9,8 +9,15 @@ import { isAlive, readProcStat } from '../os/proc-stat.js';
 // State directories held by supervisors of this process (by real path).
 const held = new Set<string>();
 
+/** Creates `dir` (0700) if need be and locks it; returns the unlock. */
 export function lockStateDir(dir: string): () => void {
-  const file = join(realpathSync(dir), 'lock');
+  let file: string;
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    file = join(realpathSync(dir), 'lock');
+  } catch (error) {
+    throw new SupervisorError('DPD_STATE_DIR', `cannot create state directory ${dir}: ${(error as Error).message}`, { cause: error });
+  }
   if (held.has(file)) throw new SupervisorError('DPD_STATE_DIR', `state directory ${dir} is in use by another supervisor of this process`);
   const mine = `${process.pid} ${readProcStat(process.pid)?.startTime ?? ''}\n`;
   for (let attempt = 0; ; attempt++) {

@@ -45,6 +45,8 @@ export class StateStore {
   private scheduled = false;
   private fd: number | null = null;
   private lines = 0;
+  /** The version-2 directory read at start, removed once the journal holds its records. */
+  private leftovers: string | null = null;
 
   constructor(
     readonly dir: string,
@@ -55,24 +57,48 @@ export class StateStore {
       mkdirSync(dir, { recursive: true, mode: 0o700 });
       this.load();
       this.compact();
-      // An earlier version's files, now in the journal.
-      rmSync(join(dir, 'procs'), { recursive: true, force: true });
     } catch (error) {
+      if (this.fd !== null) closeQuietly(this.fd);
       if (error instanceof SupervisorError) throw error;
       throw new SupervisorError('DPD_STATE_DIR', `cannot open the state directory ${dir}: ${(error as Error).message}`, { cause: error });
+    }
+    if (this.leftovers) {
+      try {
+        rmSync(this.leftovers, { recursive: true, force: true });
+      } catch {
+        // harmless: ignored while the journal exists
+      }
     }
   }
 
   private load(): void {
+    const journal = readText(this.journal);
+    if (journal === undefined) this.loadV2();
+    for (const text of (journal ?? '').split('\n')) this.take(text, VERSION);
+  }
+
+  /**
+   * An earlier version's files, read only while there is no journal: once
+   * the journal exists they are leftovers (their removal failed), never
+   * records, so a stale one cannot come back.
+   */
+  private loadV2(): void {
     const v2 = join(this.dir, 'procs');
     let files: string[] = [];
     try {
       files = readdirSync(v2);
     } catch {
-      // none: a state directory of this version, or a new one
+      return; // none: a new state directory
     }
-    for (const file of files) if (file.endsWith('.json')) this.take(readText(join(v2, file)), V2_VERSION);
-    for (const text of (readText(this.journal) ?? '').split('\n')) this.take(text, VERSION);
+    for (const file of files) {
+      if (!file.endsWith('.json')) continue;
+      try {
+        this.take(readText(join(v2, file)), V2_VERSION);
+      } catch {
+        // an unreadable old record only costs adoption of that process
+      }
+    }
+    this.leftovers = v2;
   }
 
   /** One record line (or v2 file); a damaged one (a line torn by a crash) only costs adoption of that process. */
@@ -127,7 +153,9 @@ export class StateStore {
     this.dirty.clear();
     try {
       if (this.fd === null || this.lines + names.length > Math.max(MIN_COMPACT, COMPACT_FACTOR * this.records.size)) return this.compact();
-      writeSync(this.fd, names.map((name) => line(name, this.records.get(name) ?? null)).join(''));
+      const text = Buffer.from(names.map((name) => line(name, this.records.get(name) ?? null)).join(''));
+      // A short write (a full disk) would leave a torn line that the next append glues onto.
+      if (writeSync(this.fd, text) !== text.length) throw new Error(`short write (${text.length} bytes asked)`);
       this.lines += names.length;
     } catch (error) {
       // Written in full by the next compaction (a later change, or the next start).
@@ -145,10 +173,12 @@ export class StateStore {
   }
 }
 
+/** A file's text; undefined when it does not exist (any other error is thrown: records must not be overwritten unread). */
 function readText(file: string): string | undefined {
   try {
     return readFileSync(file, 'utf8');
-  } catch {
-    return undefined;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
   }
 }

@@ -106,16 +106,26 @@ function untilNewSleeper(m, act, done = () => true, timeoutMs = 30_000) {
   const started = now();
   act();
   const deadline = started + timeoutMs;
-  const candidates = [];
+  // pid → when it was first missing from /proc. A pid is handed out (and
+  // ns_last_pid moves) a little before the new process shows in /proc, so a
+  // missing one is given up only after a while.
+  const candidates = new Map();
   let found;
   for (;;) {
     const current = Number(readFileSync('/proc/sys/kernel/ns_last_pid', 'utf8'));
-    candidates.push(...newPids(last, current));
+    for (const pid of newPids(last, current)) candidates.set(pid, undefined);
     last = current;
-    for (let i = candidates.length - 1; i >= 0 && found === undefined; i--) {
-      const argv = cmdline(candidates[i]);
-      if (argv === undefined) candidates.splice(i, 1);
-      else if (argv[0]?.endsWith('sleep') && argv[1] === m) found = candidates[i];
+    for (const [pid, missingSince] of candidates) {
+      const argv = cmdline(pid);
+      if (argv === undefined) {
+        if (missingSince === undefined) candidates.set(pid, now());
+        else if (now() - missingSince > 100) candidates.delete(pid);
+      } else if (argv[0]?.endsWith('sleep') && argv[1] === m) {
+        found = pid;
+        break;
+      } else if (missingSince !== undefined) {
+        candidates.set(pid, undefined);
+      }
     }
     if (found !== undefined && done(found)) return now() - started;
     if (now() > deadline) throw new Error(`no new sleep ${m} within ${timeoutMs} ms`);

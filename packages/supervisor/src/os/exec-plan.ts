@@ -167,23 +167,23 @@ function identity(spec: Proc, ctx: ExecContext): Identity {
   return { account, gid, groups, switches };
 }
 
-// A program's environment, built once per (context, spec env, account): an
-// unchanged spec (the same frozen object from procspec) restarts without
-// copying the environment again. Plans treat it as read-only.
-const envs = new WeakMap<ExecContext, WeakMap<Readonly<Record<string, string>>, Map<string, Readonly<Record<string, string>>>>>();
+// A program's environment, built once per (context, spec env, account), the
+// spec's env compared by content: most specs share one object, and a restart
+// copies nothing. Plans treat it as read-only.
+const ENV_LIMIT = 10_000;
+const envs = new WeakMap<ExecContext, Map<string, Readonly<Record<string, string>>>>();
 
 function programEnv(ctx: ExecContext, own: Readonly<Record<string, string>>, account: Account | undefined): Readonly<Record<string, string>> {
-  let bySpec = envs.get(ctx);
-  if (!bySpec) envs.set(ctx, (bySpec = new WeakMap()));
-  let byAccount = bySpec.get(own);
-  if (!byAccount) bySpec.set(own, (byAccount = new Map()));
-  const key = account?.name ? `${account.name}:${account.home ?? '/'}` : '';
-  let env = byAccount.get(key);
+  let built = envs.get(ctx);
+  if (!built) envs.set(ctx, (built = new Map()));
+  const key = JSON.stringify([account?.name ? [account.name, account.home ?? '/'] : null, own]);
+  let env = built.get(key);
   if (!env) {
-    const built: Record<string, string> = { ...ctx.env, LC_ALL: 'C' };
-    if (account?.name) Object.assign(built, { USER: account.name, LOGNAME: account.name, HOME: account.home ?? '/' });
-    env = Object.freeze(Object.assign(built, own));
-    byAccount.set(key, env);
+    const fresh: Record<string, string> = { ...ctx.env, LC_ALL: 'C' };
+    if (account?.name) Object.assign(fresh, { USER: account.name, LOGNAME: account.name, HOME: account.home ?? '/' });
+    env = Object.freeze(Object.assign(fresh, own));
+    if (built.size >= ENV_LIMIT) built.clear();
+    built.set(key, env);
   }
   return env;
 }

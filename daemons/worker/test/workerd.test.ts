@@ -232,6 +232,18 @@ describe('review regressions', () => {
     expect(status.stdout).toMatch(/^NAME/);
   });
 
+  it('says so when the socket was a guess because the worker file holds no readable control_socket', async () => {
+    // A new user broke the example file while its worker ran: "no worker is listening" alone read as if it had stopped.
+    writeFileSync(site.file, JSON.stringify({ control_socket: `${site.dir}/custom.sock`, procs: [site.sleeper('a')] }));
+    await site.start();
+    writeFileSync(site.file, '{"procs": [');
+    const status = site.ctl('status');
+    expect(status.code).toBe(3);
+    expect(status.stderr).toContain('[DPD_CONTROL_UNREACHABLE]');
+    expect(status.stderr).toContain('is not valid JSON and no control_socket could be read from it');
+    expect(site.ctl('--socket', `${site.dir}/custom.sock`, 'status').code).toBe(0);
+  });
+
   it('ends quietly when the reader of dpd-ctl logs goes away', async () => {
     // Bug: `dpd-ctl logs x | head -1` died with an EPIPE stack trace.
     const log = `${site.dir}/big.log`;

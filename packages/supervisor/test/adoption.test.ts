@@ -197,6 +197,9 @@ describe('the state journal', () => {
     await first.close();
     // Had the refused one rewritten the journal, the first's later lines would have gone to a deleted file.
     expect(lastRecord('b').record.pid).toBe(before.b);
+    // And the next supervisor adopts both (its cleanup stops them).
+    const next = box.supervisor();
+    expect((await next.apply([sleeper('a'), sleeper('b')])).adopted.sort()).toEqual(['a', 'b']);
   });
 
   it('reads no record of the previous version once the journal exists (a leftover cannot come back)', async () => {

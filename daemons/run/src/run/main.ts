@@ -187,7 +187,7 @@ async function run(args: RunArgs): Promise<number> {
       const now = supervisor.status()[0]!;
       if (to === 'exited') resolve(0);
       else if (to === 'gave-up') {
-        process.stderr.write(`dpd-run: ${args.command[0]} was respawned ${args.maxRespawns} times (-m); giving up\n`);
+        process.stderr.write(`dpd-run: ${args.command[0]} was respawned ${args.maxRespawns} ${args.maxRespawns === 1 ? 'time' : 'times'} (-m); giving up\n`);
         resolve(shellStatus(now.lastExit));
       } else if (to === 'spawn-failed' || to === 'failed') {
         process.stderr.write(`dpd-run: cannot start the command: ${now.reason}\n`);

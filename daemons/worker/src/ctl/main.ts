@@ -61,6 +61,9 @@ Examples:
 
 class UsageError extends Error {}
 
+/** Said with "no worker is listening" when the socket's path was a guess (the worker file could not be parsed). */
+let socketGuess: string | undefined;
+
 function socketPath(options: { socket?: string; file?: string }): string {
   if (options.socket) return resolve(options.socket);
   if (process.env.DPD_SOCKET && !options.file) return resolve(process.env.DPD_SOCKET);
@@ -79,6 +82,9 @@ function socketPath(options: { socket?: string; file?: string }): string {
   } catch {
     // Not even JSON (half-written?): the key itself is usually still there to read.
     configured = /"control_socket"\s*:\s*"((?:[^"\\]|\\.)*)"/.exec(text)?.[1];
+    if (typeof configured !== 'string') {
+      socketGuess = `${file} is not valid JSON and no control_socket could be read from it, so this is the default path beside it; a worker keeps running on its last good file: if that file set control_socket, give it with --socket`;
+    }
   }
   return typeof configured === 'string' ? resolve('/', configured) : defaultPaths(file).socket;
 }
@@ -228,6 +234,7 @@ main(process.argv.slice(2)).then(
       process.exitCode = error.exitCode;
     } else if (error instanceof ControlError) {
       process.stderr.write(`dpd-ctl: ${error.message} [${error.code}]\n`);
+      if (error.code === 'DPD_CONTROL_UNREACHABLE' && socketGuess) process.stderr.write(`dpd-ctl: note: ${socketGuess}\n`);
       process.exitCode = error.code === 'DPD_CONTROL_UNREACHABLE' ? 3 : 1;
     } else {
       process.stderr.write(`dpd-ctl: internal error: ${(error as Error).stack ?? String(error)}\n`);

@@ -1,0 +1,42 @@
+// Memory of a host that embeds @diprocd/supervisor with 200 processes: RSS
+// split into the node binary's pages (RssFile) and the rest (RssAnon), and
+// V8's heap, read after a forced GC so the figure does not depend on where
+// the young generation happened to stand. Run it under the V8 flags to
+// compare (they must be given when V8 starts):
+//
+//   npm run build && node --expose-gc [V8 FLAGS] tools/bench/supervisor-memory.mjs [--procs 200] [--spawner helper|node]
+//   e.g. node --expose-gc --max-semi-space-size=1 --lite-mode --no-expose-wasm tools/bench/supervisor-memory.mjs
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+
+const { values } = parseArgs({ options: { procs: { type: 'string', default: '200' }, spawner: { type: 'string', default: 'helper' } } });
+const PROCS = Number(values.procs);
+if (typeof globalThis.gc !== 'function') throw new Error('run with node --expose-gc');
+const mib = (kib) => Math.round((kib / 1024) * 10) / 10;
+const status = () => Object.fromEntries([...readFileSync('/proc/self/status', 'latin1').matchAll(/^(VmRSS|RssAnon|RssFile):\s+(\d+)/gm)].map((m) => [m[1], mib(Number(m[2]))]));
+
+// Normalised in another process: the validator's memory is not the supervisor's.
+const raw = Array.from({ length: PROCS }, (_, i) => ({ name: `p${i}`, run: '/bin/sleep', args: [String(900_000 + i)], user: process.getuid() }));
+const specs = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', `import { normaliseProc } from '@diprocd/procspec'; process.stdout.write(JSON.stringify(${JSON.stringify(raw)}.map((p) => normaliseProc(p))))`]));
+
+const bare = status();
+const { Supervisor } = await import('@diprocd/supervisor');
+const dir = mkdtempSync(join(tmpdir(), 'dpd-bench-mem-'));
+const sup = new Supervisor({ stateDir: join(dir, 'state'), spawnHelper: values.spawner === 'helper' });
+try {
+  await sup.apply(specs);
+  if (sup.status().filter((s) => s.state === 'running').length !== PROCS) throw new Error('not all running');
+  await new Promise((resolve) => setTimeout(resolve, 2000));
+  globalThis.gc();
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const after = status();
+  const heap = process.memoryUsage();
+  console.log(JSON.stringify({ bench: 'supervisor-memory', procs: PROCS, spawner: values.spawner, v8Flags: process.execArgv, cores: cpus().length, node: process.version, bareMiB: bare, withProcsMiB: after, heapTotalMiB: mib(heap.heapTotal / 1024), heapUsedMiB: mib(heap.heapUsed / 1024) }, null, 2));
+} finally {
+  await sup.close({ stopProcesses: true });
+  rmSync(dir, { recursive: true, force: true });
+}
+console.log(`reproduce: npm run build && node ${process.execArgv.join(' ')} tools/bench/supervisor-memory.mjs --procs ${PROCS} --spawner ${values.spawner}`);

@@ -348,7 +348,9 @@ function measure(make) {
     waitUntil(`${N} processes`, () => newPids(firstPid, lastPid()).length >= N && ours().length >= N, 60_000, 1);
     result.coldStartMs = now() - t;
 
-    nap(3_000); // let start-up settle
+    // Let start-up settle: V8's memory reducer (the two Node-based managers)
+    // runs its full GCs about 8 s after a burst; idle is the steady state after.
+    nap(15_000);
     const tree = manager.tree();
     const before = usage(tree);
     nap(IDLE * 1000);

@@ -19,6 +19,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { cmdline, lastPid, now } from './lib/kit.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -40,15 +41,6 @@ const marker = (i, changed = false) => String((changed ? 2 * BASE : BASE) + i);
 
 const pause = new Int32Array(new SharedArrayBuffer(4));
 const nap = (ms) => Atomics.wait(pause, 0, 0, ms);
-const now = () => performance.now();
-
-function cmdline(pid) {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0');
-  } catch {
-    return undefined;
-  }
-}
 
 function statOf(pid) {
   try {
@@ -102,7 +94,7 @@ function newPids(last, current) {
  * millisecond. `done(pid)`, when given, must also hold (an old run gone).
  */
 function untilNewSleeper(m, act, done = () => true, timeoutMs = 30_000) {
-  let last = Number(readFileSync('/proc/sys/kernel/ns_last_pid', 'utf8'));
+  let last = lastPid();
   const started = now();
   act();
   const deadline = started + timeoutMs;
@@ -112,7 +104,7 @@ function untilNewSleeper(m, act, done = () => true, timeoutMs = 30_000) {
   const candidates = new Map();
   let found;
   for (;;) {
-    const current = Number(readFileSync('/proc/sys/kernel/ns_last_pid', 'utf8'));
+    const current = lastPid();
     for (const pid of newPids(last, current)) candidates.set(pid, undefined);
     last = current;
     for (const [pid, missingSince] of candidates) {
@@ -341,7 +333,6 @@ function measure(make) {
     // All of /proc is scanned only once N new pids exist: a scan costs
     // several ms of CPU, and scanning all along would take a core from the
     // manager being measured (there are two).
-    const lastPid = () => Number(readFileSync('/proc/sys/kernel/ns_last_pid', 'utf8'));
     const firstPid = lastPid();
     let t = now();
     manager.start();

@@ -6,11 +6,11 @@
 //
 //   npm run build && node --expose-gc [V8 FLAGS] tools/bench/supervisor-memory.mjs [--procs 200] [--spawner helper|node]
 //   e.g. node --expose-gc --max-semi-space-size=1 --lite-mode --no-expose-wasm tools/bench/supervisor-memory.mjs
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { normaliseElsewhere } from './lib/kit.mjs';
 
 const { values } = parseArgs({ options: { procs: { type: 'string', default: '200' }, spawner: { type: 'string', default: 'helper' } } });
 const PROCS = Number(values.procs);
@@ -18,9 +18,8 @@ if (typeof globalThis.gc !== 'function') throw new Error('run with node --expose
 const mib = (kib) => Math.round((kib / 1024) * 10) / 10;
 const status = () => Object.fromEntries([...readFileSync('/proc/self/status', 'latin1').matchAll(/^(VmRSS|RssAnon|RssFile):\s+(\d+)/gm)].map((m) => [m[1], mib(Number(m[2]))]));
 
-// Normalised in another process: the validator's memory is not the supervisor's.
-const raw = Array.from({ length: PROCS }, (_, i) => ({ name: `p${i}`, run: '/bin/sleep', args: [String(900_000 + i)], user: process.getuid() }));
-const specs = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', `import { normaliseProc } from '@diprocd/procspec'; process.stdout.write(JSON.stringify(${JSON.stringify(raw)}.map((p) => normaliseProc(p))))`]));
+// Out of process: the validator's memory is not the supervisor's.
+const specs = normaliseElsewhere(Array.from({ length: PROCS }, (_, i) => ({ name: `p${i}`, run: '/bin/sleep', args: [String(900_000 + i)], user: process.getuid() })));
 
 const bare = status();
 const { Supervisor } = await import('@diprocd/supervisor');

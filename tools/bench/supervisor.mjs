@@ -16,7 +16,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { execFileSync } from 'node:child_process';
+import { normaliseElsewhere } from './lib/kit.mjs';
 import { Supervisor } from '@diprocd/supervisor';
 
 const { values } = parseArgs({
@@ -43,16 +43,9 @@ const USER = values.user ?? process.getuid();
 
 const ms = (ns) => Number(ns) / 1e6;
 const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-// The specs are normalised in another process: importing @diprocd/procspec's
-// validator here would add its ~12 MiB to the RSS measured, and a host that
-// embeds the supervisor need not load it (the worker daemon validates, then
-// hands over plain specs).
 const raw = (i, extra = {}) => ({ name: `p${i}`, run: '/bin/sleep', args: ['100000'], user: USER, restart_limit: { starts: 1000, within: '1s' }, min_uptime: 0, stop_timeout: '5s', ...extra });
-const normalise = (procs) =>
-  JSON.parse(
-    execFileSync(process.execPath, ['--input-type=module', '-e', `import { normaliseProc } from '@diprocd/procspec'; process.stdout.write(JSON.stringify(${JSON.stringify(procs)}.map((p) => normaliseProc(p))))`], { maxBuffer: 1 << 30 }),
-  );
-const specs = normalise([...Array.from({ length: PROCS + 1 }, (_, i) => raw(i)), raw(0, { env: { CHANGED: '1' } })]);
+// Out of process: the validator's memory is not the supervisor's.
+const specs = normaliseElsewhere([...Array.from({ length: PROCS + 1 }, (_, i) => raw(i)), raw(0, { env: { CHANGED: '1' } })]);
 const spec = (i) => specs[i];
 const changedFirst = specs[PROCS + 1];
 

@@ -1,6 +1,7 @@
-// What the cluster benchmarks share: clocks, statistics, free loopback
-// ports, daemons in the foreground with their JSON logs, bounded waits.
-import { spawn } from 'node:child_process';
+// What the benchmarks share: clocks, statistics, free loopback ports,
+// daemons in the foreground with their JSON logs, bounded waits, specs
+// normalised out of process.
+import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
@@ -12,6 +13,18 @@ export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 export const round = (x, digits = 1) => (x === undefined || x === null || Number.isNaN(x) ? null : Math.round(x * 10 ** digits) / 10 ** digits);
 export const loadAverage = () => readFileSync('/proc/loadavg', 'latin1').split(' ').slice(0, 3).join(' ');
 export const lastPid = () => Number(readFileSync('/proc/sys/kernel/ns_last_pid', 'utf8'));
+
+/**
+ * Process definitions normalised by @diprocd/procspec in another process:
+ * importing its validator here would add its memory (~12 MiB) to what a
+ * benchmark of the supervisor measures, and a host that embeds the
+ * supervisor need not load it (the worker daemon validates, then hands over
+ * plain specs). Run from the repository's root.
+ */
+export function normaliseElsewhere(procs) {
+  const script = `import { normaliseProc } from '@diprocd/procspec'; process.stdout.write(JSON.stringify(${JSON.stringify(procs)}.map((p) => normaliseProc(p))))`;
+  return JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { maxBuffer: 1 << 30 }));
+}
 
 export function quantile(sorted, q) {
   if (sorted.length === 0) return null;

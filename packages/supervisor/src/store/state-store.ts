@@ -10,7 +10,7 @@
 // (temp file, then rename), which also drops a line torn by a crash.
 // Writes are deferred to the end of the current turn of the event loop, off
 // the restart path.
-import { closeSync, constants, fchmodSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, constants, fchmodSync, openSync, readFileSync, readdirSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { SupervisorError } from '../errors.js';
 import { writeFileAtomic } from '../os/atomic-file.js';
@@ -53,8 +53,8 @@ export class StateStore {
     private readonly onError: (error: SupervisorError) => void,
   ) {
     this.journal = join(dir, JOURNAL);
+    // The directory exists: the Supervisor's lock (lockStateDir) made it.
     try {
-      mkdirSync(dir, { recursive: true, mode: 0o700 });
       this.load();
       this.compact();
     } catch (error) {

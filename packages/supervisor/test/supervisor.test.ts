@@ -1,5 +1,5 @@
 // The supervisor on real processes: fixture programs, real signals, temp dirs.
-import { existsSync, readFileSync, readlinkSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Supervisor } from '@diprocd/supervisor';
 import { Sandbox, alive, program, readPid, spec, waitFor } from './helpers.js';
@@ -65,6 +65,16 @@ describe('starting', () => {
       fine: 'running: -',
     });
     expect(box.seen('proc.error').map((e) => e.error.code)).toEqual(Array(4).fill('DPD_SPAWN_FAILED'));
+  });
+
+  it('sees a program that became executable at the next start (file checks hold for one burst only)', async () => {
+    const script = box.path('later.sh');
+    writeFileSync(script, '#!/bin/sh\nexec sleep 100000\n', { mode: 0o644 });
+    await sup.apply([spec({ name: 'later', run: script, restart: 'never' })]);
+    expect(statusOf('later')).toMatchObject({ state: 'spawn-failed', reason: `run ${script}: not an executable file` });
+    chmodSync(script, 0o755);
+    await sup.start('later');
+    expect(statusOf('later')).toMatchObject({ state: 'running', reason: null });
   });
 
   it('starts a process only once the processes it depends on run', async () => {

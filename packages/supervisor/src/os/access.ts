@@ -1,11 +1,11 @@
 // Could this identity execute that program, or enter that directory? The
 // supervisor checks before spawning because, behind setpriv or chroot, a
 // refused exec is only the wrapper's exit status, not a reason.
-import { statSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { burstStat } from './burst-cache.js';
 
 function allows(path: string, uid: number, gids: readonly number[], bit: 1): boolean {
-  const stat = statSync(path);
+  const stat = burstStat(path);
   if (uid === 0) return stat.isDirectory() || (stat.mode & 0o111) !== 0;
   if (stat.uid === uid) return (stat.mode & (bit << 6)) !== 0;
   if (gids.includes(stat.gid)) return (stat.mode & (bit << 3)) !== 0;

@@ -2,12 +2,13 @@
 // as a plan that a spawner carries out (the spawn helper sets it all up
 // itself; Node's spawn needs the wrappers of wrappedCommand()). Problems
 // found here are per-process failures with a reason, never exceptions.
-import { accessSync, constants, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import type { Proc, RlimitName, RlimitValue } from '@diprocd/procspec/runtime';
 import type { SupervisorErrorCode } from '../errors.js';
 import { deniedOn } from './access.js';
 import { groupsOf, lookupGroup, lookupUser, type Account } from './identity.js';
+import { burstExecutable, burstStat } from './burst-cache.js';
 
 /** The identity a program switches to (only ever asked of a root supervisor). */
 export interface Ids {
@@ -86,7 +87,7 @@ function osReason(error: unknown): string {
 
 function checkDirectory(path: string, what: string): void {
   try {
-    if (!statSync(path).isDirectory()) fail(`${what} ${path}: not a directory`);
+    if (!burstStat(path).isDirectory()) fail(`${what} ${path}: not a directory`);
   } catch (error) {
     if (error instanceof PlanError) throw error;
     fail(`${what} ${path}: ${osReason(error)}`);
@@ -95,7 +96,7 @@ function checkDirectory(path: string, what: string): void {
 
 function checkExecutable(path: string): boolean {
   try {
-    return statSync(path).isFile() && (accessSync(path, constants.X_OK), true);
+    return burstStat(path).isFile() && burstExecutable(path);
   } catch {
     return false;
   }
@@ -107,7 +108,7 @@ export function resolveProgram(run: string, cwd: string, path: string | undefine
     const absolute = resolve(cwd, run);
     const onDisk = join(root, absolute);
     try {
-      statSync(onDisk);
+      burstStat(onDisk);
     } catch (error) {
       fail(`run ${absolute}: ${osReason(error)}`);
     }

@@ -1,6 +1,7 @@
 // Users and groups from /etc/passwd and /etc/group, read when they change.
 // Numeric ids pass through without an entry.
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { burstStat } from './burst-cache.js';
 
 export interface Account {
   name: string | undefined;
@@ -19,14 +20,18 @@ interface Database {
 }
 
 let cache: Database | undefined;
-/** True until the current job ends: a burst of spawns stats the files once. */
-let fresh = false;
+
+function mtime(file: string): number {
+  try {
+    return burstStat(file).mtimeMs;
+  } catch {
+    return 0;
+  }
+}
 
 function database(passwd = '/etc/passwd', group = '/etc/group'): Database {
-  if (cache && fresh) return cache;
-  fresh = true;
-  queueMicrotask(() => (fresh = false));
-  const mtimes = [passwd, group].map((file) => statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? 0).join(':');
+  // A burst of spawns stats the files once (burst-cache.ts).
+  const mtimes = `${mtime(passwd)}:${mtime(group)}`;
   if (cache?.mtimes === mtimes) return cache;
   const lines = (file: string) => {
     try {

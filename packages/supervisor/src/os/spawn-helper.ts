@@ -240,13 +240,9 @@ export class HelperSpawner implements Spawner {
   }
 
   private received(chunk: string): void {
-    this.lines += chunk;
-    let end: number;
-    while ((end = this.lines.indexOf('\n')) >= 0) {
-      const line = this.lines.slice(0, end);
-      this.lines = this.lines.slice(end + 1);
-      this.reply(line.split(' '));
-    }
+    const lines = (this.lines + chunk).split('\n');
+    this.lines = lines.pop()!;
+    for (const line of lines) this.reply(line.split(' '));
     this.reference();
     this.checkIdle();
   }

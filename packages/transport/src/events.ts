@@ -24,9 +24,9 @@ export interface TransportServerEvents {
 export interface TransportClientEvents {
   /** A desired list newer than the last one emitted (or the first of a restarted master). */
   state: { epoch: string; revision: number; procs: unknown[] };
-  /** The master's heartbeats arrive (after start, or again after `disconnected`). */
+  /** The master is heard from: its heartbeat, its state for this node or an answer (after start, or again after `disconnected`). */
   connected: { epoch: string };
-  /** No master heartbeat for 3 master periods. */
+  /** Nothing heard from the master for 3 master periods. */
   disconnected: Record<string, never>;
   /** A recoverable problem (malformed message, report() threw, auth refused); the client carries on. Only emitted when someone listens. */
   error: { error: TransportError };

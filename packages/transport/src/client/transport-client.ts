@@ -175,7 +175,13 @@ export class TransportClient extends SafeEmitter<TransportClientEvents> {
           if (topic?.node !== this.options.node) continue;
           const message = decodeMasterMessage(body);
           if (message.type === 'heartbeat') this.masterHeartbeat(message);
-          else if (message.type === 'state' && message.node === this.options.node) this.offer(message);
+          else if (message.type === 'state' && message.node === this.options.node) {
+            // A state is the master speaking too: on a busy machine it can
+            // arrive before the first heartbeat, and the master may be gone
+            // again before that heartbeat does.
+            this.seen(message.epoch);
+            this.offer(message);
+          }
         } catch (error) {
           this.report(error instanceof TransportError ? error : new TransportError('DPD_TRANSPORT_MESSAGE', String(error), { cause: error }));
         }

@@ -2,7 +2,7 @@
 // daemons in the foreground with their JSON logs, bounded waits, specs
 // normalised out of process.
 import { execFileSync, spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 export const CLK_TCK = 100;
@@ -13,6 +13,28 @@ export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 export const round = (x, digits = 1) => (x === undefined || x === null || Number.isNaN(x) ? null : Math.round(x * 10 ** digits) / 10 ** digits);
 export const loadAverage = () => readFileSync('/proc/loadavg', 'latin1').split(' ').slice(0, 3).join(' ');
 export const lastPid = () => Number(readFileSync('/proc/sys/kernel/ns_last_pid', 'utf8'));
+
+/**
+ * CPU time a process has run, in ns, all its threads: the scheduler's own
+ * account (/proc/PID/task/TID/schedstat), not utime and stime, which are
+ * sampled in ticks of 10 ms (one tick in a 10 s window is already 0.1 %).
+ * 0 once it is gone.
+ */
+export function cpuNs(pid) {
+  let ns = 0;
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'latin1').split(' ')[0]);
+      } catch {
+        // the thread ended meanwhile
+      }
+    }
+  } catch {
+    // gone
+  }
+  return ns;
+}
 
 /**
  * Process definitions normalised by @diprocd/procspec in another process:

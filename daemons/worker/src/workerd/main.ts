@@ -1,17 +1,9 @@
 // dpd-workerd: the daemon life of daemonkit around the Worker.
-import { setFlagsFromString } from 'node:v8';
 import { daemonMain } from '@diprocd/daemonkit';
 import type { WorkerFile } from '@diprocd/procspec';
 import { USAGE } from './args.js';
 import { loadWorkerFile, workerPaths } from './paths.js';
 import { Worker } from './worker.js';
-
-// No optimizing compiler: the worker's JavaScript is bookkeeping (the spawn
-// helper does the spawning), and TurboFan's code and feedback cost about
-// 5 MiB of RSS with 200 processes (BENCHMARKS.md). Set now, with every module
-// loaded, rather than as `node --no-opt`: any flag given at start-up makes
-// V8 refuse Node's code cache for its built-in modules.
-setFlagsFromString('--no-opt');
 
 export const main = (argv: string[]) =>
   daemonMain<WorkerFile>(

@@ -41,6 +41,7 @@ const { values } = parseArgs({
 const N = Number(values.procs);
 const KILLS = Number(values.kills);
 const COLD_STARTS = Number(values['cold-starts']);
+if (!(Number.isInteger(COLD_STARTS) && COLD_STARTS >= 1)) throw new Error('--cold-starts is a whole number of at least 1');
 const SETTLE = Number(values['settle-seconds']);
 const IDLE = Number(values['idle-seconds']);
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -208,7 +209,7 @@ function dpd(dir) {
     name: 'dpd-workerd',
     setup: () => write(list),
     start: () => {
-      // The bin itself, as an operator runs it: its #! line sets V8's flags.
+      // The bin itself, as an operator runs it (its #! line is plain node).
       worker = spawn(join(bin, 'dpd-workerd.js'), ['-f', '--log-format', 'json', file], { stdio: ['ignore', 'ignore', openSync(join(dir, 'worker.log'), 'a')], detached: true });
     },
     // The worker and its spawn helper (a child that is not one of the sleepers).
@@ -222,6 +223,9 @@ function dpd(dir) {
       } catch {
         worker?.kill('SIGKILL');
       }
+      // Until it has exited (a zombie, as this loop does not reap it): it
+      // writes its state records as it goes.
+      if (worker) waitUntil('the worker exited', () => [undefined, 'Z'].includes(statOf(worker.pid)?.[0]), 20_000, 20);
     },
   };
 }
@@ -347,33 +351,41 @@ function coldStart(manager) {
   return now() - t;
 }
 
-/** Stops the manager and whatever of ours still runs, and removes its directory. */
-function dispose(manager, dir) {
+/**
+ * Stops the manager and whatever of ours still runs, and removes its
+ * directory. Never throws: a cleanup that times out is reported in the
+ * result (and the run goes on to the next manager).
+ */
+function dispose(manager, dir, result) {
   try {
     manager.teardown();
   } catch {
     // best effort
   }
-  waitUntil('cleanup', () => {
-    for (const [, pid] of ours()) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // gone
+  try {
+    waitUntil('cleanup', () => {
+      for (const [, pid] of ours()) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // gone
+        }
       }
-    }
-    return ours().length === 0;
-  }, 20_000, 50);
-  if (process.env.KEEP_BENCH_DIR) return console.error('kept', dir);
-  // A manager's own processes may still write there as they exit (s6-supervise).
-  waitUntil('its directory removed', () => {
-    try {
-      rmSync(dir, { recursive: true, force: true });
-      return true;
-    } catch {
-      return false;
-    }
-  }, 20_000, 100);
+      return ours().length === 0;
+    }, 20_000, 50);
+    if (process.env.KEEP_BENCH_DIR) return console.error('kept', dir);
+    // A manager's own processes may still write there as they exit (s6-supervise).
+    waitUntil('its directory removed', () => {
+      try {
+        rmSync(dir, { recursive: true, force: true });
+        return true;
+      } catch {
+        return false;
+      }
+    }, 20_000, 100);
+  } catch (error) {
+    result.cleanupError = String(error.message ?? error);
+  }
 }
 
 /** A manager in a new directory, or undefined when it is not installed. */
@@ -384,41 +396,58 @@ function fresh(make) {
   return manager && { manager, dir };
 }
 
+/** Percent of one core: CPU ns used between two readings taken `ms` apart. */
+const cpuPercent = (before, after, ms) => (Math.max(0, after.cpuNs - before.cpuNs) / 1e6 / ms) * 100;
+
 function measure(make) {
-  const initial = fresh(make);
+  let initial;
+  try {
+    initial = fresh(make);
+  } catch (error) {
+    return { manager: make.name, error: String(error.message ?? error) };
+  }
   if (!initial) return undefined;
   const result = { manager: initial.manager.name };
   // The earlier cold starts, each from nothing; the last one goes on below.
   const starts = [];
+  let current = initial;
   for (let k = 1; k < COLD_STARTS && !result.error; k++) {
-    const { manager, dir } = k === 1 ? initial : fresh(make);
     try {
-      starts.push(coldStart(manager));
+      if (k > 1) current = fresh(make);
+      starts.push(coldStart(current.manager));
     } catch (error) {
       result.error = String(error.message ?? error);
     } finally {
-      dispose(manager, dir);
+      dispose(current.manager, current.dir, result);
     }
   }
   if (result.error) return result;
-  const { manager, dir } = COLD_STARTS > 1 ? fresh(make) : initial;
+  try {
+    if (COLD_STARTS > 1) current = fresh(make);
+  } catch (error) {
+    return { ...result, error: String(error.message ?? error) };
+  }
+  const { manager, dir } = current;
   try {
     starts.push(coldStart(manager));
     result.coldStartRunsMs = starts.map((ms) => Math.round(ms));
+    // The median (of an even count, the lower middle one).
     result.coldStartMs = [...starts].sort((a, b) => a - b)[Math.floor((starts.length - 1) / 2)];
 
     // The burst's after-effects (V8's memory reducer in the two Node-based
     // managers) are counted apart; idle is the steady state after them.
     const tree = manager.tree();
     const settleStart = usage(tree);
+    let t = now();
     nap(SETTLE * 1000);
     const before = usage(tree);
+    result.settleCpuPercent = cpuPercent(settleStart, before, now() - t);
+    t = now();
     nap(IDLE * 1000);
     const after = usage(tree);
+    result.idleCpuPercent = cpuPercent(before, after, now() - t);
     result.pssMiB = after.pssMiB;
     result.rssMiB = after.rssMiB;
-    result.settleCpuPercent = ((before.cpuNs - settleStart.cpuNs) / 1e9 / SETTLE) * 100;
-    result.idleCpuPercent = ((after.cpuNs - before.cpuNs) / 1e9 / IDLE) * 100;
     result.treeProcesses = tree.length;
 
     const latencies = [];
@@ -436,14 +465,14 @@ function measure(make) {
     const after199 = sleepers();
     result.othersKeptPids = [...pids].filter(([m]) => m !== marker(0)).every(([m, pid]) => after199.get(m) === pid);
 
-    const t = now();
+    t = now();
     manager.stopAll();
     waitUntil('all stopped', () => ours().length === 0, 60_000, 2);
     result.stopAllMs = now() - t;
   } catch (error) {
     result.error = String(error.message ?? error);
   } finally {
-    dispose(manager, dir);
+    dispose(manager, dir, result);
   }
   return result;
 }

@@ -33,9 +33,10 @@ const PROCS = Number(values.procs);
 const SAMPLES = Number(values.samples);
 const IDLE_SECONDS = Number(values['idle-seconds']);
 // V8 collects the garbage of the cold start over the next seconds: its
-// memory reducer runs a few full GCs about 8 s after a burst (seen with
-// --trace-gc), which cost ~0.7 % of a core over 5 s and shrink the heap.
-// Idle is measured after that, as the steady state.
+// memory reducer runs a few full GCs 8-25 s after a burst (seen with
+// --trace-gc and per-thread CPU), which shrink the heap. Their CPU is
+// reported apart (settleCpuPercent); idle is measured after them, as the
+// steady state.
 const SETTLE_SECONDS = Number(values['settle-seconds']);
 // By default the processes run as the benchmark's own user, so no wrapper
 // is involved; --user nobody (as root) measures the setpriv path.

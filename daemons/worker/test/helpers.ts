@@ -66,7 +66,7 @@ export class Site {
     return { name, run: '/bin/sleep', args: [String(seconds)], env: { SITE: this.dir }, stop_timeout: '2s' };
   }
 
-  // dpd-workerd runs as its bin, as an operator runs it: its #! line's V8 flags are in force.
+  // dpd-workerd runs as its bin, as an operator runs it (its #! line is plain node).
   async start(...flags: string[]): Promise<RunningWorker> {
     const child = spawn(join(BIN, 'dpd-workerd.js'), ['-f', '--log-format', 'json', ...flags, this.file], { stdio: ['ignore', 'ignore', 'pipe'] });
     const worker = new RunningWorker(child);

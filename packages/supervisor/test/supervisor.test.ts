@@ -77,6 +77,18 @@ describe('starting', () => {
     expect(statusOf('later')).toMatchObject({ state: 'running', reason: null });
   });
 
+  it('keeps no "missing" answer within a burst: a directory that an earlier start of the same apply created is found', async () => {
+    const dir = box.path('made-by-a-log');
+    await sup.apply([
+      spec({ name: 'too-early', cwd: dir, restart: 'never' }),
+      spec({ name: 'logger', logs: `${dir}/out.log` }),
+      spec({ name: 'after', cwd: dir }),
+    ]);
+    expect(statusOf('too-early')).toMatchObject({ state: 'spawn-failed', reason: `cwd ${dir}: no such file or directory` });
+    expect(statusOf('logger').state).toBe('running');
+    expect(statusOf('after')).toMatchObject({ state: 'running', reason: null });
+  });
+
   it('starts a process only once the processes it depends on run', async () => {
     await sup.apply([spec({ name: 'web', depends: ['db'] }), spec({ name: 'db' }), spec({ name: 'worker', depends: ['broken'] }), spec({ name: 'broken', run: box.path('missing') })]);
     expect(box.seen('proc.start').map((e) => e.name)).toEqual(['db', 'web']);

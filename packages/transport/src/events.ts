@@ -24,7 +24,7 @@ export interface TransportServerEvents {
 export interface TransportClientEvents {
   /** A desired list newer than the last one emitted (or the first of a restarted master). */
   state: { epoch: string; revision: number; procs: unknown[] };
-  /** The master is heard from: its heartbeat, its state for this node or an answer (after start, or again after `disconnected`). */
+  /** The master is heard from: a heartbeat, a state for this node or a snapshot (after start, or again after `disconnected`). */
   connected: { epoch: string };
   /** Nothing heard from the master for 3 master periods. */
   disconnected: Record<string, never>;

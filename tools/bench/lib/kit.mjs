@@ -18,21 +18,27 @@ export const lastPid = () => Number(readFileSync('/proc/sys/kernel/ns_last_pid',
  * CPU time a process has run, in ns, all its threads: the scheduler's own
  * account (/proc/PID/task/TID/schedstat), not utime and stime, which are
  * sampled in ticks of 10 ms (one tick in a 10 s window is already 0.1 %).
- * 0 once it is gone.
+ * A thread that ended takes its time with it (V8's and libuv's threads live
+ * as long as the process). 0 once the process is gone.
  */
 export function cpuNs(pid) {
-  let ns = 0;
+  let tids;
   try {
-    for (const tid of readdirSync(`/proc/${pid}/task`)) {
-      try {
-        ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'latin1').split(' ')[0]);
-      } catch {
-        // the thread ended meanwhile
-      }
-    }
+    tids = readdirSync(`/proc/${pid}/task`);
   } catch {
-    // gone
+    return 0; // gone
   }
+  let ns = 0;
+  let read = 0;
+  for (const tid of tids) {
+    try {
+      ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'latin1').split(' ')[0]);
+      read++;
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  if (read === 0 && tids.length > 0) throw new Error(`cannot read /proc/${pid}/task/*/schedstat`);
   return ns;
 }
 

@@ -11,7 +11,7 @@ export interface Account {
 }
 
 interface Database {
-  mtimes: string;
+  stamps: string;
   users: Map<string, Account>;
   groups: Map<string, { gid: number; members: string[] }>;
   groupsById: Map<number, { name: string; members: string[] }>;
@@ -21,18 +21,20 @@ interface Database {
 
 let cache: Database | undefined;
 
-function mtime(file: string): number {
+/** What tells that a file changed: its inode, size and mtime ('-' when unreadable). */
+function stamp(file: string): string {
   try {
-    return burstStat(file).mtimeMs;
+    const stat = burstStat(file);
+    return `${stat.ino}:${stat.size}:${stat.mtimeMs}`;
   } catch {
-    return 0;
+    return '-';
   }
 }
 
 function database(passwd = '/etc/passwd', group = '/etc/group'): Database {
   // A burst of spawns stats the files once (burst-cache.ts).
-  const mtimes = `${mtime(passwd)}:${mtime(group)}`;
-  if (cache?.mtimes === mtimes) return cache;
+  const stamps = `${stamp(passwd)} ${stamp(group)}`;
+  if (cache?.stamps === stamps) return cache;
   const lines = (file: string) => {
     try {
       return readFileSync(file, 'utf8').split('\n').filter((line) => line && !line.startsWith('#'));
@@ -54,7 +56,7 @@ function database(passwd = '/etc/passwd', group = '/etc/group'): Database {
     groups.set(name, entry);
     groupsById.set(entry.gid, { name, members: entry.members });
   }
-  cache = { mtimes, users, groups, groupsById, memberships: new Map() };
+  cache = { stamps, users, groups, groupsById, memberships: new Map() };
   return cache;
 }
 

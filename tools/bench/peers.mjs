@@ -6,7 +6,7 @@
 //   npm run build
 //   apt-get install supervisor s6                                  # optional peers
 //   npm install --prefix /tmp/pm2-peer pm2                         # optional peer, outside the project
-//   node tools/bench/peers.mjs [--procs 200] [--kills 20] [--cold-starts 3] [--settle-seconds 30] [--idle-seconds 20] [--pm2 /tmp/pm2-peer/node_modules/.bin/pm2]
+//   node tools/bench/peers.mjs [--procs 200] [--kills 20] [--cold-starts 3] [--settle-seconds 30] [--idle-seconds 20] [--unset-env NAME]... [--pm2 /tmp/pm2-peer/node_modules/.bin/pm2]
 //
 // Cold start is the median of --cold-starts starts from nothing (the
 // machine's noise moves a single one by 100 ms). Idle is measured after
@@ -36,8 +36,14 @@ const { values } = parseArgs({
     'idle-seconds': { type: 'string', default: '20' },
     pm2: { type: 'string', default: '/tmp/pm2-peer/node_modules/.bin/pm2' },
     only: { type: 'string' },
+    'unset-env': { type: 'string', multiple: true, default: [] },
   },
 });
+// Variables taken out of the environment every manager starts with (all
+// alike). This machine sets NODE_EXTRA_CA_CERTS, which makes every Node
+// process read a CA bundle at start-up (about 80 ms here): a cost of the
+// machine, not of a manager, that an operator's machine need not have.
+for (const name of values['unset-env']) delete process.env[name];
 const N = Number(values.procs);
 const KILLS = Number(values.kills);
 const COLD_STARTS = Number(values['cold-starts']);
@@ -490,5 +496,5 @@ for (const key of chosen) {
   }
 }
 const round = (x) => (typeof x === 'number' ? Math.round(x * 100) / 100 : x);
-console.log(JSON.stringify({ bench: 'peers', procs: N, kills: KILLS, coldStarts: COLD_STARTS, settleSeconds: SETTLE, idleSeconds: IDLE, cores: cpus().length, node: process.version, results: results.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, round(v)]))) }, null, 2));
-console.log(`reproduce: npm run build && node tools/bench/peers.mjs --procs ${N} --kills ${KILLS} --cold-starts ${COLD_STARTS} --settle-seconds ${SETTLE} --idle-seconds ${IDLE}`);
+console.log(JSON.stringify({ bench: 'peers', procs: N, kills: KILLS, coldStarts: COLD_STARTS, settleSeconds: SETTLE, idleSeconds: IDLE, unsetEnv: values['unset-env'], cores: cpus().length, node: process.version, results: results.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, round(v)]))) }, null, 2));
+console.log(`reproduce: npm run build && node tools/bench/peers.mjs --procs ${N} --kills ${KILLS} --cold-starts ${COLD_STARTS} --settle-seconds ${SETTLE} --idle-seconds ${IDLE}${values['unset-env'].map((name) => ` --unset-env ${name}`).join('')}`);

@@ -66,6 +66,13 @@ describe('dpd-workerd follows its file', () => {
     const reload = site.ctl('reload');
     expect(reload.code).toBe(1);
     expect(reload.stderr).toMatch(/^dpd-ctl: the worker file is invalid; the last good state keeps running:\n.*DPD_SPEC_JSON/);
+
+    // The last good file back: said at info level, and nothing moves.
+    seen = worker.events.length;
+    site.write([site.sleeper('a')]);
+    expect(await worker.next('file.restored', seen)).toMatchObject({ level: 'info', file: site.file });
+    expect(site.pids()).toEqual(before);
+    expect(site.ctl('status').stderr).toBe('');
   });
 
   it('re-reads the file on SIGHUP', async () => {

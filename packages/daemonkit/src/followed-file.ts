@@ -75,8 +75,11 @@ export class FollowedFile<F> {
       return { changed: false, valid: false, issues: [issue] };
     }
     if (text === this.text) {
-      this.issues = null; // back to what is in force
-      this.log.debug('file.unchanged', { file: this.file, reason });
+      // Back to what is in force: after a broken or unreadable file, say so
+      // at the level the problem was said.
+      if (this.issues) this.log.info('file.restored', { file: this.file, reason, note: 'the file is the last good one again' });
+      else this.log.debug('file.unchanged', { file: this.file, reason });
+      this.issues = null;
       return { changed: false, valid: true, issues: [] };
     }
     const loaded = this.load(this.file, text);

@@ -390,7 +390,7 @@ function dispose(manager, dir, result) {
       }
     }, 20_000, 100);
   } catch (error) {
-    result.cleanupError = String(error.message ?? error);
+    result.cleanupError = why(error);
   }
 }
 
@@ -405,34 +405,44 @@ function fresh(make) {
 /** Percent of one core: CPU ns used between two readings taken `ms` apart. */
 const cpuPercent = (before, after, ms) => (Math.max(0, after.cpuNs - before.cpuNs) / 1e6 / ms) * 100;
 
+const why = (error) => String(error?.message ?? error);
+
+/**
+ * The first COLD_STARTS - 1 cold starts, each from nothing and torn down
+ * again; returns their times and a fresh manager for the last start (or
+ * undefined, with result.error set).
+ */
+function earlierColdStarts(make, initial, result) {
+  const starts = [];
+  let current = initial;
+  try {
+    for (let k = 1; k < COLD_STARTS; k++) {
+      if (k > 1) current = fresh(make);
+      try {
+        starts.push(coldStart(current.manager));
+      } finally {
+        dispose(current.manager, current.dir, result);
+      }
+    }
+    return { starts, current: COLD_STARTS > 1 ? fresh(make) : initial };
+  } catch (error) {
+    result.error = why(error);
+    return undefined;
+  }
+}
+
 function measure(make) {
   let initial;
   try {
     initial = fresh(make);
   } catch (error) {
-    return { manager: make.name, error: String(error.message ?? error) };
+    return { manager: make.name, error: why(error) };
   }
   if (!initial) return undefined;
   const result = { manager: initial.manager.name };
-  // The earlier cold starts, each from nothing; the last one goes on below.
-  const starts = [];
-  let current = initial;
-  for (let k = 1; k < COLD_STARTS && !result.error; k++) {
-    try {
-      if (k > 1) current = fresh(make);
-      starts.push(coldStart(current.manager));
-    } catch (error) {
-      result.error = String(error.message ?? error);
-    } finally {
-      dispose(current.manager, current.dir, result);
-    }
-  }
-  if (result.error) return result;
-  try {
-    if (COLD_STARTS > 1) current = fresh(make);
-  } catch (error) {
-    return { ...result, error: String(error.message ?? error) };
-  }
+  const earlier = earlierColdStarts(make, initial, result);
+  if (!earlier) return result;
+  const { starts, current } = earlier;
   const { manager, dir } = current;
   try {
     starts.push(coldStart(manager));
@@ -476,7 +486,7 @@ function measure(make) {
     waitUntil('all stopped', () => ours().length === 0, 60_000, 2);
     result.stopAllMs = now() - t;
   } catch (error) {
-    result.error = String(error.message ?? error);
+    result.error = why(error);
   } finally {
     dispose(manager, dir, result);
   }

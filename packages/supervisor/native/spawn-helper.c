@@ -16,7 +16,9 @@
  *   uid ("" to keep), gid, groups (comma-separated gids),
  *   rlimits ("name:soft:hard,..." by prlimit name, "u" for unlimited),
  *   stdout, stderr ("n" /dev/null, "i" the helper's own, "p<path>" opened
- *   for appending), argc, argv..., envc, env...
+ *   for appending), argc, argv..., and then either envc, env... or "=",
+ *   the environment of the last request that carried one (a burst of
+ *   starts shares one environment: it crosses the pipe once).
  * Replies are lines:
  *   R                       the helper runs (its first line)
  *   P <id> <pid>            forked: <pid> may run the program any moment now
@@ -68,6 +70,8 @@ struct request {
   size_t nlimits;
   struct { int resource; struct rlimit limit; } limits[MAX_RLIMITS];
   char **argv, **envp;
+  /* The environment is the kept one ("="), not envp. */
+  int same_env;
 };
 
 static int devnull = -1;
@@ -75,6 +79,36 @@ static int devnull = -1;
 static void die(const char *what) {
   perror(what);
   exit(1);
+}
+
+/* The environment of the last well-formed request that carried one: one
+ * block of strings and its pointer array, the helper's own copy. */
+static char *kept_env_block;
+static char **kept_envp;
+
+static void forget_env(void) {
+  free(kept_env_block);
+  free(kept_envp);
+  kept_env_block = NULL;
+  kept_envp = NULL;
+}
+
+static void keep_env(char *const *envp) {
+  size_t n = 0, bytes = 0;
+  for (; envp[n]; n++) bytes += strlen(envp[n]) + 1;
+  char *block = malloc(bytes ? bytes : 1);
+  char **list = calloc(n + 1, sizeof *list);
+  if (!block || !list) die("malloc");
+  char *at = block;
+  for (size_t i = 0; i < n; i++) {
+    size_t size = strlen(envp[i]) + 1;
+    memcpy(at, envp[i], size);
+    list[i] = at;
+    at += size;
+  }
+  forget_env();
+  kept_env_block = block;
+  kept_envp = list;
 }
 
 static void write_all(int fd, const char *buf, size_t len) {
@@ -171,6 +205,7 @@ static int parse(char *buf, size_t len, struct request *r) {
   memset(r, 0, offsetof(struct request, groups));
   r->nlimits = 0;
   r->argv = r->envp = NULL;
+  r->same_env = 0;
   if (!(r->id = field(&c)) || !(r->file = field(&c)) || !(r->cwd = field(&c)) || !(r->chroot = field(&c)) ||
       !(umask_s = field(&c)) || !(uid_s = field(&c)) || !(gid_s = field(&c)) || !(groups_s = field(&c)) ||
       !(limits_s = field(&c)) || !(r->out = field(&c)) || !(r->err = field(&c)))
@@ -214,7 +249,15 @@ static int parse(char *buf, size_t len, struct request *r) {
     l = comma ? comma + 1 : l + strlen(l);
   }
   if (!(r->argv = strings(&c)) || !r->argv[0]) return -1;
-  if (!(r->envp = strings(&c))) return -1;
+  struct cursor after = c;
+  const char *mark = field(&after);
+  if (mark && strcmp(mark, "=") == 0) {
+    if (!kept_envp) return -1;
+    r->same_env = 1;
+    c = after;
+  } else if (!(r->envp = strings(&c))) {
+    return -1;
+  }
   return c.at == c.end ? 0 : -1;
 }
 
@@ -276,7 +319,7 @@ static _Noreturn void child(const struct request *r, int out, int err, int repor
   if (err != 2 && dup2(err, 2) < 0) child_fail(report, ST_STDERR);
   if (out == 1) fcntl(1, F_SETFD, 0);
   if (err == 2) fcntl(2, F_SETFD, 0);
-  execve(r->file, r->argv, r->envp);
+  execve(r->file, r->argv, r->same_env ? kept_envp : r->envp);
   child_fail(report, ST_EXEC);
 }
 
@@ -482,8 +525,12 @@ int main(void) {
         return 1;
       }
       if (payload[size - 1] != '\0' || parse(payload, size, &request) < 0) {
+        /* Out of step with the supervisor's idea of the kept environment:
+         * forget it, so that no later "=" can run with a stale one. */
+        forget_env();
         reply("F %s %s %d\n", payload, STAGES[ST_REQUEST], EINVAL);
       } else {
+        if (!request.same_env) keep_env(request.envp);
         spawn(&request);
       }
       free(request.argv);

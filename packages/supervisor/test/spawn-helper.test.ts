@@ -110,6 +110,31 @@ describe('the spawn helper', () => {
     expect(sup.status()[0]!.restarts).toBe(1);
   });
 
+  it('gives each program its own environment when a burst mixes several (sent once per run of equal ones), also after a new helper', async () => {
+    const sup = box.supervisor();
+    const environ = (pid: number) => Object.fromEntries(readText(`/proc/${pid}/environ`).split('\0').filter(Boolean).map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]));
+    const kinds = ['A', 'A', 'B', 'A', 'B', 'B', 'C', 'A'];
+    const list = kinds.map((kind, i) => spec({ name: `e${i}`, run: '/bin/sleep', args: [String(7_760_000 + i)], env: { KIND: kind, ...(kind === 'C' ? { ONLY_C: 'yes' } : {}) } }));
+    await sup.apply(list);
+    const seen = () => kinds.map((_, i) => environ(pidOf(sup, `e${i}`)));
+    expect(seen().map((env) => env.KIND)).toEqual(kinds);
+    expect(seen().map((env) => env.ONLY_C ?? '-')).toEqual(kinds.map((kind) => (kind === 'C' ? 'yes' : '-')));
+    expect(seen().every((env) => env.LC_ALL === 'C')).toBe(true);
+
+    // A new helper holds no environment: the first start through it must send one.
+    const helper = parentOf(pidOf(sup, 'e0')).pid;
+    process.kill(helper, 'SIGKILL');
+    await waitFor('the helper to be gone', () => !alive(helper));
+    // e7 (A) was the last start through the old helper; e0 is A too.
+    const old = pidOf(sup, 'e0');
+    await sup.restart('e0');
+    await sup.restart('e2');
+    expect(parentOf(pidOf(sup, 'e0'))).toMatchObject({ command: 'dpd-spawn-helper' });
+    expect(pidOf(sup, 'e0')).not.toBe(old);
+    expect([environ(pidOf(sup, 'e0')).KIND, environ(pidOf(sup, 'e2')).KIND]).toEqual(['A', 'B']);
+    expect(box.seen('proc.error')).toEqual([]); // no start failed on the way
+  });
+
   it('loses no program when the helper dies with starts in flight: forked ones are watched, the rest go to Node\'s spawn', async () => {
     const sup = box.supervisor();
     // Sleepers of durations no other test uses, to tell them in /proc.

@@ -8,7 +8,8 @@
 //
 // Wire format (the helper's source has the same): each request is a 32-bit
 // little-endian length and NUL-terminated fields; replies are lines.
-//   request: id file cwd chroot umask uid gid groups rlimits stdout stderr argc argv… envc env…
+//   request: id file cwd chroot umask uid gid groups rlimits stdout stderr argc argv… (envc env… | "=")
+//            where "=" is the environment of the last request that carried one
 //   replies: "R" (running), "P id pid" (forked), "S id pid start" (exec'd; its /proc start time, or "-"), "F id stage errno" (not started), "X pid code signal" (exited)
 import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
@@ -83,9 +84,12 @@ function encodeEnv(env: Readonly<Record<string, string>>): Buffer | string {
   return encoded;
 }
 
-/** The request for one start, or why it cannot be sent. */
-function encode(id: number, plan: ExecPlan, stdout: string, stderr: string): Buffer | string {
-  const env = encodeEnv(plan.env);
+/** In place of the environment: the helper's copy of the last one sent. */
+const SAME_ENV = Buffer.from('=\0');
+
+/** The request for one start, or why it cannot be sent. `sameEnv`: the helper holds plan.env already. */
+function encode(id: number, plan: ExecPlan, stdout: string, stderr: string, sameEnv: boolean): Buffer | string {
+  const env = sameEnv ? SAME_ENV : encodeEnv(plan.env);
   if (typeof env === 'string') return env;
   const argv = [plan.program, ...plan.args];
   const ids = plan.ids;
@@ -131,6 +135,12 @@ export class HelperSpawner implements Spawner {
   private closed = false;
   /** The helper said R: it runs. */
   private ready = false;
+  /**
+   * The environment of the last request sent that carried one: the helper
+   * keeps a copy, and a request with the same (shared, frozen) env object
+   * sends "=" instead. A burst of 200 starts sends it once, not 200 times.
+   */
+  private lastEnv: Readonly<Record<string, string>> | null = null;
 
   /** `inherit`: the helper holds the supervisor's stdout and stderr, for programs whose output is inherited. */
   constructor(
@@ -144,11 +154,12 @@ export class HelperSpawner implements Spawner {
     const helper = out !== undefined && err !== undefined ? this.running() : null;
     if (!helper) return nodeSpawner.spawn(plan, stdout, stderr, events);
     const id = this.nextId++;
-    const frame = encode(id, plan, out!, err!);
+    const frame = encode(id, plan, out!, err!, plan.env === this.lastEnv);
     if (typeof frame === 'string') {
       queueMicrotask(() => events.failed(`run ${plan.program}: ${frame}`));
       return { detach: () => undefined };
     }
+    this.lastEnv = plan.env;
     const entry: Entry = { plan, stdout, stderr, events, detached: false };
     this.pending.set(id, entry);
     this.send(helper, frame);
@@ -236,6 +247,7 @@ export class HelperSpawner implements Spawner {
     helper.once('close', () => this.helperGone(helper));
     this.helper = helper;
     this.ready = false;
+    this.lastEnv = null; // a new helper holds no environment yet
     return helper;
   }
 
@@ -276,6 +288,8 @@ export class HelperSpawner implements Spawner {
       if (!entry.detached) this.children.set(pid, entry);
       entry.events.spawned(pid, third === '-' ? undefined : third);
     } else {
+      // A request it could not read: it forgot the environment it kept too.
+      if (second === 'request') this.lastEnv = null;
       entry.events.failed(failure(entry.plan, second!, Number(third)));
     }
   }

@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { normaliseElsewhere } from './lib/kit.mjs';
+import { normaliseElsewhere, sleep } from './lib/kit.mjs';
 
 const { values } = parseArgs({ options: { procs: { type: 'string', default: '200' }, spawner: { type: 'string', default: 'helper' } } });
 const PROCS = Number(values.procs);
@@ -28,9 +28,9 @@ const sup = new Supervisor({ stateDir: join(dir, 'state'), spawnHelper: values.s
 try {
   await sup.apply(specs);
   if (sup.status().filter((s) => s.state === 'running').length !== PROCS) throw new Error('not all running');
-  await new Promise((resolve) => setTimeout(resolve, 2000));
+  await sleep(2000);
   globalThis.gc();
-  await new Promise((resolve) => setTimeout(resolve, 500));
+  await sleep(500);
   const after = status();
   const heap = process.memoryUsage();
   console.log(JSON.stringify({ bench: 'supervisor-memory', procs: PROCS, spawner: values.spawner, v8Flags: process.execArgv, cores: cpus().length, node: process.version, bareMiB: bare, withProcsMiB: after, heapTotalMiB: mib(heap.heapTotal / 1024), heapUsedMiB: mib(heap.heapUsed / 1024) }, null, 2));

@@ -16,7 +16,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { normaliseElsewhere } from './lib/kit.mjs';
+import { normaliseElsewhere, sleep } from './lib/kit.mjs';
 import { Supervisor } from '@diprocd/supervisor';
 
 const { values } = parseArgs({
@@ -49,6 +49,15 @@ const raw = (i, extra = {}) => ({ name: `p${i}`, run: '/bin/sleep', args: ['1000
 const specs = normaliseElsewhere([...Array.from({ length: PROCS + 1 }, (_, i) => raw(i)), raw(0, { env: { CHANGED: '1' } })]);
 const spec = (i) => specs[i];
 const changedFirst = specs[PROCS + 1];
+
+/** This process's CPU, in % of one core, while it waits `seconds`. */
+async function cpuPercentWhileWaiting(seconds) {
+  const before = process.cpuUsage();
+  const t = process.hrtime.bigint();
+  await sleep(seconds * 1000);
+  const used = process.cpuUsage(before);
+  return ((used.user + used.system) / 1000 / ms(process.hrtime.bigint() - t)) * 100;
+}
 
 function nextStart(sup, name) {
   return new Promise((resolve) => {
@@ -92,16 +101,8 @@ try {
 
   // The burst's after-effects (V8's memory reducer runs its full GCs 8-25 s
   // after it) are counted apart; idle is the steady state after them.
-  const settleBefore = process.cpuUsage();
-  t = process.hrtime.bigint();
-  await new Promise((resolve) => setTimeout(resolve, SETTLE_SECONDS * 1000));
-  const settled = process.cpuUsage(settleBefore);
-  results.settleCpuPercent = ((settled.user + settled.system) / 1000 / ms(process.hrtime.bigint() - t)) * 100;
-  const cpuBefore = process.cpuUsage();
-  t = process.hrtime.bigint();
-  await new Promise((resolve) => setTimeout(resolve, IDLE_SECONDS * 1000));
-  const cpu = process.cpuUsage(cpuBefore);
-  results.idleCpuPercent = ((cpu.user + cpu.system) / 1000 / ms(process.hrtime.bigint() - t)) * 100;
+  results.settleCpuPercent = await cpuPercentWhileWaiting(SETTLE_SECONDS);
+  results.idleCpuPercent = await cpuPercentWhileWaiting(IDLE_SECONDS);
   results.supervisorRssMiB = process.memoryUsage().rss / 2 ** 20;
   results.helperRssMiB = helperRssMiB();
   if (values.spawner === 'helper' && results.helperRssMiB === 0) throw new Error('--spawner helper, but no spawn helper runs (was it built?)');

@@ -69,9 +69,8 @@ struct request {
   gid_t groups[MAX_GROUPS];
   size_t nlimits;
   struct { int resource; struct rlimit limit; } limits[MAX_RLIMITS];
+  /* envp: the environment the request carried; NULL for "=" (the kept one). */
   char **argv, **envp;
-  /* The environment is the kept one ("="), not envp. */
-  int same_env;
 };
 
 static int devnull = -1;
@@ -205,7 +204,6 @@ static int parse(char *buf, size_t len, struct request *r) {
   memset(r, 0, offsetof(struct request, groups));
   r->nlimits = 0;
   r->argv = r->envp = NULL;
-  r->same_env = 0;
   if (!(r->id = field(&c)) || !(r->file = field(&c)) || !(r->cwd = field(&c)) || !(r->chroot = field(&c)) ||
       !(umask_s = field(&c)) || !(uid_s = field(&c)) || !(gid_s = field(&c)) || !(groups_s = field(&c)) ||
       !(limits_s = field(&c)) || !(r->out = field(&c)) || !(r->err = field(&c)))
@@ -253,7 +251,6 @@ static int parse(char *buf, size_t len, struct request *r) {
   const char *mark = field(&after);
   if (mark && strcmp(mark, "=") == 0) {
     if (!kept_envp) return -1;
-    r->same_env = 1;
     c = after;
   } else if (!(r->envp = strings(&c))) {
     return -1;
@@ -319,7 +316,7 @@ static _Noreturn void child(const struct request *r, int out, int err, int repor
   if (err != 2 && dup2(err, 2) < 0) child_fail(report, ST_STDERR);
   if (out == 1) fcntl(1, F_SETFD, 0);
   if (err == 2) fcntl(2, F_SETFD, 0);
-  execve(r->file, r->argv, r->same_env ? kept_envp : r->envp);
+  execve(r->file, r->argv, kept_envp); /* the request's own, kept before spawn(), or "=" */
   child_fail(report, ST_EXEC);
 }
 
@@ -530,7 +527,7 @@ int main(void) {
         forget_env();
         reply("F %s %s %d\n", payload, STAGES[ST_REQUEST], EINVAL);
       } else {
-        if (!request.same_env) keep_env(request.envp);
+        if (request.envp) keep_env(request.envp);
         spawn(&request);
       }
       free(request.argv);

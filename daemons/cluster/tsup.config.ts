@@ -1,9 +1,4 @@
 import { defineConfig } from 'tsup';
+import { daemonBundle } from '../../tools/build/daemon-bundle.js';
 
-export default defineConfig({
-  entry: { masterd: 'src/masterd/main.ts', clientd: 'src/clientd/main.ts' },
-  format: ['esm'],
-  sourcemap: true,
-  clean: true,
-  target: 'node20',
-});
+export default defineConfig(daemonBundle({ masterd: 'src/masterd/main.ts', clientd: 'src/clientd/main.ts' }));

@@ -1,9 +1,4 @@
 import { defineConfig } from 'tsup';
+import { daemonBundle } from '../../tools/build/daemon-bundle.js';
 
-export default defineConfig({
-  entry: { log: 'src/log/main.ts', run: 'src/run/main.ts' },
-  format: ['esm'],
-  sourcemap: true,
-  clean: true,
-  target: 'node20',
-});
+export default defineConfig(daemonBundle({ log: 'src/log/main.ts', run: 'src/run/main.ts' }));

@@ -1,9 +1,4 @@
 import { defineConfig } from 'tsup';
+import { daemonBundle } from '../../tools/build/daemon-bundle.js';
 
-export default defineConfig({
-  entry: { workerd: 'src/workerd/main.ts', ctl: 'src/ctl/main.ts' },
-  format: ['esm'],
-  sourcemap: true,
-  clean: true,
-  target: 'node20',
-});
+export default defineConfig(daemonBundle({ workerd: 'src/workerd/main.ts', ctl: 'src/ctl/main.ts' }));

@@ -3,10 +3,10 @@
 // writes the record as the job moves; the client reads it and reports.
 import { closeSync, constants, openSync, readFileSync, readSync, readdirSync, rmSync, fstatSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { JobSpec } from '@diprocd/procspec/runtime';
 import type { ProcInput } from '@diprocd/procspec';
 import { writeFileAtomic } from '../os/atomic-file.js';
+import { assetPath } from '../os/assets.js';
 
 /** A job's states, in the order it passes them; success and failed are final. */
 export const JOB_STATES = ['init', 'setup', 'running', 'success', 'failed'] as const;
@@ -31,7 +31,7 @@ export interface JobRecord {
   updatedAt: number;
 }
 
-const RUNNER = fileURLToPath(new URL('./job-runner.js', import.meta.url));
+const RUNNER = assetPath('job-runner.js');
 const SAFE_ID = /^[A-Za-z0-9_.-]{1,64}$/;
 
 /** The files of job `id` in `dir`. */

@@ -15,12 +15,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import type { Socket } from 'node:net';
 import { constants as osConstants } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import type { ExecPlan } from './exec-plan.js';
 import { nodeSpawner, type Child, type ChildEvents, type Output, type Spawner } from './launch.js';
+import { assetPath } from './assets.js';
 
 /** Where the build puts the helper: beside this module's bundle. */
-export const HELPER_PATH = fileURLToPath(new URL('./dpd-spawn-helper', import.meta.url));
+export const HELPER_PATH = assetPath('dpd-spawn-helper');
 
 const SIGNAL_NAMES = new Map(Object.entries(osConstants.signals).map(([name, number]) => [number, name as NodeJS.Signals]));
 const ERRNO_NAMES = new Map(Object.entries(osConstants.errno).map(([name, number]) => [number, name]));

@@ -6,13 +6,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Writable } from 'node:stream';
 import type { Proc } from '@diprocd/procspec/runtime';
 import { planExec, wrappedCommand, type ExecContext } from '../os/exec-plan.js';
 import { closeQuietly, openLog, type Output } from '../os/launch.js';
+import { assetPath } from '../os/assets.js';
 
-const RELAY = fileURLToPath(new URL('./log-relay.js', import.meta.url));
+const RELAY = assetPath('log-relay.js');
 
 interface Relay {
   child: ChildProcess;

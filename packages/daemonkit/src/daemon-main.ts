@@ -104,6 +104,8 @@ export async function daemonMain<F>(def: DaemonDefinition<F>, argv: string[], io
   }
 
   const log = new Logger(io.stderr, args.logFormat ?? (io.stderr.isTTY ? 'human' : 'json'), args.verbose);
+  // Whatever way the process ends (process.exit, an uncaught exception), the lines kept are written.
+  process.on('exit', () => log.flush());
   for (const warning of loaded.warnings) log.warn('file.warning', { issue: warning });
   // Signals that come during start-up wait for it (Node's default would kill the daemon half-way).
   let body: DaemonBody | undefined;

@@ -1,11 +1,30 @@
 // One event per line: JSON for machines, a short human line on a terminal.
 // Secrets never reach it: events carry names, pids and exit statuses, not env.
+//
+// Lines are written one turn of the event loop after the one that logged
+// them: log() keeps the event, its time and a copy of its fields, and what
+// a turn logged goes out in one write, after the immediates of the next
+// turn. The supervisor logs a restart (exit, restart) and starts the next
+// run in an immediate: formatting and writing those lines then come after
+// that start, not before it. flush() writes at once what is kept;
+// daemonMain calls it when the process exits, so lines are lost only with
+// a process killed outright (SIGKILL), and then only the last turn's.
 import type { Writable } from 'node:stream';
 
 export type Level = 'debug' | 'info' | 'warn' | 'error';
 export type Fields = Record<string, unknown>;
 
+interface Entry {
+  at: number;
+  level: Level;
+  event: string;
+  fields: Fields;
+}
+
 export class Logger {
+  private kept: Entry[] = [];
+  private scheduled = false;
+
   constructor(
     private readonly out: Writable,
     private readonly format: 'human' | 'json',
@@ -14,16 +33,31 @@ export class Logger {
 
   log(level: Level, event: string, fields: Fields = {}): void {
     if (level === 'debug' && !this.verbose) return;
-    const time = new Date().toISOString();
-    if (this.format === 'json') {
-      this.out.write(`${JSON.stringify({ time, level, event, ...fields })}\n`);
-      return;
-    }
+    this.kept.push({ at: Date.now(), level, event, fields: { ...fields } });
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => setImmediate(() => this.flush()));
+  }
+
+  /** Writes the lines kept so far. */
+  flush(): void {
+    this.scheduled = false;
+    if (this.kept.length === 0) return;
+    const entries = this.kept;
+    this.kept = [];
+    let text = '';
+    for (const entry of entries) text += this.line(entry);
+    this.out.write(text);
+  }
+
+  private line({ at, level, event, fields }: Entry): string {
+    const time = new Date(at).toISOString();
+    if (this.format === 'json') return `${JSON.stringify({ time, level, event, ...fields })}\n`;
     const details = Object.entries(fields)
       .filter(([, value]) => value !== undefined && value !== null)
       .map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`)
       .join(' ');
-    this.out.write(`${time.slice(11, 23)} ${level.toUpperCase().padEnd(5)} ${event}${details ? ` ${details}` : ''}\n`);
+    return `${time.slice(11, 23)} ${level.toUpperCase().padEnd(5)} ${event}${details ? ` ${details}` : ''}\n`;
   }
 
   debug = (event: string, fields?: Fields) => this.log('debug', event, fields);

@@ -6,7 +6,8 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tempDir, waitFor } from '@diprocd/test-utils';
-import { lockPidFile, parseDaemonArgs, startDaemon, UsageError } from '@diprocd/daemonkit';
+import { Writable } from 'node:stream';
+import { Logger, lockPidFile, parseDaemonArgs, startDaemon, UsageError } from '@diprocd/daemonkit';
 
 let dir: string;
 const children: ChildProcess[] = [];
@@ -88,6 +89,45 @@ describe('startDaemon', () => {
     const started = await startDaemon(script("import { writeFileSync } from 'node:fs'; writeFileSync(process.argv[2], JSON.stringify(process.env.DPD_NOTIFY_FD ?? null)); n.running(42);"), [join(dir, 'env.json')], join(dir, 'd.log'));
     expect(started).toEqual({ outcome: 'running', pid: 42 });
     expect(readFileSync(join(dir, 'env.json'), 'utf8')).toBe('null');
+  });
+});
+
+describe('Logger', () => {
+  const sink = () => {
+    const writes: string[] = [];
+    return { writes, out: new Writable({ write: (chunk, _enc, done) => (writes.push(chunk.toString()), done()) }) };
+  };
+
+  it("writes a turn's lines in one write, after the next turn's immediates (a restart goes first)", async () => {
+    const { writes, out } = sink();
+    const log = new Logger(out, 'json', false);
+    const fields: Record<string, unknown> = { pid: 1 };
+    const before = Date.now();
+    log.info('proc.exit', fields);
+    log.debug('proc.state'); // not verbose: dropped
+    log.info('proc.restart', { restarts: 1 });
+    fields.pid = 2; // the line keeps what was logged
+    const seen: number[] = [];
+    setImmediate(() => seen.push(writes.length));
+    await waitFor('the lines', () => writes.length > 0);
+    expect(seen).toEqual([0]);
+    expect(writes).toHaveLength(1);
+    const lines = writes[0]!.trim().split('\n').map((line) => JSON.parse(line));
+    expect(lines.map((line) => [line.event, line.level])).toEqual([['proc.exit', 'info'], ['proc.restart', 'info']]);
+    expect(lines[0].pid).toBe(1);
+    expect(Date.parse(lines[0].time)).toBeGreaterThanOrEqual(before - 1);
+  });
+
+  it('writes what it kept at once on flush(), in the human format on a terminal', () => {
+    const { writes, out } = sink();
+    const log = new Logger(out, 'human', true);
+    log.debug('file.load', { started: 2, note: null });
+    log.warn('proc.gave-up', { name: 'a' });
+    log.flush();
+    expect(writes).toHaveLength(1);
+    expect(writes[0]).toMatch(/^\d\d:\d\d:\d\d\.\d{3} DEBUG file\.load started=2\n\d\d:\d\d:\d\d\.\d{3} WARN  proc\.gave-up name=a\n$/);
+    log.flush();
+    expect(writes).toHaveLength(1);
   });
 });
 

@@ -25,7 +25,9 @@
  *   S <id> <pid> <start>    the program was exec'd; <start> is its start time
  *                           from /proc/<pid>/stat (field 22), or "-"
  *   F <id> <stage> <errno>  it could not be: nothing runs
- *   X <pid> <code> <signal> a child exited (-1 where it does not apply)
+ *   X <pid> <code> <signal> <left>
+ *                           a child exited (-1 where it does not apply); <left>
+ *                           is 1 while processes of its group remain, else 0
  *
  * End of input means the supervisor is gone or closed: the helper exits
  * and the children run on (each in its own session).
@@ -444,8 +446,11 @@ static void reap(void) {
         break;
       }
     if (!started) continue;
-    if (WIFEXITED(status)) reply("X %d %d -1\n", (int)pid, WEXITSTATUS(status));
-    else if (WIFSIGNALED(status)) reply("X %d -1 %d\n", (int)pid, WTERMSIG(status));
+    /* It led its own group (setsid). Once it is reaped, an empty group
+     * stays empty, so the supervisor need not signal it to clear it. */
+    int left = kill(-pid, 0) == 0 || errno == EPERM;
+    if (WIFEXITED(status)) reply("X %d %d -1 %d\n", (int)pid, WEXITSTATUS(status), left);
+    else if (WIFSIGNALED(status)) reply("X %d -1 %d %d\n", (int)pid, WTERMSIG(status), left);
   }
 }
 

@@ -137,6 +137,18 @@ describe('restart policy', () => {
   });
 });
 
+describe('a run that ends on its own', () => {
+  // The spawn helper says whether anything of the group is left; Node's spawn cannot, and the group is signalled anyway.
+  it.each([['the spawn helper', true], ["Node's spawn", false]] as const)('takes what it left in its process group with it (%s)', async (_how, spawnHelper) => {
+    const own = box.supervisor({ spawnHelper, stateDir: box.path('own-state') });
+    const file = box.path(`left-${spawnHelper}`);
+    await own.apply([spec({ name: 'leaver', run: '/bin/sh', args: ['-c', `sleep 100000 & echo $! > ${file}.tmp && mv ${file}.tmp ${file}; exit 3`], restart: 'never' })]);
+    const left = await waitFor('the background sleep', () => readPid(file));
+    await waitFor('what the program left to be killed', () => !alive(left));
+    expect(own.status()[0]).toMatchObject({ name: 'leaver', lastExit: { code: 3 } });
+  });
+});
+
 describe('stopping', () => {
   it('kills the whole process group, grandchildren included', async () => {
     const file = box.path('grandchild');

@@ -18,7 +18,8 @@ export interface ChildEvents {
   spawned(pid: number, startTime?: string): void;
   /** It could not be started; nothing runs. `reason` names what failed and the OS's word for it. */
   failed(reason: string): void;
-  exited(code: number | null, signal: NodeJS.Signals | null): void;
+  /** It exited. `groupLeft`: whether processes of the group it led remain (undefined when the spawner cannot tell). */
+  exited(code: number | null, signal: NodeJS.Signals | null, groupLeft?: boolean): void;
   /** It is no longer our child (the spawn helper is gone): its exit will not be reported. */
   lost(): void;
 }

@@ -10,7 +10,7 @@
 // little-endian length and NUL-terminated fields; replies are lines.
 //   request: id file cwd chroot umask uid gid groups rlimits stdout stderr argc argv… (envc env… | "=")
 //            where "=" is the environment of the last request that carried one
-//   replies: "R" (running), "P id pid" (forked), "S id pid start" (exec'd; its /proc start time, or "-"), "F id stage errno" (not started), "X pid code signal" (exited)
+//   replies: "R" (running), "P id pid" (forked), "S id pid start" (exec'd; its /proc start time, or "-"), "F id stage errno" (not started), "X pid code signal left" (exited; left: 1 while processes of its group remain)
 import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import type { Socket } from 'node:net';
@@ -259,7 +259,7 @@ export class HelperSpawner implements Spawner {
     this.checkIdle();
   }
 
-  private reply([kind, first, second, third]: string[]): void {
+  private reply([kind, first, second, third, fourth]: string[]): void {
     switch (kind) {
       case 'R':
         this.ready = true;
@@ -271,7 +271,7 @@ export class HelperSpawner implements Spawner {
         if (!entry) return;
         const code = Number(second);
         const signal = Number(third);
-        entry.events.exited(code >= 0 ? code : null, signal >= 0 ? SIGNAL_NAMES.get(signal) ?? null : null);
+        entry.events.exited(code >= 0 ? code : null, signal >= 0 ? SIGNAL_NAMES.get(signal) ?? null : null, fourth === '0' ? false : fourth === '1' ? true : undefined);
         return;
       }
     }

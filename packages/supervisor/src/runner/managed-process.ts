@@ -56,6 +56,8 @@ interface Run {
   uid: number | undefined;
   /** How the leader exited, when we saw it (our own child only). */
   exit: { code: number | null; signal: NodeJS.Signals | null } | null;
+  /** The spawner saw that nothing of the group the leader led was left when it exited. */
+  groupEmpty: boolean;
   timedOut: boolean;
   killAt: number;
   killed: boolean;
@@ -294,7 +296,7 @@ export class ManagedProcess {
   // ---- starting ----------------------------------------------------------
 
   private newRun(child: Child | null, startedAt: number): Run {
-    return { startedAt, child, launcherPgid: null, launcherStart: null, target: null, uid: undefined, exit: null, timedOut: false, killAt: 0, killed: false, timeoutDeadline: null, timeoutLeft: null, timers: new Map(), unwatch: null };
+    return { startedAt, child, launcherPgid: null, launcherStart: null, target: null, uid: undefined, exit: null, groupEmpty: false, timedOut: false, killAt: 0, killed: false, timeoutDeadline: null, timeoutLeft: null, timers: new Map(), unwatch: null };
   }
 
   private deferSpawn(): void {
@@ -351,7 +353,7 @@ export class ManagedProcess {
         output.release();
         if (this.run === run) this.spawnFailed('DPD_SPAWN_FAILED', reason);
       },
-      exited: (code, signal) => this.childExited(run, code, signal),
+      exited: (code, signal, groupLeft) => this.childExited(run, code, signal, groupLeft),
       lost: () => this.childLost(run),
     });
   }
@@ -430,9 +432,10 @@ export class ManagedProcess {
     return targetFromPidFile(this.spec.pid_file!, { startedSince: run.launcherStart ?? undefined, uid: run.uid });
   }
 
-  private childExited(run: Run, code: number | null, signal: NodeJS.Signals | null): void {
+  private childExited(run: Run, code: number | null, signal: NodeJS.Signals | null, groupLeft?: boolean): void {
     if (this.run !== run) return;
     run.child = null;
+    run.groupEmpty = groupLeft === false;
     if (this.spec.daemon) {
       if (run.target !== null) return; // the launcher of a daemon already found
       run.launcherPgid = null;
@@ -626,9 +629,11 @@ export class ManagedProcess {
     const runMs = this.host.clock.now() - run.startedAt;
     this.recordExit(run, status, runMs);
     // What is left of its group is orphaned; clear it so the next run starts
-    // clean. (Only a group the program led; a daemon's group is its own business.)
+    // clean. (Only a group the program led; a daemon's group is its own
+    // business.) Not when the spawner saw it empty: it stays empty, and the
+    // signal would cost the restart a failed kill().
     const pgid = run.target?.pgid;
-    if (!this.spec.daemon && pgid) this.signal(() => signalGroup(pgid, 'SIGKILL'));
+    if (!this.spec.daemon && pgid && !run.groupEmpty) this.signal(() => signalGroup(pgid, 'SIGKILL'));
     this.closeRun(run);
     this.fire(this.verdict(status, runMs));
   }

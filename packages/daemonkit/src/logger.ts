@@ -1,18 +1,21 @@
 // One event per line: JSON for machines, a short human line on a terminal.
 // Secrets never reach it: events carry names, pids and exit statuses, not env.
 //
-// Lines are written one turn of the event loop after the one that logged
-// them: log() keeps the event, its time and a copy of its fields, and what
-// a turn logged goes out in one write, after the immediates of the next
-// turn. The supervisor logs a restart (exit, restart) and starts the next
-// run in an immediate: formatting and writing those lines then come after
-// that start, not before it. flush() writes at once what is kept;
-// daemonMain calls it when the process exits, so lines are lost only with
-// a process killed outright (SIGKILL), and then only the last turn's.
+// Lines are written a few milliseconds after they are logged: log() keeps
+// the event, its time and a copy of its fields, and what was logged
+// meanwhile goes out in one write. The supervisor logs a restart (exit,
+// restart) just before it asks for the next run: formatting and writing
+// those lines then come after that start (on a quiet machine, after the
+// new program's exec too), not before it. flush() writes at once what is kept; daemonMain
+// calls it when the process exits, so lines are lost only with a process
+// killed outright (SIGKILL), and then only the last few milliseconds'.
 import type { Writable } from 'node:stream';
 
 export type Level = 'debug' | 'info' | 'warn' | 'error';
 export type Fields = Record<string, unknown>;
+
+/** How long a line may wait for others to share its write. */
+const FLUSH_DELAY_MS = 5;
 
 interface Entry {
   at: number;
@@ -36,7 +39,7 @@ export class Logger {
     this.kept.push({ at: Date.now(), level, event, fields: { ...fields } });
     if (this.scheduled) return;
     this.scheduled = true;
-    setImmediate(() => setImmediate(() => this.flush()));
+    setTimeout(() => this.flush(), FLUSH_DELAY_MS).unref();
   }
 
   /** Writes the lines kept so far. */

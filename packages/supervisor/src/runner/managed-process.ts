@@ -576,10 +576,13 @@ export class ManagedProcess {
     const target = run.target;
     // A daemon whose pid is still unknown is looked for until the deadline.
     const awaitingPid = this.spec.daemon && target === null && now < run.killAt;
-    const leaderGone = run.child === null && !awaitingPid && (target === null || !isAlive(target.pid, target.startTime));
+    // Our own program's exit was seen (run.exit): it is gone, and the
+    // spawner may have seen its group empty, which then stays empty.
+    const ownExit = !this.spec.daemon && run.exit !== null;
+    const leaderGone = run.child === null && !awaitingPid && (target === null || ownExit || !isAlive(target.pid, target.startTime));
     if (leaderGone) {
       const group = target?.pgid ?? run.launcherPgid;
-      if (group === null || !this.signal(() => groupAlive(group))) return this.finishStop(run);
+      if (group === null || (ownExit && run.groupEmpty) || !this.signal(() => groupAlive(group))) return this.finishStop(run);
     }
     // Our own child, still running: its exit event ends the wait; until then
     // only the deadlines matter. Anything else is looked at often.

@@ -19,6 +19,7 @@ export const MAX_SIZE_BYTES = 2 ** 50;
 export const DURATION_PATTERN = '^(?:[0-9]+(?:\\.[0-9]+)?|(?:[0-9]+(?:\\.[0-9]+)?(?:ms|s|m|h|d|w))+)$';
 /** The same, above zero: some digit is not 0. */
 export const POSITIVE_DURATION_PATTERN = `^(?=[^1-9]*[1-9])${DURATION_PATTERN.slice(1)}`;
+const DURATION_RE = new RegExp(DURATION_PATTERN);
 const DURATION_PART = /([0-9]+(?:\.[0-9]+)?)(ms|s|m|h|d|w)/g;
 
 /** Why a value is not a duration a spec may give, or `undefined` when it is one. */
@@ -27,7 +28,7 @@ export type DurationProblem = 'malformed' | 'too long' | 'zero';
 /** Milliseconds of a well-formed duration, unrounded; `undefined` when malformed. */
 function exactMs(value: unknown): number | undefined {
   if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? value * 1000 : undefined;
-  if (typeof value !== 'string' || !new RegExp(DURATION_PATTERN).test(value)) return undefined;
+  if (typeof value !== 'string' || !DURATION_RE.test(value)) return undefined;
   if (/^[0-9.]+$/.test(value)) return Number(value) * 1000;
   let total = 0;
   for (const [, amount, unit] of value.matchAll(DURATION_PART)) total += Number(amount) * DURATION_UNITS_MS[unit as string]!;

@@ -195,6 +195,11 @@ export class Walker {
   private union(schema: TSchema, value: unknown, path: PathPart[]): void {
     const branches = schema.anyOf as TSchema[];
     const trials = branches.map((branch) => {
+      // A branch of plain kind that cannot hold a value of this JSON type
+      // fails: no trial is walked (its messages would never be used).
+      if (branch['x-parse'] === undefined && KIND_TYPES[branch[Kind] as string] !== undefined && !accepts(branch, value)) {
+        return { branch, ok: false, issues: [] };
+      }
       const trial = new Walker(this.memo);
       return { branch, ok: trial.check(branch, value, path), issues: trial.issues };
     });

@@ -137,15 +137,30 @@ describe('restart policy', () => {
   });
 });
 
-describe('a run that ends on its own', () => {
-  // The spawn helper says whether anything of the group is left; Node's spawn cannot, and the group is signalled anyway.
-  it.each([['the spawn helper', true], ["Node's spawn", false]] as const)('takes what it left in its process group with it (%s)', async (_how, spawnHelper) => {
+describe('what a program leaves in its process group', () => {
+  // The spawn helper says whether anything of the group is left when the program exits; Node's spawn cannot, and the group is looked at anyway.
+  const spawners = [['the spawn helper', true], ["Node's spawn", false]] as const;
+
+  it.each(spawners)('goes with it when the run ends on its own (%s)', async (_how, spawnHelper) => {
     const own = box.supervisor({ spawnHelper, stateDir: box.path('own-state') });
     const file = box.path(`left-${spawnHelper}`);
     await own.apply([spec({ name: 'leaver', run: '/bin/sh', args: ['-c', `sleep 100000 & echo $! > ${file}.tmp && mv ${file}.tmp ${file}; exit 3`], restart: 'never' })]);
     const left = await waitFor('the background sleep', () => readPid(file));
     await waitFor('what the program left to be killed', () => !alive(left));
     expect(own.status()[0]).toMatchObject({ name: 'leaver', lastExit: { code: 3 } });
+  });
+
+  it.each(spawners)('is waited for at a stop, and killed at stop_timeout when it ignores the stop signal (%s)', async (_how, spawnHelper) => {
+    const own = box.supervisor({ spawnHelper, stateDir: box.path(`deaf-state-${spawnHelper}`) });
+    const file = box.path(`deaf-${spawnHelper}`);
+    // The program dies of SIGTERM; the sleep it started ignores it.
+    await own.apply([spec({ name: 'deaf', run: '/bin/sh', args: ['-c', `(trap '' TERM; exec sleep 100000) & echo $! > ${file}.tmp && mv ${file}.tmp ${file}; wait`], stop_timeout: '300ms' })]);
+    const deaf = await waitFor('the background sleep', () => readPid(file));
+    const started = Date.now();
+    await own.stop('deaf');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+    expect(alive(deaf)).toBe(false);
+    expect(own.status()[0]).toMatchObject({ state: 'stopped' });
   });
 });
 

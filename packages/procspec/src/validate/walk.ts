@@ -195,20 +195,21 @@ export class Walker {
   private union(schema: TSchema, value: unknown, path: PathPart[]): void {
     const branches = schema.anyOf as TSchema[];
     const trials = branches.map((branch) => {
+      const shaped = accepts(branch, value);
       // A branch of plain kind that cannot hold a value of this JSON type
       // fails: no trial is walked (its messages would never be used).
-      if (branch['x-parse'] === undefined && KIND_TYPES[branch[Kind] as string] !== undefined && !accepts(branch, value)) {
-        return { branch, ok: false, issues: [] };
+      if (!shaped && branch['x-parse'] === undefined && KIND_TYPES[branch[Kind] as string] !== undefined) {
+        return { branch, shaped, ok: false, issues: [] };
       }
       const trial = new Walker(this.memo);
-      return { branch, ok: trial.check(branch, value, path), issues: trial.issues };
+      return { branch, shaped, ok: trial.check(branch, value, path), issues: trial.issues };
     });
     const passing = trials.filter((t) => t.ok).sort((a, b) => a.issues.length - b.issues.length)[0];
     if (passing) return this.adopt(passing.issues);
     // One branch has the value's shape: its own messages say more
     // (procs[0].restart_limit.starts, "a non-empty array of strings") than
     // the union's summary, when it is a container or has its own words.
-    const sameShape = trials.filter((t) => accepts(t.branch, value));
+    const sameShape = trials.filter((t) => t.shaped);
     const only = sameShape.length === 1 ? sameShape[0]! : undefined;
     if (only && (CONTAINERS.has(only.branch[Kind] as string) || typeof only.branch['x-expected'] === 'string')) {
       return this.adopt(only.issues);

@@ -435,7 +435,6 @@ export class ManagedProcess {
   private childExited(run: Run, code: number | null, signal: NodeJS.Signals | null, groupLeft?: boolean): void {
     if (this.run !== run) return;
     run.child = null;
-    run.groupEmpty = groupLeft === false;
     if (this.spec.daemon) {
       if (run.target !== null) return; // the launcher of a daemon already found
       run.launcherPgid = null;
@@ -445,6 +444,7 @@ export class ManagedProcess {
       return this.ended(run, { code, signal });
     }
     run.exit = { code, signal };
+    run.groupEmpty = groupLeft === false;
     if (this.state === 'stopping') this.stopTick(run);
     else this.ended(run, run.exit);
   }

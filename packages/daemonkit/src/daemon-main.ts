@@ -106,35 +106,43 @@ export async function daemonMain<F>(def: DaemonDefinition<F>, argv: string[], io
   const log = new Logger(io.stderr, args.logFormat ?? (io.stderr.isTTY ? 'human' : 'json'), args.verbose);
   // Whatever way the process ends (process.exit, an uncaught exception), the lines kept are written.
   process.on('exit', () => log.flush());
-  for (const warning of loaded.warnings) log.warn('file.warning', { issue: warning });
-  // Signals that come during start-up wait for it (Node's default would kill the daemon half-way).
-  let body: DaemonBody | undefined;
-  let pending: 'reload' | 'stop' | undefined;
-  // A reload that fails is logged (the body's own reload says what it could); never an unhandled rejection.
-  const reload = () => void Promise.resolve().then(() => body!.reload('signal')).catch((error: Error & { code?: string }) => log.error(`${def.role}.reload-failed`, { code: error.code, message: error.message }));
-  process.on('SIGHUP', () => (body ? reload() : (pending ??= 'reload')));
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => (body ? void body.shutdown() : (pending = 'stop')));
-
-  const program = def.name.replace(/^dpd-/, '');
-  const lock = lockPidFile(paths.pidFile, program, file);
-  if (!lock.held) {
-    log.info(`${def.role}.running`, { pid: lock.pid, pidFile: paths.pidFile, note: `another ${def.name} holds the pid file; nothing done` });
-    notifier.running(lock.pid);
-    return 0;
-  }
+  // And on the way out of here, so they come before what the caller writes next.
   try {
-    body = await def.start(file, loaded.value, text, log);
-  } catch (error) {
-    log.error(`${def.role}.failed`, { code: (error as { code?: string }).code, message: (error as Error).message });
+    for (const warning of loaded.warnings) log.warn('file.warning', { issue: warning });
+    // Signals that come during start-up wait for it (Node's default would kill the daemon half-way).
+    let body: DaemonBody | undefined;
+    let pending: 'reload' | 'stop' | undefined;
+    // A reload that fails is logged (the body's own reload says what it could); never an unhandled rejection.
+    const reload = () => void Promise.resolve().then(() => body!.reload('signal')).catch((error: Error & { code?: string }) => log.error(`${def.role}.reload-failed`, { code: error.code, message: error.message }));
+    process.on('SIGHUP', () => (body ? reload() : (pending ??= 'reload')));
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => (body ? void body.shutdown() : (pending = 'stop')));
+
+    const program = def.name.replace(/^dpd-/, '');
+    const lock = lockPidFile(paths.pidFile, program, file);
+    if (!lock.held) {
+      log.info(`${def.role}.running`, { pid: lock.pid, pidFile: paths.pidFile, note: `another ${def.name} holds the pid file; nothing done` });
+      log.flush();
+      notifier.running(lock.pid);
+      return 0;
+    }
+    try {
+      body = await def.start(file, loaded.value, text, log);
+    } catch (error) {
+      log.error(`${def.role}.failed`, { code: (error as { code?: string }).code, message: (error as Error).message });
+      lock.release();
+      log.flush();
+      notifier.error((error as Error).message);
+      return 1;
+    }
+    log.info(`${def.role}.ready`, { pid: process.pid, file, pidFile: paths.pidFile, ...body.readyFields });
+    log.flush(); // the log holds the ready line before the parent says where to find it
+    notifier.ready();
+    if (pending === 'stop') void body.shutdown();
+    else if (pending === 'reload') reload();
+    await body.closed;
     lock.release();
-    notifier.error((error as Error).message);
-    return 1;
+    return 0;
+  } finally {
+    log.flush();
   }
-  log.info(`${def.role}.ready`, { pid: process.pid, file, pidFile: paths.pidFile, ...body.readyFields });
-  notifier.ready();
-  if (pending === 'stop') void body.shutdown();
-  else if (pending === 'reload') reload();
-  await body.closed;
-  lock.release();
-  return 0;
 }

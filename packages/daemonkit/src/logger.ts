@@ -5,10 +5,12 @@
 // the event, its time and a copy of its fields, and what was logged
 // meanwhile goes out in one write. The supervisor logs a restart (exit,
 // restart) just before it asks for the next run: formatting and writing
-// those lines then come after that start (on a quiet machine, after the
-// new program's exec too), not before it. flush() writes at once what is kept; daemonMain
-// calls it when the process exits, so lines are lost only with a process
-// killed outright (SIGKILL), and then only the last few milliseconds'.
+// those lines then come after that start, not before it. The timer keeps
+// the process alive until the lines are out (5 ms at most). flush() writes
+// at once what is kept: call it before process.exit(). daemonMain does, on
+// every way out, and before it tells a waiting parent how the start went.
+// Lines are lost only with a process ended by a signal it does not handle
+// (SIGKILL, a crash in native code), and then only the last few ms'.
 import type { Writable } from 'node:stream';
 
 export type Level = 'debug' | 'info' | 'warn' | 'error';
@@ -39,7 +41,7 @@ export class Logger {
     this.kept.push({ at: Date.now(), level, event, fields: { ...fields } });
     if (this.scheduled) return;
     this.scheduled = true;
-    setTimeout(() => this.flush(), FLUSH_DELAY_MS).unref();
+    setTimeout(() => this.flush(), FLUSH_DELAY_MS);
   }
 
   /** Writes the lines kept so far. */

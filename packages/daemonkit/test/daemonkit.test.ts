@@ -1,12 +1,12 @@
 // The daemon plumbing with real processes and files: the pid-file lock
 // against a live holder, the readiness handshake of a daemon start, and the
 // shared argument rules.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tempDir, waitFor } from '@diprocd/test-utils';
-import { Writable } from 'node:stream';
 import { Logger, lockPidFile, parseDaemonArgs, startDaemon, UsageError } from '@diprocd/daemonkit';
 
 let dir: string;
@@ -104,6 +104,7 @@ describe('Logger', () => {
     const fields: Record<string, unknown> = { pid: 1 };
     const before = Date.now();
     log.info('proc.exit', fields);
+    const after = Date.now(); // the write comes at least 5 ms later
     log.debug('proc.state'); // not verbose: dropped
     log.info('proc.restart', { restarts: 1 });
     fields.pid = 2; // the line keeps what was logged
@@ -116,7 +117,17 @@ describe('Logger', () => {
     const lines = writes[0]!.trim().split('\n').map((line) => JSON.parse(line));
     expect(lines.map((line) => [line.event, line.level])).toEqual([['proc.exit', 'info'], ['proc.restart', 'info']]);
     expect(lines[0].pid).toBe(1);
-    expect(Date.parse(lines[0].time)).toBeGreaterThanOrEqual(before - 1);
+    // The time is when it was logged, not when it was written.
+    expect(Date.parse(lines[0].time)).toBeGreaterThanOrEqual(before);
+    expect(Date.parse(lines[0].time)).toBeLessThanOrEqual(after);
+  });
+
+  it('writes its last lines before a process that has nothing else to do ends', () => {
+    const script = join(dir, 'last-words.mjs');
+    writeFileSync(script, `import { Logger } from ${JSON.stringify(require.resolve('@diprocd/daemonkit').replace(/\.cjs$/, '.js'))};\nnew Logger(process.stderr, 'json', false).info('ready', { pid: process.pid });\n`);
+    const run = spawnSync(process.execPath, [script], { encoding: 'utf8', timeout: 10_000 });
+    expect(run.status).toBe(0);
+    expect(JSON.parse(run.stderr)).toMatchObject({ level: 'info', event: 'ready', pid: run.pid });
   });
 
   it('writes what it kept at once on flush(), in the human format on a terminal', () => {

@@ -8,16 +8,22 @@
 // published builds are unchanged, and files a package finds beside its own
 // bundle (the supervisor's spawn helper, log relay and job runner) are
 // still found there, in the installed package: in a bundled package's code,
-// import.meta.url becomes import.meta.resolve("<that package>").
+// import.meta.url becomes import.meta.resolve("<that package>"). The build
+// fails if any import.meta.url is left in the output, so a layout the
+// rewrite does not know cannot make a daemon look for those files in its
+// own dist/ (and quietly fall back to Node's spawn).
 //
-// Third-party packages (zeromq above all, a native addon) stay external.
+// @diprocd/transport stays external, and so do third-party packages: zeromq
+// (a native addon) is then loaded from transport's own place, as its
+// dependency, wherever the installer put it.
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Options } from 'tsup';
 
 type Plugin = NonNullable<Options['esbuildPlugins']>[number];
 
-const PACKAGE_DIST = /[\\/]packages[\\/][a-z-]+[\\/]dist[\\/][^\\/]+\.js$/;
+/** A module of a workspace package's build: in the workspace, or installed. */
+const PACKAGE_DIST = /[\\/](?:packages|@diprocd)[\\/][a-z-]+[\\/]dist[\\/][^\\/]+\.js$/;
 
 /** The name in package.json of the package whose dist/ holds `file`. */
 function packageOf(file: string): string {
@@ -35,6 +41,12 @@ const packageRelativeUrls: Plugin = {
       const url = `import.meta.resolve(${JSON.stringify(packageOf(args.path))})`;
       return { contents: text.replaceAll('import.meta.url', url), loader: 'js' };
     });
+    build.onEnd((result) => {
+      const left = (result.outputFiles ?? []).filter((file) => file.path.endsWith('.js') && file.text.includes('import.meta.url'));
+      if (left.length > 0) {
+        throw new Error(`import.meta.url left in ${left.map((file) => file.path).join(', ')}: code bundled there would look for its files in the daemon's dist/ (tools/build/daemon-bundle.ts)`);
+      }
+    });
   },
 };
 
@@ -46,7 +58,7 @@ export function daemonBundle(entry: Record<string, string>): Options {
     sourcemap: true,
     clean: true,
     target: 'node20',
-    noExternal: [/^@diprocd\//],
+    noExternal: [/^@diprocd\/(?!transport(?:\/|$))/],
     skipNodeModulesBundle: true,
     esbuildPlugins: [packageRelativeUrls],
   };

@@ -1,6 +1,7 @@
 // dpd-workerd and dpd-ctl through their real command lines: real worker
 // processes, real files, real signals.
 import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Site, alive, waitFor } from './helpers.js';
 
@@ -18,6 +19,10 @@ describe('dpd-workerd follows its file', () => {
     const worker = await site.start();
     expect(site.states()).toEqual({ a: 'running', b: 'running' });
     expect(worker.events.find((e) => e.event === 'file.load')).toMatchObject({ started: ['a', 'b'], adopted: [] });
+    // Through the supervisor's spawn helper, found in the installed package although the worker is one bundle.
+    const ppid = readFileSync(`/proc/${site.pids().a}/stat`, 'latin1').split(') ')[1]!.split(' ')[1];
+    const helper = fileURLToPath(new URL('./dpd-spawn-helper', import.meta.resolve('@diprocd/supervisor')));
+    expect(readFileSync(`/proc/${ppid}/cmdline`, 'latin1').split('\0')[0]).toBe(helper);
   });
 
   it('moves exactly the added, removed and changed processes on an edit', async () => {

@@ -6,13 +6,15 @@
 //   npm run build
 //   apt-get install supervisor s6                                  # optional peers
 //   npm install --prefix /tmp/pm2-peer pm2                         # optional peer, outside the project
-//   node tools/bench/peers.mjs [--procs 200] [--kills 20] [--cold-starts 3] [--settle-seconds 30] [--idle-seconds 20] [--unset-env NAME]... [--pm2 /tmp/pm2-peer/node_modules/.bin/pm2]
+//   node tools/bench/peers.mjs [--procs 200] [--kills 20] [--cold-starts 3] [--settle-seconds 60] [--idle-seconds 20] [--unset-env NAME]... [--pm2 /tmp/pm2-peer/node_modules/.bin/pm2]
 //
 // Cold start is the median of --cold-starts starts from nothing (the
 // machine's noise moves a single one by 100 ms). Idle is measured after
 // --settle-seconds: the Node-based managers' V8 runs its memory reducer's
-// full GCs 8-25 s after a burst, a one-off whose CPU is reported apart
-// (settleCpuPercent). CPU is the scheduler's ns account of every thread.
+// full GCs some time after a burst, a one-off whose CPU is reported apart
+// (settleCpuPercent). That was 8-25 s after dpd-workerd's start, and
+// 6-36 s once it was one bundle (hence 60 s, not 30). CPU is the
+// scheduler's ns account of every thread.
 //
 // Every program is `sleep <unique seconds>`, so a run is recognised by its
 // command line in /proc whoever started it. Restart latency: from
@@ -32,7 +34,7 @@ const { values } = parseArgs({
     procs: { type: 'string', default: '200' },
     kills: { type: 'string', default: '20' },
     'cold-starts': { type: 'string', default: '3' },
-    'settle-seconds': { type: 'string', default: '30' },
+    'settle-seconds': { type: 'string', default: '60' },
     'idle-seconds': { type: 'string', default: '20' },
     pm2: { type: 'string', default: '/tmp/pm2-peer/node_modules/.bin/pm2' },
     only: { type: 'string' },

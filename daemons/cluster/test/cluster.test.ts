@@ -5,17 +5,12 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readKeyFile, writeKeyFiles } from '@diprocd/transport';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Cluster, alive, waitFor, type ClusterNode } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { Cluster, clusterPerTest, alive, waitFor, type ClusterNode } from './helpers.js';
 
 const MASTERD = fileURLToPath(new URL('../bin/dpd-masterd.js', import.meta.url));
 let cluster: Cluster;
-beforeEach(async () => {
-  cluster = await new Cluster().init();
-});
-afterEach(async () => {
-  await cluster.cleanup();
-});
+clusterPerTest((c) => (cluster = c));
 
 interface Host {
   name: string;

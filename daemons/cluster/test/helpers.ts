@@ -1,13 +1,15 @@
 // Real daemons on loopback: a master and nodes, each node a dpd-clientd +
 // dpd-workerd pair in its own temp dir. Everything started is stopped by
 // `cleanup()`.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { waitFor } from '@diprocd/test-utils';
+import { afterEach, beforeEach } from 'vitest';
+import { writeKeyFiles } from '@diprocd/transport';
 
 export { alive, waitFor } from '@diprocd/test-utils';
 
@@ -100,6 +102,21 @@ export interface Endpoints {
 }
 
 /** One test's cluster: a master file, nodes, and the daemons it started. */
+/** The API token the tests' masters are given. */
+export const TOKEN = 'test-token-0123456789';
+
+/** A fresh cluster for each test of the calling file (handed to `use`), its daemons stopped and its dir removed after. */
+export function clusterPerTest(use: (cluster: Cluster) => void, transportHost?: string): void {
+  let current: Cluster | undefined;
+  beforeEach(async () => {
+    current = await new Cluster().init(transportHost);
+    use(current);
+  });
+  afterEach(async () => {
+    await current?.cleanup();
+  });
+}
+
 export class Cluster {
   readonly dir = mkdtempSync(join(tmpdir(), 'dpd-cluster-'));
   readonly masterFile = join(this.dir, 'master.json');
@@ -127,10 +144,34 @@ export class Cluster {
     renameSync(temp, this.masterFile);
   }
 
+  /** Runs dpd-masterd on the master file expecting it to refuse: its exit code and stderr. */
+  tryMaster(): { code: number | null; stderr: string } {
+    const run = spawnSync(process.execPath, [BIN.masterd, '-f', '--log-format', 'json', this.masterFile], { encoding: 'utf8', timeout: 20_000 });
+    return { code: run.status, stderr: run.stderr };
+  }
+
   async startMaster(): Promise<Daemon> {
     this.master = this.track(await startDaemon('masterd', 'dpd-masterd', this.masterFile, 'master.ready'));
     this.api = String(this.master.seen('master.ready')[0]!.http);
     return this.master;
+  }
+
+  /**
+   * CURVE key files for the master and each of `nodes` (written by the
+   * transport's writeKeyFiles, as dpd-ctl keygen does): the master file's
+   * `curve` (each node bound to its key by name) and each client file's.
+   */
+  curveKeys(nodes: string[]) {
+    const dir = join(this.dir, 'keys');
+    const master = writeKeyFiles(dir, 'master');
+    const pairs = Object.fromEntries(nodes.map((node) => [node, writeKeyFiles(dir, node)]));
+    return {
+      dir,
+      master,
+      pairs,
+      masterCurve: { secret_key: master.secretFile, public_key: master.publicFile, allow: Object.fromEntries(nodes.map((node) => [node, pairs[node]!.publicFile])) },
+      client: (node: string) => ({ curve: { secret_key: pairs[node]!.secretFile, public_key: pairs[node]!.publicFile, master_key: master.publicFile } }),
+    };
   }
 
   /** A node's dir with its client and worker files (the worker file starts empty). */
@@ -142,6 +183,18 @@ export class Cluster {
     writeFileSync(node.workerFile, JSON.stringify({ procs: [], stop_on_exit: true, comment_kept: 'a key the client must keep' }));
     writeFileSync(node.clientFile, JSON.stringify({ master_stats: this.endpoints.master_stats, master_updates: this.endpoints.master_updates, node_name: name, conf_file: node.workerFile, heartbeat: TIMING.heartbeat, ...clientExtra }));
     return node;
+  }
+
+  /** An HTTP request to the master's API, with `token` as its bearer token when given: the status and the body (JSON when it is). */
+  async call(method: string, path: string, body?: unknown, token?: string): Promise<{ status: number; body: any }> {
+    const response = await fetch(`${this.api}${path}`, {
+      method,
+      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(5_000),
+    });
+    const text = await response.text();
+    return { status: response.status, body: response.headers.get('content-type')?.startsWith('application/json') ? JSON.parse(text) : text };
   }
 
   async get<T = unknown>(path: string): Promise<T> {

@@ -6,17 +6,11 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { Cluster, alive, waitFor, type ClusterNode } from './helpers.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Cluster, clusterPerTest, alive, waitFor, type ClusterNode, TOKEN } from './helpers.js';
 
-const TOKEN = 'test-token-0123456789';
 let cluster: Cluster;
-beforeEach(async () => {
-  cluster = await new Cluster().init();
-});
-afterEach(async () => {
-  await cluster.cleanup();
-});
+clusterPerTest((c) => (cluster = c));
 
 let files: Server;
 let base = '';

@@ -61,9 +61,11 @@ describe.skipIf(reason !== null)('a node in its own network namespace', () => {
         const pids = node.pids();
         return JSON.stringify(Object.keys(pids).sort()) === JSON.stringify(expected) && Object.values(pids).every(alive) && pids;
       }, 15_000);
-    cluster.writeMaster({ far: [cluster.sleeper('a')] });
+    // Across a real link the transport is sealed: plaintext there is refused unless the file allows it (below).
+    const keys = cluster.curveKeys(['far']);
+    cluster.writeMaster({ far: [cluster.sleeper('a')] }, { curve: keys.masterCurve });
     await cluster.startMaster();
-    const far = await cluster.node('far', {}, NS).start();
+    const far = await cluster.node('far', keys.client('far'), NS).start();
     const { a } = await runs(far, ['a']);
     const liveness = async () => (await cluster.get<{ name: string; liveness: string }[]>('/api/hosts/')).find((host) => host.name === 'far')?.liveness;
     await waitFor('the node alive', async () => (await liveness()) === 'alive');
@@ -71,7 +73,7 @@ describe.skipIf(reason !== null)('a node in its own network namespace', () => {
     ip('link', 'set', HOST_IF, 'down');
     await waitFor('the master to see the node down', async () => (await liveness()) === 'down', 10_000);
     await far.client!.next('master.disconnected', 0, 10_000);
-    cluster.writeMaster({ far: [cluster.sleeper('a'), cluster.sleeper('b')] });
+    cluster.writeMaster({ far: [cluster.sleeper('a'), cluster.sleeper('b')] }, { curve: keys.masterCurve });
     await cluster.master!.next('file.reload');
     expect([alive(a!), far.file().procs.map((proc) => proc.name)]).toEqual([true, ['a']]);
 
@@ -79,5 +81,20 @@ describe.skipIf(reason !== null)('a node in its own network namespace', () => {
     const after = await runs(far, ['a', 'b']);
     expect(after.a).toBe(a);
     await waitFor('the node alive again', async () => (await liveness()) === 'alive', 10_000);
+  });
+
+  it('refuses plaintext on the link address unless the file says plaintext_remote, then warns; a node refuses it likewise', async () => {
+    cluster.writeMaster({ far: [] });
+    const refused = await cluster.tryMaster();
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`refusing to bind plaintext on ${cluster.endpoints.master_updates}, reachable from other hosts`);
+    cluster.writeMaster({ far: [cluster.sleeper('a')] }, { plaintext_remote: true });
+    await cluster.startMaster();
+    expect(cluster.master!.seen('transport.warning').map((e) => e.message)).toContain(`plaintext on ${cluster.endpoints.master_updates}, reachable from other hosts: anyone who can connect can read every node's desired state (its env included) and pose as any node`);
+    expect(cluster.master!.seen('transport.plaintext')[0]).toMatchObject({ level: 'warn' });
+    const node = cluster.node('far', {}, NS);
+    await expect(node.startClient()).rejects.toThrow(/refusing to connect in plaintext to tcp:\/\/10\./);
+    cluster.node('far', { plaintext_remote: true }, NS);
+    await expect(node.start()).resolves.toBe(node);
   });
 });

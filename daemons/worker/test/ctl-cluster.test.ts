@@ -96,8 +96,8 @@ describe('dpd-ctl keygen', () => {
       public key: KEYS/node1.pub
         PUBLIC_KEY
 
-      If this is the master's key, in the master file (allow: each node's .pub file or key):
-        "curve": {"secret_key": "KEYS/node1.key", "public_key": "KEYS/node1.pub", "allow": ["/etc/diprocd/keys/node1.pub"]}
+      If this is the master's key, in the master file (allow: each node name with its .pub file or key):
+        "curve": {"secret_key": "KEYS/node1.key", "public_key": "KEYS/node1.pub", "allow": {"node1": "/etc/diprocd/keys/node1.pub"}}
       If it is a node's key, in that node's client file (master_key: the master's .pub file or key):
         "curve": {"secret_key": "KEYS/node1.key", "public_key": "KEYS/node1.pub", "master_key": "/etc/diprocd/keys/master.pub"}
       Copy only .pub files between hosts, never a .key.

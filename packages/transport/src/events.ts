@@ -1,5 +1,6 @@
 // The events of the server and the client, by name, in one place.
 import type { TransportError } from './errors.js';
+import type { UnprovenReport } from './server/unproven.js';
 import type { NodeReport } from './types.js';
 
 /** Events of {@link TransportServer}. */
@@ -14,6 +15,8 @@ export interface TransportServerEvents {
   'node.report': { node: string; report: NodeReport };
   /** The ZAP handler refused a client key (fires on each connection attempt). */
   'auth.rejected': { publicKey: string; address: string };
+  /** Messages that proved nothing arrived (counted, never stored); at most one event per 10 s, with the count since the last. */
+  unproven: UnprovenReport;
   /** Something worth a loud line, e.g. plaintext on a non-loopback address. */
   warning: { message: string };
   /** A recoverable problem (malformed message, send failure); the server carries on. Only emitted when someone listens. */

@@ -31,7 +31,7 @@ describe('options', () => {
     expect([
       code(() => new TransportServer({ ...ends, heartbeatMs: 0 })),
       code(() => new TransportServer({ ...ends, suspectAfterMs: 500, downAfterMs: 100 })),
-      code(() => new TransportServer({ ...ends, curve: { publicKey: 'x', secretKey: 'y', allow: [] } })),
+      code(() => new TransportServer({ ...ends, curve: { publicKey: 'x', secretKey: 'y', allow: {} } })),
       code(() => new TransportClient({ ...ends, node: 'a\0b', report: () => ({ revision: 0, load: [0, 0, 0], procs: [] }) })),
       code(() => new TransportClient({ ...ends, node: 'a' } as never)),
       code(() => new TransportServer(ends).setDesired('', [])),

@@ -89,12 +89,16 @@ describe('desired state', () => {
   it('after a master restart (revisions start again) the client takes the new master state', () =>
     closing(async (track) => {
       const ends = await endpoints();
-      const node = recordingClient({ node: 'n', ...ends });
+      const masterKeys = generateKeyPair();
+      const nodeKeys = generateKeyPair();
+      // With CURVE the new master knows n from its key before it has a list for it (revision 0).
+      const curve = { ...masterKeys, allow: { n: nodeKeys.publicKey } };
+      const node = recordingClient({ node: 'n', ...ends, curve: { ...nodeKeys, serverKey: masterKeys.publicKey } });
       const events: string[] = [];
       node.client.on('connected', () => events.push('connected'));
       node.client.on('disconnected', () => events.push('disconnected'));
       await track(node.client).start();
-      const first = new TransportServer({ ...ends, ...FAST });
+      const first = new TransportServer({ ...ends, ...FAST, curve });
       await first.start();
       first.setDesired('n', [{ name: 'a' }]);
       first.setDesired('n', [{ name: 'b' }]);
@@ -103,7 +107,7 @@ describe('desired state', () => {
       const before = node.states.length;
       await first.close();
       await waitFor('disconnected', () => events.includes('disconnected'));
-      const second = track(new TransportServer({ ...ends, ...FAST }));
+      const second = track(new TransportServer({ ...ends, ...FAST, curve }));
       await second.start();
       // Nothing desired yet in the new run (revision 0): the client keeps its list.
       await waitFor('reconnected', () => events.filter((e) => e === 'connected').length === 2);
@@ -148,14 +152,17 @@ describe('heartbeats and liveness', () => {
       expect(events).toEqual(['node.up w', 'node.suspect w', 'node.down w', 'node.up w']);
     }));
 
-  it('a node known only from its heartbeats is listed with revision 0', () =>
+  it('a node bound to a key but with no list yet is listed with revision 0 once it heartbeats', () =>
     closing(async (track) => {
       const ends = await endpoints();
-      const server = track(new TransportServer({ ...ends, ...FAST }));
+      const masterKeys = generateKeyPair();
+      const nodeKeys = generateKeyPair();
+      const server = track(new TransportServer({ ...ends, ...FAST, curve: { ...masterKeys, allow: { keyed: nodeKeys.publicKey } } }));
       await server.start();
-      await track(recordingClient({ node: 'stray', ...ends }).client).start();
-      await waitFor('the stray node', () => server.nodes()[0]?.liveness === 'alive');
-      expect(server.nodes()).toMatchObject([{ name: 'stray', revision: 0, applied: null }]);
+      expect(server.nodes()).toMatchObject([{ name: 'keyed', liveness: 'unknown', revision: 0 }]);
+      await track(recordingClient({ node: 'keyed', ...ends, curve: { ...nodeKeys, serverKey: masterKeys.publicKey } }).client).start();
+      await waitFor('the keyed node', () => server.nodes()[0]?.liveness === 'alive');
+      expect(server.nodes()).toMatchObject([{ name: 'keyed', revision: 0, applied: null }]);
     }));
 });
 
@@ -166,13 +173,13 @@ describe('CURVE', () => {
       const master = generateKeyPair();
       const good = generateKeyPair();
       const bad = generateKeyPair();
-      const server = track(new TransportServer({ ...ends, ...FAST, curve: { ...master, allow: [good.publicKey] } }));
+      const server = track(new TransportServer({ ...ends, ...FAST, curve: { ...master, allow: { good: good.publicKey } } }));
       const rejected: TransportServerEvents['auth.rejected'][] = [];
       server.on('auth.rejected', (r) => rejected.push(r));
       await server.start();
-      expect(server.warnings).toEqual([]);
       server.setDesired('good', [{ name: 'g' }]);
       server.setDesired('bad', [{ name: 'b' }]);
+      expect(server.warnings).toEqual(['node "bad" has desired state but no key in curve.allow: nothing is sent to it and nothing it sends is taken']);
       const allowed = recordingClient({ node: 'good', ...ends, curve: { ...good, serverKey: master.publicKey } });
       const refused = recordingClient({ node: 'bad', ...ends, curve: { ...bad, serverKey: master.publicKey } });
       await track(allowed.client).start();
@@ -188,7 +195,17 @@ describe('CURVE', () => {
       expect(refused.errors.map((e) => e.error.code)).toEqual(['DPD_TRANSPORT_AUTH']);
     }));
 
-  it('a plaintext master on a non-loopback address warns', async () => {
+  it('plaintext on an address other hosts reach is refused unless allowed, by the master and by a node', () =>
+    closing(async (track) => {
+      const port = (await endpoints()).stats;
+      // Refused before anything is bound or connected: no traffic leaves loopback.
+      const master = track(new TransportServer({ updates: 'tcp://0.0.0.0:1', stats: port }));
+      await expect(master.start()).rejects.toMatchObject({ code: 'DPD_TRANSPORT_PLAINTEXT', message: expect.stringMatching(/^refusing to bind plaintext on tcp:\/\/0\.0\.0\.0:1, reachable from other hosts/) });
+      const node = track(new TransportClient({ node: 'n', updates: port, stats: 'tcp://192.0.2.1:1', report: () => report() }));
+      await expect(node.start()).rejects.toMatchObject({ code: 'DPD_TRANSPORT_PLAINTEXT', message: expect.stringMatching(/^refusing to connect in plaintext to tcp:\/\/192\.0\.2\.1:1/) });
+    }));
+
+  it('loopback endpoints are told from the others', async () => {
     // Checked without binding: the warning is computed from the endpoint; binding is only ever done on 127.0.0.1 here.
     const { isLocalEndpoint } = await import('../src/socket/endpoints.js');
     expect(['tcp://127.0.0.1:1', 'tcp://localhost:1', 'tcp://[::1]:1', 'ipc:///tmp/x', 'tcp://0.0.0.0:1', 'tcp://*:1', 'tcp://10.0.0.1:1'].map(isLocalEndpoint)).toEqual([true, true, true, true, false, false, false]);
@@ -216,21 +233,22 @@ describe('errors', () => {
       track({ close: async () => raw.close() });
       raw.connect(ends.stats);
       await raw.send('not json');
-      await raw.send(JSON.stringify({ v: 2, type: 'heartbeat' }));
-      await raw.send(JSON.stringify({ v: 1, type: 'heartbeat', node: 'n', periodMs: 50, applied: null, report: { revision: 1, load: [1], procs: [] } }));
+      await raw.send(JSON.stringify({ v: 1, type: 'heartbeat', node: 'n', periodMs: 50, applied: null, report: null }));
+      await raw.send(JSON.stringify({ v: 2, type: 'heartbeat', node: 'n', body: { periodMs: 50, applied: null, report: { revision: 1, load: [1], procs: [] } } }));
       const replies: string[] = [];
       for (let i = 0; i < 3; i++) replies.push(JSON.parse((await raw.receive())[0]!.toString()).code);
       expect(replies).toEqual(['DPD_TRANSPORT_MESSAGE', 'DPD_TRANSPORT_VERSION', 'DPD_TRANSPORT_MESSAGE']);
       expect(errors).toMatchInlineSnapshot(`
         [
           "DPD_TRANSPORT_MESSAGE: body frame is not JSON: Unexpected token 'o', "not json" is not valid JSON",
-          "DPD_TRANSPORT_VERSION: message.v: expected 1, found 2",
-          "DPD_TRANSPORT_MESSAGE: heartbeat message.report.load: expected 3 numbers, found [1]",
+          "DPD_TRANSPORT_VERSION: message.v: expected 2, found 1",
+          "DPD_TRANSPORT_MESSAGE: heartbeat message.body.report.load: expected 3 numbers, found [1]",
         ]
       `);
-      await raw.send(JSON.stringify({ v: 1, type: 'snapshot.request', node: 'n' }));
+      await raw.send(JSON.stringify({ v: 2, type: 'snapshot.request', node: 'n', body: {} }));
       const snapshot = JSON.parse((await raw.receive())[0]!.toString());
-      expect(snapshot).toEqual({ v: 1, type: 'snapshot', epoch: server.epoch, node: 'n', revision: 1, procs: [{ name: 'p' }] });
+      expect(snapshot).toEqual({ v: 2, type: 'snapshot', epoch: server.epoch, node: 'n', revision: 1, body: { procs: [{ name: 'p' }] } });
+      expect(server.counters()).toEqual({ accepted: 1, malformed: 3, unknownNode: 0, notProven: 0 });
     }));
 
   it('a malformed publication is reported by the client, which carries on', () =>
@@ -243,9 +261,9 @@ describe('errors', () => {
       await track(node.client).start();
       // Repeated until the subscriber has joined (slow joiner).
       await waitFor('the errors', async () => {
-        await fake.send(['state\0n\0', '{"v":1,"type":"state"}']);
+        await fake.send(['state\0n\0', '{"v":2,"type":"state"}']);
         await fake.send(['state\0n\0', 'garbage']);
-        await fake.send(['state\0n\0', JSON.stringify({ v: 1, type: 'state', epoch: 'e', node: 'n', revision: 1, procs: [] })]);
+        await fake.send(['state\0n\0', JSON.stringify({ v: 2, type: 'state', epoch: 'e', node: 'n', revision: 1, body: { procs: [] } })]);
         return node.states.length > 0 && node.errors.length >= 2;
       });
       expect(new Set(node.errors.map((e) => e.error.message))).toMatchInlineSnapshot(`

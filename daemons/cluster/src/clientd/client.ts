@@ -8,7 +8,7 @@ import { FollowedFile, controlRequest, fileBase, type DaemonBody, type Logger } 
 import { checkText, type ClientFile } from '@diprocd/procspec';
 import { isFinalJobState, jobPaths, jobProc, listJobIds, readJobLogTail, readJobRecord, removeJobFiles, writeJobRecord, writeJobSpec } from '@diprocd/supervisor';
 import { TransportClient, type NodeReport } from '@diprocd/transport';
-import { LOG_CAP_BYTES, isJobItem, type JobReport } from '../jobs/wire.js';
+import { LOG_CAP_BYTES, isJobItem, type ClaimAnswer, type JobReport } from '../jobs/wire.js';
 import { resolveKey } from '../keys.js';
 import { workerSocket, writeProcs } from './worker-file.js';
 
@@ -22,6 +22,8 @@ const WORKER_TIMEOUT_MS = 500;
 const JOB_LINGER_MS = 60_000;
 const CANCELLED_LOG_MS = 5_000;
 const RETRY_MS = 1_000;
+// Job logs in one report, at most: well below what the master takes in one message (MAX_NODE_MESSAGE_BYTES).
+const REPORT_LOG_BUDGET_BYTES = 8 * 1024 * 1024;
 // Worker states in which a job's runner is no longer running.
 const RUNNER_GONE = new Set(['exited', 'failed', 'gave-up', 'spawn-failed', 'stopped']);
 
@@ -37,6 +39,11 @@ export class Client implements DaemonBody {
   private jobIds: Set<string> | null = null;
   /** A write of the worker file that failed is tried again (the transport already counts its revision as received). */
   private retry: NodeJS.Timeout | undefined;
+  /** The last list received, which a granted claim writes again. */
+  private latest: { revision: number; items: unknown[] } | null = null;
+  /** Claims sent and not answered yet, and jobs the master refused to this node (never started here). */
+  private readonly claiming = new Set<string>();
+  private readonly refused = new Set<string>();
   readonly readyFields: Record<string, unknown>;
 
   private constructor(
@@ -52,6 +59,7 @@ export class Client implements DaemonBody {
       updates: client.master_updates,
       stats: client.master_stats,
       ...(curve ? { curve } : {}),
+      plaintextRemote: client.plaintext_remote,
       heartbeatMs: client.heartbeat,
       report: () => this.report(),
     });
@@ -85,16 +93,49 @@ export class Client implements DaemonBody {
     return `${fileBase(this.client.conf_file)}.jobs`;
   }
 
+  /**
+   * A job in the list is started here only once the master has granted this
+   * node's claim on it; its spec file, written on the grant, is the record
+   * that it was granted (so a restarted client does not ask again).
+   */
+  private claim(revision: number, id: string, spec: unknown): void {
+    if (this.claiming.has(id) || this.refused.has(id)) return;
+    this.claiming.add(id);
+    this.transport.request({ claim: id }).then(
+      (answer) => {
+        this.claiming.delete(id);
+        const { granted, reason } = (answer ?? {}) as ClaimAnswer;
+        if (granted !== true) {
+          this.refused.add(id);
+          this.log.warn('job.refused', { id, reason: reason ?? null, note: 'the master did not grant this node the job; it is not started here' });
+          return;
+        }
+        mkdirSync(this.jobsDir, { recursive: true, mode: 0o700 });
+        if (!existsSync(jobPaths(this.jobsDir, id).spec)) writeJobSpec(this.jobsDir, id, spec as never);
+        this.log.info('job.granted', { id });
+        if (this.latest && !this.stopping) void this.receive(this.latest.revision, this.latest.items);
+      },
+      (error: Error & { code?: string }) => {
+        this.claiming.delete(id);
+        // No answer (the master is away): asked again with the next list, or after a pause.
+        this.log.warn('job.claim-unanswered', { id, code: error.code ?? null, message: error.message });
+        if (!this.stopping && this.latest?.revision === revision) this.retry = setTimeout(() => this.latest && void this.receive(this.latest.revision, this.latest.items), RETRY_MS);
+      },
+    );
+  }
+
   private async receive(revision: number, items: unknown[]): Promise<void> {
     clearTimeout(this.retry);
+    this.latest = { revision, items };
     let outcome;
     try {
-      // Jobs become one-shot processes of the worker, their specs written first.
+      // Jobs become one-shot processes of the worker once granted, their specs written first.
       const jobs = items.filter(isJobItem);
-      if (jobs.length > 0) mkdirSync(this.jobsDir, { recursive: true, mode: 0o700 });
-      for (const { job } of jobs) if (!existsSync(jobPaths(this.jobsDir, job.id).spec)) writeJobSpec(this.jobsDir, job.id, job.spec);
+      const granted = jobs.filter(({ job }) => existsSync(jobPaths(this.jobsDir, job.id).spec));
+      for (const { job } of jobs) if (!granted.some((item) => item.job.id === job.id)) this.claim(revision, job.id, job.spec);
       this.jobIds = new Set(jobs.map(({ job }) => job.id));
-      const procs = [...items.filter((item) => !isJobItem(item)), ...jobs.map(({ job }) => jobProc(this.jobsDir, job.id))];
+      for (const id of this.refused) if (!this.jobIds.has(id)) this.refused.delete(id);
+      const procs = [...items.filter((item) => !isJobItem(item)), ...granted.map(({ job }) => jobProc(this.jobsDir, job.id))];
       outcome = writeProcs(this.client.conf_file, procs);
     } catch (error) {
       this.log.error('worker-file.unwritable', { file: this.client.conf_file, code: (error as NodeJS.ErrnoException).code, message: (error as Error).message, note: `tried again in ${RETRY_MS} ms` });
@@ -136,6 +177,7 @@ export class Client implements DaemonBody {
    */
   private jobReports(workerStates: Map<string, string>): JobReport[] {
     const reports: JobReport[] = [];
+    let logBudget = REPORT_LOG_BUDGET_BYTES;
     for (const id of listJobIds(this.jobsDir)) {
       let record = readJobRecord(this.jobsDir, id);
       const sent = this.jobIds?.has(id) ?? true;
@@ -152,7 +194,11 @@ export class Client implements DaemonBody {
       }
       // The log travels until the master has it (it then stops sending the job), or briefly after a cancel.
       const upload = record.state === 'failed' && (sent || Date.now() - (record.endedAt ?? 0) < CANCELLED_LOG_MS);
-      reports.push(upload ? { ...record, log: readJobLogTail(this.jobsDir, id, LOG_CAP_BYTES) } : record);
+      const tail = upload ? readJobLogTail(this.jobsDir, id, LOG_CAP_BYTES) : undefined;
+      // A log beyond the budget travels whole with a later report (the node sends it until the master has it).
+      const log = tail !== undefined && Buffer.byteLength(tail) <= logBudget ? tail : undefined;
+      if (log !== undefined) logBudget -= Buffer.byteLength(log);
+      reports.push(log !== undefined ? { ...record, log } : record);
     }
     return reports;
   }

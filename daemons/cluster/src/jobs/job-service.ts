@@ -5,7 +5,7 @@ import { JOB_STATES as JOB_RUN_STATES } from '@diprocd/supervisor';
 import type { NodeInfo, NodeReport } from '@diprocd/transport';
 import { JobStore, isFinal, type MasterJob, type MasterJobState } from './job-store.js';
 import { redactEnv } from './redact.js';
-import { reportedJobs, type JobItem } from './wire.js';
+import { reportedJobs, type ClaimAnswer, type JobItem } from './wire.js';
 
 export type Outcome = { status: number; body: unknown };
 
@@ -14,22 +14,91 @@ const JOB_STATES: readonly MasterJobState[] = ['queued', ...JOB_RUN_STATES];
 const order = (state: string) => JOB_STATES.indexOf(state as MasterJobState);
 
 export class JobService {
+  /** When a report last mentioned each granted job, by the master's clock (in memory: a restarted master starts every clock again). */
+  private readonly news = new Map<string, number>();
+  private timer: NodeJS.Timeout | undefined;
+
   constructor(
     private readonly store: JobStore,
     private readonly nodes: () => NodeInfo[],
     /** The jobs of `node` changed: republish its desired state. */
     private readonly changed: (node: string) => void,
     private readonly log: (event: string, fields: Record<string, unknown>) => void,
+    /** A granted job with no news this long is lost. */
+    private readonly lostAfterMs = 10 * 60_000,
+    private readonly now: () => number = Date.now,
   ) {}
+
+  /** Starts the check for lost jobs (every tenth of job_lost_after, at most every 5 s). */
+  start(): void {
+    const started = this.now();
+    for (const job of this.store.allActive()) if (job.grantedAt) this.news.set(job.id, started);
+    this.timer = setInterval(() => this.findLost(), Math.min(5_000, Math.max(50, this.lostAfterMs / 10)));
+    this.timer.unref();
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+  }
+
+  /**
+   * A node's claim on a job: granted when the job is still placed on that
+   * node and not ended or cancelled (again, if the node asks again: the
+   * answer may have been lost). Only a granted job is started by its node,
+   * so a job placed again elsewhere never runs twice.
+   */
+  claim(node: string, id: string): ClaimAnswer {
+    const job = this.store.get(id);
+    if (!job) return { granted: false, reason: `no job ${JSON.stringify(id)}` };
+    if (job.node !== node) return { granted: false, reason: `job ${id} is placed on another node` };
+    if (isFinal(job) || job.cancelRequested) return { granted: false, reason: `job ${id} has ended or was cancelled` };
+    if (!job.grantedAt) {
+      this.store.update(id, { grantedAt: this.now() });
+      this.news.set(id, this.now());
+      this.log('job.granted', { id, node });
+    }
+    return { granted: true };
+  }
+
+  /**
+   * Jobs queued on a node that is down and whose claim was never granted go
+   * to a live node (a pinned job waits for its node). Called when a node goes
+   * down and when one comes up.
+   */
+  placeStranded(): void {
+    const down = new Set(this.nodes().filter((node) => node.liveness === 'down').map((node) => node.name));
+    for (const job of this.store.allActive()) {
+      if (job.grantedAt || job.spec.node !== null || !down.has(job.node)) continue;
+      const placed = this.place(job.spec, job.node);
+      if ('error' in placed) continue;
+      this.store.update(job.id, { node: placed.node });
+      this.log('job.placed-again', { id: job.id, from: job.node, to: placed.node, note: 'its node went down before its claim was granted' });
+      this.changed(job.node);
+      this.changed(placed.node);
+    }
+  }
+
+  private findLost(): void {
+    const now = this.now();
+    for (const job of this.store.allActive()) {
+      if (!job.grantedAt) continue;
+      const last = this.news.get(job.id) ?? job.grantedAt;
+      if (now - last < this.lostAfterMs) continue;
+      const next = this.store.update(job.id, { state: 'lost', reason: `no news of it from node ${job.node} for ${Math.round((now - last) / 1000)} s after its claim was granted`, endedAt: now });
+      this.news.delete(job.id);
+      this.log('job.lost', { id: job.id, node: job.node, reason: next.reason });
+      this.changed(job.node);
+    }
+  }
 
   /** What `node`'s desired state carries besides its processes. */
   items(node: string): JobItem[] {
     return this.store.active(node).map((job) => ({ job: { id: job.id, spec: job.spec } }));
   }
 
-  /** Among live nodes: the one with the fewest unfinished jobs, then the lowest load, then by name. */
-  private place(spec: JobSpec): { node: string } | { error: string } {
-    const live = this.nodes().filter((node) => node.liveness === 'alive');
+  /** Among live nodes (but `not`): the one with the fewest unfinished jobs, then the lowest load, then by name. */
+  private place(spec: JobSpec, not?: string): { node: string } | { error: string } {
+    const live = this.nodes().filter((node) => node.liveness === 'alive' && node.name !== not);
     if (spec.node !== null) {
       const pinned = this.nodes().find((node) => node.name === spec.node);
       return pinned?.liveness === 'alive' ? { node: pinned.name } : { error: `node ${JSON.stringify(spec.node)} is not alive (${pinned ? pinned.liveness : 'never seen'}); the job was not queued` };
@@ -68,7 +137,9 @@ export class JobService {
   report(node: string, report: NodeReport): void {
     for (const seen of reportedJobs(report.extra)) {
       const job = this.store.get(seen.id);
-      if (!job || job.node !== node || isFinal(job) || !JOB_STATES.includes(seen.state)) continue;
+      // Only a job granted to this node can have run there.
+      if (!job || job.node !== node || !job.grantedAt || isFinal(job) || !JOB_STATES.includes(seen.state)) continue;
+      this.news.set(job.id, this.now());
       // The node's own clock orders its records; the master's is never compared with it.
       if (order(seen.state) < order(job.state) || (seen.state === job.state && seen.updatedAt <= (job.nodeUpdatedAt ?? 0))) continue;
       const next = this.store.update(job.id, { state: seen.state, code: seen.code, signal: seen.signal, reason: seen.reason, workdir: seen.workdir, startedAt: seen.startedAt, endedAt: seen.endedAt, nodeUpdatedAt: seen.updatedAt });

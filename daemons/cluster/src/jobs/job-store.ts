@@ -8,8 +8,12 @@ import type { JobSpec } from '@diprocd/procspec';
 import { isFinalJobState, writeFileAtomic, type JobRecord } from '@diprocd/supervisor';
 import { LOG_CAP_BYTES } from './wire.js';
 
-/** The states the API shows: the node's, plus "queued" before the node has claimed it. */
-export type MasterJobState = 'queued' | JobRecord['state'];
+/**
+ * The states the API shows: the node's, plus "queued" before the node has
+ * reported it (granted or not), and "lost" for a granted job nothing was
+ * heard of for `job_lost_after`.
+ */
+export type MasterJobState = 'queued' | JobRecord['state'] | 'lost';
 
 export interface MasterJob {
   id: string;
@@ -22,6 +26,8 @@ export interface MasterJob {
   workdir: string | null;
   /** An operator asked to cancel it; it is no longer sent to its node. */
   cancelRequested: boolean;
+  /** When the master granted its node's claim on it (the node starts it only then); null until then. */
+  grantedAt?: number | null;
   submittedAt: number;
   startedAt: number | null;
   endedAt: number | null;
@@ -30,7 +36,7 @@ export interface MasterJob {
   nodeUpdatedAt?: number;
 }
 
-export const isFinal = (job: { state: string }) => isFinalJobState(job.state);
+export const isFinal = (job: { state: string }) => isFinalJobState(job.state) || job.state === 'lost';
 
 
 export class JobStore {
@@ -62,13 +68,18 @@ export class JobStore {
     return this.jobs.get(id);
   }
 
+  /** Every job still to be run or running, on any node. */
+  allActive(): MasterJob[] {
+    return [...this.activeByNode.values()].flatMap((ids) => [...ids].map((id) => this.jobs.get(id)!));
+  }
+
   /** Jobs still to be run or running on `node` (what its desired state carries). */
   active(node: string): MasterJob[] {
     return [...(this.activeByNode.get(node) ?? [])].map((id) => this.jobs.get(id)!);
   }
 
   add(spec: JobSpec, node: string, now = Date.now()): MasterJob {
-    const job: MasterJob = { id: String(this.next++), spec, node, state: 'queued', code: null, signal: null, reason: null, workdir: null, cancelRequested: false, submittedAt: now, startedAt: null, endedAt: null, updatedAt: now };
+    const job: MasterJob = { id: String(this.next++), spec, node, state: 'queued', code: null, signal: null, reason: null, workdir: null, cancelRequested: false, grantedAt: null, submittedAt: now, startedAt: null, endedAt: null, updatedAt: now };
     this.save(job);
     return job;
   }
@@ -86,6 +97,9 @@ export class JobStore {
   }
 
   private remember(job: MasterJob): void {
+    // A job placed again leaves its old node's set.
+    const before = this.jobs.get(job.id);
+    if (before && before.node !== job.node) this.activeByNode.get(before.node)?.delete(job.id);
     this.jobs.set(job.id, job);
     const ids = this.activeByNode.get(job.node) ?? new Set<string>();
     if (!isFinal(job) && !job.cancelRequested) ids.add(job.id);

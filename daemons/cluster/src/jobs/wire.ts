@@ -2,7 +2,9 @@
 // A job rides in the node's list as `{job: {id, spec}}` beside the process
 // definitions, so it is never lost with a message: every snapshot carries
 // it until its result is in. The node's report carries each job's record
-// under `extra.jobs`, with the log's tail once a job has failed.
+// under `extra.jobs`, with the log's tail once a job has failed. A node
+// starts a job only once the master granted its claim on it: a transport
+// request `{claim: id}`, answered `{granted, reason?}`.
 import type { JobSpec } from '@diprocd/procspec';
 import type { JobRecord } from '@diprocd/supervisor';
 
@@ -15,6 +17,19 @@ export interface JobItem {
 
 export const isJobItem = (item: unknown): item is JobItem =>
   typeof item === 'object' && item !== null && 'job' in item && typeof (item as JobItem).job?.id === 'string';
+
+/** A node's claim on a job, as it travels in a transport request, and the master's answer. */
+export interface ClaimRequest {
+  claim: string;
+}
+export interface ClaimAnswer {
+  granted: boolean;
+  /** Why not, when not granted. */
+  reason?: string;
+}
+
+export const isClaimRequest = (request: unknown): request is ClaimRequest =>
+  typeof request === 'object' && request !== null && typeof (request as ClaimRequest).claim === 'string';
 
 /** One job as a node reports it. */
 export type JobReport = JobRecord & { log?: string };

@@ -3,6 +3,7 @@
 //   GET /api/hosts/                 every node: liveness, last heartbeat, revisions, load
 //   GET /api/nodes/NAME             one node: the same, its wanted processes and its last report
 //   GET /api/status                 every process on every node (see status-view.ts)
+//   GET /api/transport              whether it is sealed, and the messages taken, malformed and unproven
 //   POST /api/procs/                submit a job → 201 {process: "/api/procs/ID/"}
 //   GET /api/procs/?page=&per_page= jobs, newest first
 //   GET /api/procs/ID/              one job;  DELETE cancels it
@@ -12,7 +13,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { HostView } from '@diprocd/daemonkit';
-import type { NodeInfo } from '@diprocd/transport';
+import type { NodeInfo, TransportCounters } from '@diprocd/transport';
 import type { JobService, Outcome } from '../jobs/job-service.js';
 import { redactProc } from '../jobs/redact.js';
 import { nodeView } from './status-view.js';
@@ -30,6 +31,8 @@ export interface ApiSource {
   jobs: JobService;
   /** The bearer token writes need; null refuses every write. */
   token: string | null;
+  /** The transport: sealed or plaintext, and what it counted. */
+  transport(): { encrypted: boolean; counters: TransportCounters };
 }
 
 const host = (info: NodeInfo): HostView => ({
@@ -121,6 +124,7 @@ async function route(source: ApiSource, req: IncomingMessage, res: ServerRespons
   }
   if (path === '/api/hosts') return send(res, 200, source.nodes().map(host));
   if (path === '/api/status') return send(res, 200, source.nodes().flatMap((info) => nodeView(info, source.wanted(info.name))));
+  if (path === '/api/transport') return send(res, 200, source.transport());
   const node = /^\/api\/nodes\/([^/]+)$/.exec(path)?.[1];
   if (node !== undefined) {
     const name = decodeURIComponent(node);

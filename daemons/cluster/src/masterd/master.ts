@@ -7,6 +7,7 @@ import { FollowedFile, fileBase, type DaemonBody, type Logger } from '@diprocd/d
 import { checkText, diffProcs, procToSpec, type MasterFile } from '@diprocd/procspec';
 import { TransportServer, type NodeInfo } from '@diprocd/transport';
 import { JobService } from '../jobs/job-service.js';
+import { isClaimRequest } from '../jobs/wire.js';
 import { JobStore } from '../jobs/job-store.js';
 import { resolveKey } from '../keys.js';
 import { serveApi } from './http-api.js';
@@ -18,7 +19,7 @@ export const loadMasterFile = (file: string, text: string) => checkText('master'
 export const masterStateDir = (file: string, master: MasterFile) => master.state_dir ?? `${fileBase(file)}.state`;
 
 // Keys that take effect only when the master restarts.
-const FIXED = ['master_stats', 'master_updates', 'http', 'curve', 'heartbeat', 'suspect_after', 'down_after', 'state_dir', 'api_token'] as const;
+const FIXED = ['master_stats', 'master_updates', 'http', 'curve', 'plaintext_remote', 'heartbeat', 'suspect_after', 'down_after', 'job_lost_after', 'state_dir', 'api_token'] as const;
 
 export class Master implements DaemonBody {
   private readonly followed: FollowedFile<MasterFile>;
@@ -39,7 +40,7 @@ export class Master implements DaemonBody {
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
     this.followed = new FollowedFile(file, text, loadMasterFile, log, async (next) => this.apply(next));
     const store = new JobStore(join(masterStateDir(file, master), 'jobs'));
-    this.jobs = new JobService(store, () => transport.nodes(), (node) => transport.setDesired(node, this.desiredFor(node)), (event, fields) => log.info(event, fields));
+    this.jobs = new JobService(store, () => transport.nodes(), (node) => transport.setDesired(node, this.desiredFor(node)), (event, fields) => (event === 'job.lost' ? log.warn(event, fields) : log.info(event, fields)), master.job_lost_after);
   }
 
   /** What `node` is sent: its processes with every key written out (what the client writes into the worker file), then its jobs. */
@@ -54,46 +55,64 @@ export class Master implements DaemonBody {
   }
 
   static async start(file: string, master: MasterFile, text: string, log: Logger): Promise<Master> {
-    const curve = master.curve && { secretKey: resolveKey(master.curve.secret_key), publicKey: resolveKey(master.curve.public_key), allow: master.curve.allow.map(resolveKey) };
+    const curve = master.curve && {
+      secretKey: resolveKey(master.curve.secret_key),
+      publicKey: resolveKey(master.curve.public_key),
+      allow: Object.fromEntries(Object.entries(master.curve.allow).map(([node, ref]) => [node, resolveKey(ref)])),
+    };
+    // The Master is made after the transport, and the transport asks it about claims: through this cell.
+    let self: Master | undefined;
     const transport = new TransportServer({
       updates: master.master_updates,
       stats: master.master_stats,
       ...(curve ? { curve } : {}),
+      plaintextRemote: master.plaintext_remote,
+      answer: (node, request) => (isClaimRequest(request) && self ? self.jobs.claim(node, request.claim) : { granted: false, reason: 'not a request this master answers' }),
       heartbeatMs: master.heartbeat,
       suspectAfterMs: master.suspect_after,
       downAfterMs: master.down_after,
     });
-    const self = new Master(file, master, text, log, transport);
+    self = new Master(file, master, text, log, transport);
+    const body = self;
     transport
       .on('node.up', ({ node }) => {
         log.info('node.up', { node });
-        // A node the master has no list for yet (not in the file, no jobs) still gets one, empty: it
-        // then drops what an earlier master file gave it rather than keep running it unlisted.
-        if (transport.desired(node).revision === 0) transport.setDesired(node, self.desiredFor(node));
+        // A node the master has no list for yet (bound to a key, not in the file, no jobs) still gets one,
+        // empty: it then drops what an earlier master file gave it rather than keep running it unlisted.
+        if (transport.desired(node).revision === 0) transport.setDesired(node, body.desiredFor(node));
+        body.jobs.placeStranded();
       })
       .on('node.suspect', ({ node }) => log.warn('node.suspect', { node }))
-      .on('node.down', ({ node }) => log.warn('node.down', { node, note: 'its processes keep running; it converges when it is back' }))
+      .on('node.down', ({ node }) => {
+        log.warn('node.down', { node, note: 'its processes keep running; it converges when it is back' });
+        body.jobs.placeStranded();
+      })
+      .on('unproven', ({ count, first }) =>
+        log.warn('transport.unproven', { count, firstReason: first.reason, firstNode: first.node, note: 'messages no bound key proved were dropped (counted, not stored); at most one such line per 10 s' }),
+      )
       .on('node.report', ({ node, report }) => {
         log.debug('node.report', { node, revision: report.revision, procs: report.procs.length });
-        self.jobs.report(node, report);
+        body.jobs.report(node, report);
       })
       .on('auth.rejected', ({ publicKey, address }) => log.warn('auth.rejected', { publicKey, address, note: 'this key is not on curve.allow' }))
       .on('warning', ({ message }) => log.warn('transport.warning', { message }))
       .on('error', ({ error }) => log.error('transport.error', { code: error.code, message: error.message }));
     await transport.start();
-    if (!curve) log.info('transport.plaintext', { note: 'no curve key in the master file: messages are neither encrypted nor authenticated' });
+    if (!curve) log.warn('transport.plaintext', { note: 'no curve key in the master file: every local user can read every node\'s env, and any of them can speak in any node\'s name; configure curve keys beyond development' });
     try {
-      self.publish();
-      const api = await serveApi(master.http, self.apiSource());
-      self.http = api.server;
-      self.readyFields = { updates: master.master_updates, stats: master.master_stats, http: api.url, nodes: Object.keys(master.nodes).length, stateDir: masterStateDir(file, master) };
+      body.publish();
+      body.jobs.start();
+      const api = await serveApi(master.http, body.apiSource());
+      body.http = api.server;
+      body.readyFields = { updates: master.master_updates, stats: master.master_stats, http: api.url, nodes: Object.keys(master.nodes).length, stateDir: masterStateDir(file, master), encrypted: curve !== null };
     } catch (error) {
+      body.jobs.close();
       await transport.close();
       throw error;
     }
     log.info('file.load', { file, nodes: Object.keys(master.nodes) });
-    self.followed.start();
-    return self;
+    body.followed.start();
+    return body;
   }
 
   private apply(next: MasterFile) {
@@ -118,6 +137,7 @@ export class Master implements DaemonBody {
       wanted: (node: string) => [...(this.master.nodes[node] ?? []).map((proc) => proc.name), ...this.jobs.items(node).map((item) => `job.${item.job.id}`)],
       desired: (node: string) => this.transport.desired(node).procs,
       jobs: this.jobs,
+      transport: () => ({ encrypted: this.master.curve !== null, counters: this.transport.counters() }),
       token: this.master.api_token ?? process.env.DPD_API_TOKEN ?? null,
     };
   }
@@ -131,6 +151,7 @@ export class Master implements DaemonBody {
     this.stopping = true;
     this.log.info('master.stopping', { note: 'nodes keep running their last lists' });
     await this.followed.close();
+    this.jobs.close();
     await new Promise((resolve) => (this.http ? this.http.close(resolve) : resolve(undefined)));
     this.http?.closeAllConnections();
     await this.transport.close();

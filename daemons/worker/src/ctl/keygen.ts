@@ -33,8 +33,8 @@ export async function keygen(dir: string, name: string): Promise<string> {
 public key: ${publicFile}
   ${publicKey}
 
-If this is the master's key, in the master file (allow: each node's .pub file or key):
-  "curve": {"secret_key": ${q(secretFile)}, "public_key": ${q(publicFile)}, "allow": ["/etc/diprocd/keys/node1.pub"]}
+If this is the master's key, in the master file (allow: each node name with its .pub file or key):
+  "curve": {"secret_key": ${q(secretFile)}, "public_key": ${q(publicFile)}, "allow": {"node1": "/etc/diprocd/keys/node1.pub"}}
 If it is a node's key, in that node's client file (master_key: the master's .pub file or key):
   "curve": {"secret_key": ${q(secretFile)}, "public_key": ${q(publicFile)}, "master_key": "/etc/diprocd/keys/master.pub"}
 Copy only .pub files between hosts, never a .key.

@@ -59,14 +59,30 @@ export const MasterSchema = Type.Object(
         {
           secret_key: Path('The master\'s secret key file (mode 0600), as dpd-ctl keygen writes it.'),
           public_key: Path('The master\'s public key file.'),
-          allow: Type.Array(KeyRef('A node\'s public key.'), { description: 'The nodes\' public keys (files or Z85 text); any other key is refused and logged.', 'x-expected': 'an array of key files or keys' }),
+          allow: Type.Union(
+            [
+              Type.Record(Type.String({ pattern: NODE_NAME_PATTERN }), KeyRef('This node\'s public key.'), {
+                additionalProperties: false,
+                'x-expected': 'an object of node name → key file or Z85 key',
+                'x-key': NODE_NAME_WORDS,
+                'x-code': 'DPD_SPEC_NAME',
+              }),
+              Type.Array(KeyRef('A key file named after its node (<node>.pub).')),
+            ],
+            {
+              description: 'Each node\'s public key (a file or Z85 text), by node name: a key proves only its own node, and any other key is refused and logged. The older list form binds each key file to the node it is named after (keys/node1.pub → node1), with a warning.',
+              'x-expected': 'an object of node name → key file or key (or a list of <node>.pub key files)',
+            },
+          ),
         },
         { additionalProperties: false, description: 'CURVE encryption and authentication. Without it the transport is plaintext.', 'x-expected': 'an object with secret_key, public_key and allow' },
       ),
     ),
+    plaintext_remote: Type.Optional(Type.Boolean({ description: 'Without curve, bind the transport in plaintext even on an address other hosts can reach (anyone there can then read every node\'s env and pose as any node). Default false: refused.' })),
     ...timing,
     suspect_after: Type.Optional(Duration('A node silent this long is suspect. Default "3s".', { positive: true })),
     down_after: Type.Optional(Duration('A node silent this long is down. Default "10s".', { positive: true })),
+    job_lost_after: Type.Optional(Duration('A job whose claim was granted is reported lost when no report of its node has mentioned it for this long. Default "10m".', { positive: true })),
     nodes: Type.Record(Type.String({ pattern: NODE_NAME_PATTERN }), ProcList('Processes of this node.'), {
       additionalProperties: false,
       description: 'For each node name, the processes it runs.',
@@ -101,6 +117,7 @@ export const ClientSchema = Type.Object(
         { additionalProperties: false, description: 'CURVE: this node\'s key pair and the master\'s public key.', 'x-expected': 'an object with secret_key, public_key and master_key' },
       ),
     ),
+    plaintext_remote: Type.Optional(Type.Boolean({ description: 'Without curve, connect in plaintext even to a master on another host (anyone on the way can read this node\'s list and pose as it). Default false: refused.' })),
     ...timing,
   },
   { additionalProperties: false, title: 'diprocd client file' },

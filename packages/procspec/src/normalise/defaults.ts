@@ -21,4 +21,5 @@ export const DEFAULTS = {
   heartbeat: 1_000,
   suspect_after: 3_000,
   down_after: 10_000,
+  job_lost_after: 600_000,
 } as const;

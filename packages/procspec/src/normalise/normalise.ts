@@ -6,6 +6,7 @@ import type { ClientInput, JobInput, MasterInput, WorkerInput, FileKind } from '
 import type { ProcInput } from '../model/proc.js';
 import { parseDuration, parseSignal, parseSize, type RlimitName } from '../model/units.js';
 import { urlBasename } from '../model/download-name.js';
+import { nodeOfKeyFile } from '../validate/semantic.js';
 import { DEFAULTS } from './defaults.js';
 import type { ClientFile, JobSpec, MasterFile, Normalised, Proc, RestartPolicy, RlimitValue, WorkerFile } from './types.js';
 
@@ -138,6 +139,10 @@ function normaliseWorker(input: WorkerInput): WorkerFile {
   };
 }
 
+/** curve.allow as node → key: the list form (validated: every entry a <node>.pub file) bound by file name. */
+const allowByNode = (allow: Record<string, string> | string[]): Record<string, string> =>
+  Array.isArray(allow) ? Object.fromEntries(allow.map((ref) => [nodeOfKeyFile(ref)!, ref])) : { ...allow };
+
 function normaliseMaster(input: MasterInput): MasterFile {
   return {
     pid_file: optionalPath(input.pid_file),
@@ -148,10 +153,12 @@ function normaliseMaster(input: MasterInput): MasterFile {
     http: input.http ?? DEFAULTS.http,
     api_token: input.api_token ?? null,
     state_dir: optionalPath(input.state_dir),
-    curve: input.curve ? { secret_key: absolute(input.curve.secret_key), public_key: absolute(input.curve.public_key), allow: [...input.curve.allow] } : null,
+    curve: input.curve ? { secret_key: absolute(input.curve.secret_key), public_key: absolute(input.curve.public_key), allow: allowByNode(input.curve.allow) } : null,
+    plaintext_remote: input.plaintext_remote ?? false,
     heartbeat: optionalMs(input.heartbeat) ?? DEFAULTS.heartbeat,
     suspect_after: optionalMs(input.suspect_after) ?? DEFAULTS.suspect_after,
     down_after: optionalMs(input.down_after) ?? DEFAULTS.down_after,
+    job_lost_after: optionalMs(input.job_lost_after) ?? DEFAULTS.job_lost_after,
   };
 }
 
@@ -166,6 +173,7 @@ function normaliseClient(input: ClientInput, options: NormaliseOptions): ClientF
     conf_file: absolute(input.conf_file),
     control_socket: input.control_socket === undefined ? null : absolute(input.control_socket),
     curve: input.curve ? { secret_key: absolute(input.curve.secret_key), public_key: absolute(input.curve.public_key), master_key: input.curve.master_key } : null,
+    plaintext_remote: input.plaintext_remote ?? false,
     heartbeat: optionalMs(input.heartbeat) ?? DEFAULTS.heartbeat,
   };
 }

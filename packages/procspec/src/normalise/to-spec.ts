@@ -77,10 +77,12 @@ const toSpecs: { [K in FileKind]: (value: Normalised[K]) => object } = {
       http: file.http,
       api_token: orOmit(file.api_token),
       state_dir: orOmit(file.state_dir),
-      curve: file.curve === null ? undefined : { ...file.curve, allow: [...file.curve.allow] },
+      curve: file.curve === null ? undefined : { ...file.curve, allow: { ...file.curve.allow } },
+      plaintext_remote: file.plaintext_remote || undefined,
       heartbeat: formatDuration(file.heartbeat),
       suspect_after: formatDuration(file.suspect_after),
       down_after: formatDuration(file.down_after),
+      job_lost_after: formatDuration(file.job_lost_after),
     }),
   client: (file: ClientFile): ClientInput =>
     dropUndefined({
@@ -91,6 +93,7 @@ const toSpecs: { [K in FileKind]: (value: Normalised[K]) => object } = {
       conf_file: file.conf_file,
       control_socket: orOmit(file.control_socket),
       curve: file.curve === null ? undefined : { ...file.curve },
+      plaintext_remote: file.plaintext_remote || undefined,
       heartbeat: formatDuration(file.heartbeat),
     }),
   job: (job: JobSpec): JobInput =>

@@ -67,11 +67,15 @@ export interface MasterFile {
   http: string;
   api_token: string | null;
   state_dir: string | null;
-  curve: { secret_key: string; public_key: string; allow: string[] } | null;
+  /** `allow`: node name → key file or Z85 key (the list form is bound by file name here). */
+  curve: { secret_key: string; public_key: string; allow: Record<string, string> } | null;
+  plaintext_remote: boolean;
   /** Milliseconds. */
   heartbeat: number;
   suspect_after: number;
   down_after: number;
+  /** Milliseconds. */
+  job_lost_after: number;
 }
 
 export interface ClientFile {
@@ -84,6 +88,7 @@ export interface ClientFile {
   conf_file: string;
   control_socket: string | null;
   curve: { secret_key: string; public_key: string; master_key: string } | null;
+  plaintext_remote: boolean;
   /** Milliseconds. */
   heartbeat: number;
 }

@@ -4,6 +4,7 @@
 import type { Issue, IssueCode } from '../errors.js';
 import { FILE_NAME_WORDS, urlBasename } from '../model/download-name.js';
 import { URL_PATTERN } from '../model/files.js';
+import { NODE_NAME_PATTERN } from '../model/units.js';
 import { durationProblem, parseDuration } from '../model/units.js';
 import { DEFAULTS } from '../normalise/defaults.js';
 import { formatPath, found, type PathPart } from './describe.js';
@@ -11,8 +12,8 @@ import { formatPath, found, type PathPart } from './describe.js';
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-function issue(code: IssueCode, path: PathPart[], message: string): Issue {
-  return { severity: 'error', code, path: formatPath(path), message };
+function issue(code: IssueCode, path: PathPart[], message: string, severity: Issue['severity'] = 'error'): Issue {
+  return { severity, code, path: formatPath(path), message };
 }
 
 /** A resource limit as a number to compare: "unlimited" is above every number. */
@@ -144,5 +145,46 @@ export function checkJob(job: unknown): Issue[] {
     else if (seen.has(name)) issues.push(issue('DPD_SPEC_DUPLICATE_NAME', path, `file name ${found(name)} is already taken by download_urls[${seen.get(name)}]; use an object of file name → URL`));
     else seen.set(name, index);
   });
+  return issues;
+}
+
+/** The node a key file of curve.allow's list form is bound to: its file name without `.pub`. */
+export function nodeOfKeyFile(ref: string): string | undefined {
+  const match = /(?:^|\/)([^/]+)\.pub$/.exec(ref);
+  return match && new RegExp(NODE_NAME_PATTERN, 'u').test(match[1]!) ? match[1] : undefined;
+}
+
+/**
+ * Checks of a master file's curve.allow: a key is a node, so no key is bound
+ * twice; the list form binds each key file to the node it is named after,
+ * and says so in a warning.
+ */
+export function checkCurveAllow(master: unknown): Issue[] {
+  const allow = isObj(master) && isObj(master.curve) ? master.curve.allow : undefined;
+  const issues: Issue[] = [];
+  let entries: [PathPart[], string, string | undefined][] = [];
+  if (Array.isArray(allow)) {
+    entries = allow.flatMap((ref, index): [PathPart[], string, string | undefined][] => (typeof ref === 'string' ? [[['curve', 'allow', index], ref, nodeOfKeyFile(ref)]] : []));
+    for (const [path, ref, node] of entries) {
+      if (node === undefined) issues.push(issue('DPD_SPEC_KEY_BINDING', path, `in the list form each key is bound to the node its file is named after (keys/node1.pub → node1), and ${found(ref)} is not a file named <node>.pub; write "allow": {"<node>": ${found(ref)}}`));
+    }
+    const byNode = new Map<string, string>();
+    for (const [path, ref, node] of entries) {
+      if (node === undefined) continue;
+      const other = byNode.get(node);
+      if (other !== undefined && other !== ref) issues.push(issue('DPD_SPEC_KEY_BINDING', path, `${found(ref)} would bind a second key to node ${found(node)} (${found(other)} is bound already); write an object of node name → key file`));
+      else byNode.set(node, ref);
+    }
+    const bound = [...byNode].map(([node, ref]) => `${node} ← ${ref}`);
+    if (allow.length > 0) issues.push(issue('DPD_SPEC_KEY_BINDING', ['curve', 'allow'], `the list form binds each key file to the node it is named after (${bound.join(', ') || 'none here'}); write an object of node name → key file to say so`, 'warning'));
+  } else if (isObj(allow)) {
+    entries = Object.entries(allow).flatMap(([node, ref]): [PathPart[], string, string | undefined][] => (typeof ref === 'string' ? [[['curve', 'allow', node], ref, node]] : []));
+  }
+  const first = new Map<string, PathPart[]>();
+  for (const [path, ref] of entries) {
+    const earlier = first.get(ref);
+    if (earlier) issues.push(issue('DPD_SPEC_KEY_BINDING', path, `${found(ref)} is already the key of ${formatPath(earlier)}: a key proves one node, so each node needs a key of its own`));
+    else first.set(ref, path);
+  }
   return issues;
 }

@@ -1,4 +1,5 @@
 // Checks and defaults of the TransportClient options.
+import { checkKeyPair } from '../curve/node-keys.js';
 import { isZ85Key } from '../curve/z85.js';
 import { TransportError } from '../errors.js';
 import { checkNodeName } from '../wire/node-name.js';
@@ -21,5 +22,6 @@ export function checkClientOptions(options: TransportClientOptions) {
   if (curve && ![curve.publicKey, curve.secretKey, curve.serverKey].every(isZ85Key)) {
     throw new TransportError('DPD_TRANSPORT_KEY', 'TransportClient: curve.publicKey, curve.secretKey and curve.serverKey must be 40-character Z85 keys');
   }
-  return { ...options, heartbeatMs, reconnect: { initialMs, maxMs: Math.max(maxMs, initialMs) }, curve, now: options.now ?? Date.now };
+  if (curve) checkKeyPair('TransportClient', curve.publicKey, curve.secretKey);
+  return { ...options, plaintextRemote: options.plaintextRemote === true, heartbeatMs, reconnect: { initialMs, maxMs: Math.max(maxMs, initialMs) }, curve, now: options.now ?? Date.now };
 }

@@ -4,11 +4,13 @@ import { Dealer, Subscriber } from 'zeromq';
 import { SafeEmitter } from '../safe-emitter.js';
 import { TransportError, TRANSPORT_ERROR_CODES, type TransportErrorCode } from '../errors.js';
 import type { TransportClientEvents } from '../events.js';
-import { endpointError } from '../socket/endpoints.js';
+import { deriveNodeKeys } from '../curve/node-keys.js';
+import { endpointError, isLocalEndpoint } from '../socket/endpoints.js';
 import { SerialSender } from '../socket/serial-sender.js';
 import type { NodeReport } from '../types.js';
-import { decodeMasterMessage, encode } from '../wire/codec.js';
-import type { MasterHeartbeatMessage, StateMessage } from '../wire/messages.js';
+import { checkBody, decodeMasterMessage, encode } from '../wire/codec.js';
+import { PLAIN_LINK, aadOf, nodeLink, type Link } from '../wire/envelope.js';
+import type { AnswerBody, AnswerMessage, MasterHeartbeatMessage, StateBody, StateMessage } from '../wire/messages.js';
 import { parseTopic, stateTopic } from '../wire/topics.js';
 import { checkClientOptions } from './client-options.js';
 
@@ -20,8 +22,10 @@ export interface TransportClientOptions {
   updates: string;
   /** The master's ROUTER endpoint, e.g. `tcp://127.0.0.1:5001`. */
   stats: string;
-  /** CURVE: this node's Z85 key pair and the master's Z85 public key. Without it, plaintext. */
+  /** CURVE: this node's Z85 key pair and the master's Z85 public key; the master must bind this key to `node`. Without it, plaintext. */
   curve?: { publicKey: string; secretKey: string; serverKey: string };
+  /** Plaintext to an address of another host is refused unless this is true. */
+  plaintextRemote?: boolean;
   /** Heartbeat and report period (default 1000 ms). */
   heartbeatMs?: number;
   /** Called once a period; its result travels with the heartbeat. */
@@ -34,6 +38,10 @@ export interface TransportClientOptions {
 
 /** A master that misses this many of its own periods is taken as gone. */
 const MASTER_SILENT_PERIODS = 3;
+/** The largest message a node takes from the master. */
+const MAX_MASTER_MESSAGE_BYTES = 64 * 1024 * 1024;
+/** Requests waiting for an answer at once; more are refused at once. */
+const MAX_PENDING_REQUESTS = 1024;
 
 export interface TransportClient {
   on<E extends keyof TransportClientEvents>(event: E, listener: (payload: TransportClientEvents[E]) => void): this;
@@ -53,6 +61,10 @@ const DEALER_QUEUE = 8;
 
 export class TransportClient extends SafeEmitter<TransportClientEvents> {
   private readonly options: ReturnType<typeof checkClientOptions>;
+  private readonly link: Link;
+  private readonly pending = new Map<number, { resolve: (answer: unknown) => void; reject: (error: TransportError) => void; timer: NodeJS.Timeout }>();
+  private nextRequest = 1;
+  private unprovenFailing = false;
   private subscriber: Subscriber | undefined;
   private dealer: Dealer | undefined;
   private dealerSender: SerialSender | undefined;
@@ -74,16 +86,23 @@ export class TransportClient extends SafeEmitter<TransportClientEvents> {
     super();
     this.options = checkClientOptions(options);
     this.masterPeriodMs = this.options.heartbeatMs;
+    const { curve, node } = this.options;
+    this.link = curve ? nodeLink(deriveNodeKeys({ secretKey: curve.secretKey, peerPublicKey: curve.serverKey, masterPublicKey: curve.serverKey, nodePublicKey: curve.publicKey }, node)) : PLAIN_LINK;
   }
 
   /** Connects (the master need not be up yet), asks for a snapshot and starts the heartbeat. Rejects with DPD_TRANSPORT_CONNECT or DPD_TRANSPORT_CLOSED. */
   async start(): Promise<void> {
     if (this.closed) throw new TransportError('DPD_TRANSPORT_CLOSED', 'the client was closed');
     if (this.started) return;
-    this.started = true;
     const { node, updates, stats, curve, reconnect, heartbeatMs } = this.options;
+    const remote = curve ? undefined : [updates, stats].find((endpoint) => !isLocalEndpoint(endpoint));
+    if (remote !== undefined && !this.options.plaintextRemote) {
+      throw new TransportError('DPD_TRANSPORT_PLAINTEXT', `refusing to connect in plaintext to ${remote}, another host: anyone on the way can read this node's desired state and pose as it; configure CURVE keys, or allow it explicitly (plaintextRemote)`);
+    }
+    this.started = true;
     const common = {
       linger: 0,
+      maxMessageSize: MAX_MASTER_MESSAGE_BYTES,
       reconnectInterval: reconnect.initialMs,
       reconnectMaxInterval: reconnect.maxMs,
       ...(curve ? { curveServerKey: curve.serverKey, curvePublicKey: curve.publicKey, curveSecretKey: curve.secretKey } : {}),
@@ -129,6 +148,27 @@ export class TransportClient extends SafeEmitter<TransportClientEvents> {
     this.applied = this.epoch === null ? null : { epoch: this.epoch, revision };
   }
 
+  /**
+   * Asks the master something it answers once (for example a claim on a job),
+   * sealed for this node. Resolves with the answer; rejects with
+   * DPD_TRANSPORT_TIMEOUT when none came within `timeoutMs` (the master may be
+   * away: ask again later), or DPD_TRANSPORT_CLOSED.
+   */
+  request(request: unknown, timeoutMs = 5_000): Promise<unknown> {
+    if (this.closed || !this.started) return Promise.reject(new TransportError('DPD_TRANSPORT_CLOSED', 'the client is not running'));
+    if (this.pending.size >= MAX_PENDING_REQUESTS) return Promise.reject(new TransportError('DPD_TRANSPORT_TIMEOUT', `${MAX_PENDING_REQUESTS} requests are already waiting for the master`));
+    const id = this.nextRequest++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new TransportError('DPD_TRANSPORT_TIMEOUT', `the master did not answer request ${id} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.pending.set(id, { resolve, reject, timer });
+      const { node } = this.options;
+      this.dealerSender?.send([encode({ v: 2, type: 'request', node, ...this.link.put(aadOf.node('request', node), { id, request }) })]);
+    });
+  }
+
   /** Stops the heartbeat and closes the sockets (linger 0: never waits for the master). */
   async close(): Promise<void> {
     if (this.closed) return;
@@ -138,12 +178,18 @@ export class TransportClient extends SafeEmitter<TransportClientEvents> {
 
   private shutdown(): void {
     clearInterval(this.timer);
+    for (const { reject, timer } of this.pending.values()) {
+      clearTimeout(timer);
+      reject(new TransportError('DPD_TRANSPORT_CLOSED', 'the client was closed'));
+    }
+    this.pending.clear();
     for (const socket of [this.subscriber, this.dealer]) if (socket && !socket.closed) socket.close();
   }
 
   private requestSnapshot(): void {
     this.lastSnapshotRequest = this.options.now();
-    this.dealerSender?.send([encode({ v: 1, type: 'snapshot.request', node: this.options.node })]);
+    const { node } = this.options;
+    this.dealerSender?.send([encode({ v: 2, type: 'snapshot.request', node, ...this.link.put(aadOf.node('snapshot.request', node), {}) })]);
   }
 
   private async tick(): Promise<void> {
@@ -163,7 +209,8 @@ export class TransportClient extends SafeEmitter<TransportClientEvents> {
     }
     this.ticking = false;
     if (this.closed) return;
-    this.dealerSender?.send([encode({ v: 1, type: 'heartbeat', node: this.options.node, periodMs: this.options.heartbeatMs, applied: this.applied, report })]);
+    const { node, heartbeatMs } = this.options;
+    this.dealerSender?.send([encode({ v: 2, type: 'heartbeat', node, ...this.link.put(aadOf.node('heartbeat', node), { periodMs: heartbeatMs, applied: this.applied, report }) })]);
   }
 
   private async receiveUpdates(subscriber: Subscriber): Promise<void> {
@@ -196,8 +243,9 @@ export class TransportClient extends SafeEmitter<TransportClientEvents> {
       for await (const frames of dealer) {
         try {
           const message = decodeMasterMessage(frames[frames.length - 1]);
-          this.seen(message.type === 'error' ? null : message.epoch);
+          this.seen(message.type === 'error' || message.type === 'answer' ? null : message.epoch);
           if (message.type === 'snapshot' && message.node === this.options.node) this.offer(message);
+          else if (message.type === 'answer' && message.node === this.options.node) this.answered(message);
           else if (message.type === 'error') {
             const code: TransportErrorCode = Object.hasOwn(TRANSPORT_ERROR_CODES, message.code) ? (message.code as TransportErrorCode) : 'DPD_TRANSPORT_MESSAGE';
             this.report(new TransportError(code, `the master rejected a message of this node: ${message.message}`));
@@ -229,12 +277,38 @@ export class TransportClient extends SafeEmitter<TransportClientEvents> {
     }
   }
 
+  /** What a master message carries, opened with this node's key; undefined (reported once per run of failures) when it does not open. */
+  private opened<T>(type: 'state' | 'snapshot' | 'answer', aad: readonly (string | number)[], message: { box?: string; body?: unknown }): T | undefined {
+    const body = this.link.take(aad, message);
+    if (body === undefined) {
+      if (!this.unprovenFailing) {
+        this.unprovenFailing = true;
+        const why = this.link.sealed ? `does not open with this node's key: the master binds another key to ${JSON.stringify(this.options.node)}` : 'is sealed, and this node has no CURVE keys';
+        this.report(new TransportError('DPD_TRANSPORT_UNPROVEN', `a ${type} from the master ${why}`));
+      }
+      return undefined;
+    }
+    this.unprovenFailing = false;
+    return checkBody<T>('master', type, body);
+  }
+
   // Revision 0 means the master has nothing for this node yet (e.g. it just restarted); keep what we have.
   private offer(message: StateMessage): void {
     if (message.revision < 1) return;
     if (message.epoch === this.epoch && message.revision <= this.revision) return;
+    const body = this.opened<StateBody>(message.type, aadOf.state(message.type, message.epoch, message.node, message.revision), message);
+    if (!body) return;
     this.epoch = message.epoch;
     this.revision = message.revision;
-    this.fire('state', { epoch: message.epoch, revision: message.revision, procs: message.procs });
+    this.fire('state', { epoch: message.epoch, revision: message.revision, procs: body.procs });
+  }
+
+  private answered(message: AnswerMessage): void {
+    const body = this.opened<AnswerBody>('answer', aadOf.answer(message.node), message);
+    const waiting = body && this.pending.get(body.id);
+    if (!waiting) return;
+    this.pending.delete(body.id);
+    clearTimeout(waiting.timer);
+    waiting.resolve(body.answer);
   }
 }

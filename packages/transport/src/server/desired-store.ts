@@ -26,6 +26,10 @@ export class DesiredStore {
     return { revision: current?.revision ?? 0, procs: current?.procs ?? [] };
   }
 
+  has(node: string): boolean {
+    return this.byNode.has(node);
+  }
+
   nodes(): string[] {
     return [...this.byNode.keys()];
   }

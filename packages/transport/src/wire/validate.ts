@@ -10,6 +10,7 @@ export const string: Check = (value, path) => (typeof value === 'string' && valu
 export const revision: Check = (value, path) => (Number.isSafeInteger(value) && (value as number) >= 0 ? undefined : `${path}: expected an integer ≥ 0, found ${found(value)}`);
 export const positive: Check = (value, path) => (typeof value === 'number' && value > 0 && Number.isFinite(value) ? undefined : `${path}: expected a number > 0, found ${found(value)}`);
 export const array: Check = (value, path) => (Array.isArray(value) ? undefined : `${path}: expected an array, found ${found(value)}`);
+export const defined: Check = (value, path) => (value === undefined ? `${path}: expected a JSON value, found nothing` : undefined);
 const numberOrNull: Check = (value, path) => (value === null || typeof value === 'number' ? undefined : `${path}: expected a number or null, found ${found(value)}`);
 const stringOrNull: Check = (value, path) => (value === null || typeof value === 'string' ? undefined : `${path}: expected a string or null, found ${found(value)}`);
 
@@ -21,6 +22,14 @@ export function fields(value: unknown, path: string, checks: Record<string, Chec
     if (problem) return problem;
   }
   return undefined;
+}
+
+/** What a message carries: exactly one of `box` (a sealed box, base64) and `body` (an object, in plaintext). */
+export function carried(message: Record<string, unknown>): string | undefined {
+  const { box, body } = message;
+  if (box !== undefined && body !== undefined) return 'message: expected one of box and body, found both';
+  if (box !== undefined) return typeof box === 'string' && box.length > 0 && /^[A-Za-z0-9+/]+=*$/.test(box) ? undefined : `message.box: expected base64 text, found ${found(box)}`;
+  return isObject(body) ? undefined : `message.body: expected an object (or a sealed message.box), found ${found(body)}`;
 }
 
 /** `{epoch, revision}` or null. */

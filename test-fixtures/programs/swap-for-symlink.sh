@@ -10,7 +10,13 @@ if [ -L "$dir" ]; then
   [ "$then" = stay ] && exec sleep 100000
   exit 1
 fi
-mv "$dir" "$dir.old" && ln -s "$target" "$dir" || exit 2
+mv "$dir" "$dir.old" || exit 2
+# The supervisor makes missing directories: one it made again meanwhile is moved aside too.
+n=0
+until ln -sT "$target" "$dir" 2>/dev/null; do
+  n=$((n + 1))
+  [ "$n" -le 10 ] && mv "$dir" "$dir.old$n" || exit 2
+done
 i=0
 while [ "$i" -lt "$lines" ]; do
   echo "line $i, written after the swap"

@@ -88,7 +88,9 @@ describe.skipIf(!root)('as root: a program running as nobody owns userhome/ and 
     mkdirSync(`${home}/run`);
     chownSync(`${home}/run`, NOBODY, NOBODY);
     await sup.apply([attacker({ name: 'pid', user: 'nobody', args: [`${home}/run`, target, '0', 'stay'], pid_file: pidFile })]);
-    await waitFor('the second run, and the refusal', () => sup.status()[0]!.state === 'running' && sup.status()[0]!.restarts === 1 && unsafe('pid').some((m) => m.includes('cannot write')), 10_000);
+    await waitFor('the second run, and the refusal', () => sup.status()[0]!.state === 'running' && sup.status()[0]!.restarts === 1 && unsafe('pid').some((m) => m.includes('cannot write')), 10_000).catch((error) => {
+      throw new Error(`${error}: ${JSON.stringify([sup.status(), box.events.filter((e) => e.name !== 'proc.state')])}`);
+    });
     expect(unsafe('pid').at(-1)).toMatchInlineSnapshot(`"pid: cannot write pid_file <box>/userhome/run/app.pid: <box>/userhome/run is a symlink, and log and pid file paths are never followed through one; nothing was written there"`);
     expectTargetUntouched();
   });
@@ -119,6 +121,16 @@ describe('as any user', () => {
     `);
     expect(readdirSync(open)).toEqual([]);
     expect(readFileSync(box.path('etc', 'passwd'), 'utf8')).toBe(before.text);
+  });
+
+  it('starts a new relay when the log directory was replaced by another real one; the old relay wrote only to the one it had open', async () => {
+    const script = 'echo "run $$"; [ -e moved ] && exec sleep 100000; mv logs logs.old && mkdir logs && touch moved; exit 1';
+    await sup.apply([spec({ name: 'moving', run: '/bin/sh', args: ['-c', script], cwd: home, logs: `${home}/logs/app.log`, log_timestamps: true, min_uptime: 0, backoff: { initial: '10ms', max: '10ms' } })]);
+    // The first run's relay may still be starting when the second run's has written.
+    const runs = () => [readText(`${home}/logs.old/app.log`), readText(`${home}/logs/app.log`)].map((text) => text.match(/run \d+/g)?.length ?? 0);
+    await waitFor('a run logged in each directory', () => runs().every((n) => n > 0));
+    expect(runs()).toEqual([1, 1]);
+    expect(box.seen('proc.error')).toEqual([]);
   });
 
   it('accepts a sticky world-writable directory such as /tmp, and creates what is missing below it', async () => {

@@ -1,6 +1,7 @@
 // dpd-workerd and dpd-ctl through their real command lines: real worker
 // processes, real files, real signals.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Site, alive, waitFor } from './helpers.js';
@@ -200,6 +201,29 @@ describe('dpd-ctl', () => {
   });
 });
 
+
+describe('dpd-workerd tells the operator why', () => {
+  it('logs proc.error with DPD_UNSAFE_PATH and the path when a log path passes through a symlink, and the rest runs', async () => {
+    // Issue 14.2: the root worker must not write a log through a symlink a user put on the way.
+    mkdirSync(join(site.dir, 'real'));
+    symlinkSync(join(site.dir, 'real'), join(site.dir, 'link'));
+    site.write([site.sleeper('ok'), { ...site.sleeper('bad'), logs: join(site.dir, 'link', 'app.log') }]);
+    const worker = await site.start();
+    const logged = await worker.next('proc.error');
+    expect({ ...logged, time: undefined, message: String(logged.message).replaceAll(site.dir, '<site>') }).toMatchInlineSnapshot(`
+      {
+        "code": "DPD_UNSAFE_PATH",
+        "event": "proc.error",
+        "level": "error",
+        "message": "bad: logs <site>/link/app.log: <site>/link is a symlink, and log and pid file paths are never followed through one; nothing was written there",
+        "name": "bad",
+        "time": undefined,
+      }
+    `);
+    expect(site.states()).toEqual({ ok: 'running', bad: 'spawn-failed' });
+    expect(readdirSync(join(site.dir, 'real'))).toEqual([]);
+  });
+});
 
 describe('review regressions', () => {
   it('answers malformed control requests and keeps running', async () => {

@@ -10,6 +10,7 @@ export const SUPERVISOR_ERROR_CODES = {
   DPD_UNKNOWN_PROCESS: 'No process of that name is supervised.',
   DPD_STATE_DIR: 'The state directory cannot be created, read or written.',
   DPD_CLOSED: 'The supervisor was closed.',
+  DPD_UNSAFE_PATH: 'A log or pid file path passes through a symlink, or a directory (or file) that someone other than root and the program\'s user could change; nothing was written there.',
   DPD_INVALID_SPEC: 'apply() was given a list that does not validate.',
 } as const;
 

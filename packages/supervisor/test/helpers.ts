@@ -8,6 +8,15 @@ import { program } from '@diprocd/test-utils';
 
 export { PROGRAMS, alive, program, waitFor } from '@diprocd/test-utils';
 
+/** A file's text, or '' when it is not there (a log may be rotated away between any two calls). */
+export function readText(path: string, encoding: BufferEncoding = 'utf8'): string {
+  try {
+    return readFileSync(path, encoding);
+  } catch {
+    return '';
+  }
+}
+
 export function readPid(file: string): number | undefined {
   try {
     const pid = Number(readFileSync(file, 'utf8').trim());

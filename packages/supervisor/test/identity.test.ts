@@ -17,7 +17,7 @@ let box: Sandbox;
 let sup: Supervisor;
 beforeEach(() => {
   box = new Sandbox();
-  chmodSync(box.dir, 0o777); // the reports are written by nobody
+  chmodSync(box.dir, 0o1777); // the reports are written by nobody; sticky as /tmp is: without it nobody could replace the root-written jail.log, which is refused
 });
 afterEach(async () => {
   await box.cleanup();

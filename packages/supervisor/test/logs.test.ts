@@ -3,7 +3,7 @@
 import { readFileSync, readdirSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Supervisor } from '@diprocd/supervisor';
-import { Sandbox, program, spec, waitFor } from './helpers.js';
+import { Sandbox, program, spec, waitFor, readText } from './helpers.js';
 
 let box: Sandbox;
 let sup: Supervisor;
@@ -15,20 +15,12 @@ afterEach(async () => {
   await box.cleanup();
 });
 
-/** A file's text, or '' when it is not there (it may be rotated away between any two calls). */
-function read(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return '';
-  }
-}
 
 describe('logs', () => {
   it('prefixes each line with a UTC timestamp when asked', async () => {
     const log = box.path('ts.log');
     await sup.apply([spec({ name: 'talk', run: program('talk.sh'), logs: log, log_timestamps: true })]);
-    const text = await waitFor('two lines', () => read(log).split('\n').length >= 3 && read(log));
+    const text = await waitFor('two lines', () => readText(log).split('\n').length >= 3 && readText(log));
     const lines = text.trim().split('\n');
     for (const line of lines) expect(line).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z to std(out|err)$/);
     expect(lines.map((line) => line.slice(25)).sort()).toEqual(['to stderr', 'to stdout']);
@@ -38,7 +30,7 @@ describe('logs', () => {
     const log = box.path('rot', 'app.log');
     const lines = 'i=0; while [ $i -lt 3000 ]; do echo "line $i of a rotating log"; i=$((i+1)); done; exec sleep 100000';
     await sup.apply([spec({ name: 'chatty', run: '/bin/sh', args: ['-c', lines], logs: log, log_max_size: '8k', log_keep: 2 })]);
-    await waitFor('the last line', () => [log, `${log}.1`, `${log}.2`].some((f) => read(f).includes('line 2999 ')));
+    await waitFor('the last line', () => [log, `${log}.1`, `${log}.2`].some((f) => readText(f).includes('line 2999 ')));
     expect(readdirSync(box.path('rot')).sort()).toEqual(['app.log', 'app.log.1', 'app.log.2']);
     for (const file of [`${log}.1`, `${log}.2`]) expect(statSync(file).size).toBeGreaterThanOrEqual(8192);
     expect(statSync(`${log}.1`).size).toBeLessThan(8192 + 64); // rotated right after the line that crossed the size
@@ -50,8 +42,8 @@ describe('logs', () => {
     await sup.apply([
       spec({ name: 'flaky', run: '/bin/sh', args: ['-c', 'echo "run $$"; exec sleep 0.2'], log_pipe: logCommand, min_uptime: 0, restart_limit: { starts: 100, within: '60s' } }),
     ]);
-    await waitFor('three runs in the log', () => (read(out).match(/^run \d+$/gm) ?? []).length >= 3, 10_000);
-    expect(read(out).match(/^log command \d+ started$/gm)).toHaveLength(1); // one log command for every run
+    await waitFor('three runs in the log', () => (readText(out).match(/^run \d+$/gm) ?? []).length >= 3, 10_000);
+    expect(readText(out).match(/^log command \d+ started$/gm)).toHaveLength(1); // one log command for every run
   });
 
   it('gives plain logs the file descriptor itself: output does not flow through the supervisor', async () => {
@@ -65,7 +57,7 @@ describe('stderr, the log command and its signals', () => {
   it('logs only stdout with log_stderr: false; stderr goes where unlogged output goes', async () => {
     const log = box.path('out.log');
     await sup.apply([spec({ name: 'talk', run: program('talk.sh'), logs: log, log_stderr: false })]);
-    await waitFor('the stdout line', () => read(log) === 'to stdout\n');
+    await waitFor('the stdout line', () => readText(log) === 'to stdout\n');
     expect(readlinkSync(`/proc/${sup.status()[0]!.pid}/fd/2`)).toBe('/dev/null');
 
     const inheriting = box.supervisor({ stateDir: box.path('state2'), unloggedOutput: 'inherit' });
@@ -86,11 +78,11 @@ describe('stderr, the log command and its signals', () => {
     const trap = (what: string) => `trap 'echo ${what} got USR1 >> ${out}' USR1; echo ${what} ready >> ${out}; while :; do sleep 0.05; done`;
     await sup.apply([spec({ name: 'p', run: '/bin/sh', args: ['-c', trap('process')], log_pipe: ['/bin/sh', '-c', trap('log command')] })]);
     const [started] = await waitFor('proc.log-start', () => box.seen('proc.log-start', 'p').length === 1 && box.seen('proc.log-start', 'p'));
-    await waitFor('both traps to be set', () => read(out).includes('process ready') && read(out).includes('log command ready'));
+    await waitFor('both traps to be set', () => readText(out).includes('process ready') && readText(out).includes('log command ready'));
     expect(await sup.signal('p', 'SIGUSR1', 'log')).toBe(true);
-    await waitFor('the log command to trap USR1', () => read(out).includes('log command got USR1'));
+    await waitFor('the log command to trap USR1', () => readText(out).includes('log command got USR1'));
     expect(await sup.signal('p', 'SIGUSR1')).toBe(true);
-    await waitFor('the process to trap USR1', () => read(out).includes('process got USR1'));
+    await waitFor('the process to trap USR1', () => readText(out).includes('process got USR1'));
     await sup.apply([]);
     expect(await sup.signal('p', 'SIGUSR1').catch((error: { code: string }) => error.code)).toBe('DPD_UNKNOWN_PROCESS');
     process.kill(-started!.pid, 'SIGTERM'); // it never reads its input, so it would not see EOF
@@ -115,7 +107,7 @@ describe('log relay regressions', () => {
     const log = box.path('zero', 'app.log');
     const lines = 'i=0; while [ $i -lt 2000 ]; do echo "line $i"; i=$((i+1)); done; exec sleep 100000';
     await sup.apply([spec({ name: 'z', run: '/bin/sh', args: ['-c', lines], logs: log, log_max_size: '2k', log_keep: 0 })]);
-    await waitFor('the last lines', () => read(log).includes('line 1999'));
+    await waitFor('the last lines', () => readText(log).includes('line 1999'));
     expect(readdirSync(box.path('zero'))).toEqual(['app.log']);
     expect(sup.status()[0]).toMatchObject({ state: 'running', restarts: 0 });
   });

@@ -6,7 +6,7 @@ import { chmodSync, existsSync, readFileSync, readdirSync, readlinkSync, writeFi
 import { basename } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Supervisor } from '@diprocd/supervisor';
-import { Sandbox, alive, program, spec, waitFor } from './helpers.js';
+import { Sandbox, alive, program, spec, waitFor, readText } from './helpers.js';
 
 let box: Sandbox;
 beforeEach(() => {
@@ -39,15 +39,8 @@ function helperOf(parent: number): number | undefined {
 }
 
 /** Live `/bin/sleep` processes sleeping one of `durations`. */
-const sleeping = (durations: string[]) => pids().filter((pid) => alive(pid) && durations.some((d) => readText(`/proc/${pid}/cmdline`) === `/bin/sleep\0${d}\0`));
+const sleeping = (durations: string[]) => pids().filter((pid) => alive(pid) && durations.some((d) => readText(`/proc/${pid}/cmdline`, 'latin1') === `/bin/sleep\0${d}\0`));
 
-function readText(file: string): string {
-  try {
-    return readFileSync(file, 'latin1');
-  } catch {
-    return '';
-  }
-}
 
 async function report(sup: Supervisor, input: Parameters<typeof spec>[0]): Promise<Record<string, string>> {
   const out = box.path(`report-${input.name}`);
@@ -112,7 +105,7 @@ describe('the spawn helper', () => {
 
   it('gives each program its own environment when a burst mixes several (sent once per run of equal ones), also after a new helper', async () => {
     const sup = box.supervisor();
-    const environ = (pid: number) => Object.fromEntries(readText(`/proc/${pid}/environ`).split('\0').filter(Boolean).map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]));
+    const environ = (pid: number) => Object.fromEntries(readText(`/proc/${pid}/environ`, 'latin1').split('\0').filter(Boolean).map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]));
     const kinds = ['A', 'A', 'B', 'A', 'B', 'B', 'C', 'A'];
     const list = kinds.map((kind, i) => spec({ name: `e${i}`, run: '/bin/sleep', args: [String(7_760_000 + i)], env: { KIND: kind, ...(kind === 'C' ? { ONLY_C: 'yes' } : {}) } }));
     await sup.apply(list);

@@ -4,8 +4,7 @@
 // serves where the helper cannot (it was not built, or an output it cannot
 // reach).
 import { spawn } from 'node:child_process';
-import { closeSync, constants, fchmodSync, mkdirSync, openSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { closeSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { wrappedCommand, type ExecPlan } from './exec-plan.js';
 
@@ -75,15 +74,6 @@ export const nodeSpawner: Spawner = {
   idle: () => Promise.resolve(),
   close: () => undefined,
 };
-
-/** Opens a log file for appending (creating it 0640, whatever the umask, and its directory), never through a symlink. */
-export function openLog(path: string): number {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
-  const existed = statSync(path, { throwIfNoEntry: false }) !== undefined;
-  const fd = openSync(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o640);
-  if (!existed) fchmodSync(fd, 0o640); // one we created gets its mode whatever the umask; an operator's keeps theirs
-  return fd;
-}
 
 export const closeQuietly = (fd: number): void => {
   try {

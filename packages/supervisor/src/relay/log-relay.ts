@@ -3,13 +3,19 @@
 // size rotation. It outlives the process's restarts and the supervisor's
 // own; it exits when every writer has closed its input.
 //
-//   node log-relay.js --file PATH [--timestamps] [--max-size BYTES] [--keep N]
+//   node log-relay.js --file PATH [--dir-fd 3 --owner-uid UID] [--timestamps] [--max-size BYTES] [--keep N]
+//
+// The supervisor opens the file's directory (by a walk that follows no
+// symlink) and hands it over as fd 3: the relay never walks the path
+// again, and opens, renames and deletes only relative to that directory.
 import { parseArgs } from 'node:util';
 import { LineLog, splitLines } from './line-log.js';
 
 const { values } = parseArgs({
   options: {
     file: { type: 'string' },
+    'dir-fd': { type: 'string' },
+    'owner-uid': { type: 'string' },
     timestamps: { type: 'boolean', default: false },
     'max-size': { type: 'string' },
     keep: { type: 'string', default: '5' },
@@ -17,6 +23,8 @@ const { values } = parseArgs({
 });
 const log = new LineLog({
   file: values.file!,
+  dirFd: values['dir-fd'] === undefined ? undefined : Number(values['dir-fd']),
+  ownerUid: values['owner-uid'] === undefined ? undefined : Number(values['owner-uid']),
   timestamps: values.timestamps,
   maxSize: values['max-size'] === undefined ? undefined : Number(values['max-size']),
   keep: Number(values.keep),

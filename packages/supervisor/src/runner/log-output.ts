@@ -3,13 +3,21 @@
 // rotation or `log_pipe`: a relay process (our log-relay, or the log
 // command) whose input the supervisor keeps open across the process's
 // restarts, so the relay never sees EOF between runs.
+//
+// The log's directory is reached by a walk that follows no symlink and
+// trusts only root and the program's user (safe-path.ts), for every run:
+// a program that swapped a directory on the way is refused before it can
+// be given, or have the relay write, anything elsewhere.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { fstatSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import type { Writable } from 'node:stream';
 import type { Proc } from '@diprocd/procspec/runtime';
+import type { SupervisorErrorCode } from '../errors.js';
 import { planExec, wrappedCommand, type ExecContext } from '../os/exec-plan.js';
-import { closeQuietly, openLog, type Output } from '../os/launch.js';
+import { closeQuietly, type Output } from '../os/launch.js';
+import { openLog, openLogIn } from '../os/log-file.js';
+import { openDirSafely, pathFailure, trustedFor } from '../os/safe-path.js';
 import { assetPath } from '../os/assets.js';
 
 const RELAY = assetPath('log-relay.js');
@@ -21,12 +29,15 @@ interface Relay {
   key: string;
   /** A log_pipe command (rather than our relay for plain logs). */
   command: boolean;
+  /** Our relay's directory, as device:inode: a path that names another one since needs another relay. */
+  dir: string | null;
 }
 
 /** Where unlogged output goes: /dev/null, or the supervisor's own stdout and stderr. */
 export type Unlogged = 'ignore' | 'inherit';
 
-export type Prepared = { ok: true; stdout: Output; stderr: Output; release: () => void } | { ok: false; reason: string };
+type Failed = { ok: false; code: SupervisorErrorCode; reason: string };
+export type Prepared = { ok: true; stdout: Output; stderr: Output; release: () => void } | Failed;
 
 /** Told of the life of the relay or log_pipe command. */
 export interface RelayWatcher {
@@ -35,8 +46,14 @@ export interface RelayWatcher {
   exited(relay: { pid: number; command: boolean; code: number | null; signal: NodeJS.Signals | null; inUse: boolean }): void;
 }
 
-const logKey = (spec: Proc) =>
-  JSON.stringify([spec.logs, spec.log_timestamps, spec.log_max_size, spec.log_keep, spec.log_pipe, spec.log_pipe && [spec.log_pipe_as ?? [spec.user, spec.group, spec.groups], spec.cwd, spec.env]]);
+const logKey = (spec: Proc, uid: number | undefined) =>
+  JSON.stringify([spec.logs, spec.log_timestamps, spec.log_max_size, spec.log_keep, uid, spec.log_pipe, spec.log_pipe && [spec.log_pipe_as ?? [spec.user, spec.group, spec.groups], spec.cwd, spec.env]]);
+
+/** Which directory a descriptor holds. */
+const identity = (fd: number): string => {
+  const stat = fstatSync(fd);
+  return `${stat.dev}:${stat.ino}`;
+};
 
 export class LogOutput {
   private relay: Relay | null = null;
@@ -46,27 +63,44 @@ export class LogOutput {
     private readonly watcher: RelayWatcher,
   ) {}
 
-  /** The output for a new run; `release` closes what the supervisor no longer needs once the child has it. */
-  prepare(spec: Proc, unlogged: Unlogged): Prepared {
+  /**
+   * The output for a new run of a program running as `uid`; `release`
+   * closes what the supervisor no longer needs once the child has it.
+   */
+  prepare(spec: Proc, unlogged: Unlogged, uid: number | undefined): Prepared {
     const relayed = spec.log_pipe !== null || (spec.logs !== null && (spec.log_timestamps || spec.log_max_size !== null));
     const both = (output: Output, release: () => void = () => undefined) => ({ ok: true as const, stdout: output, stderr: spec.log_stderr ? output : unlogged, release });
     if (!relayed) {
       this.end();
       if (spec.logs === null) return both(unlogged);
       try {
-        const fd = openLog(spec.logs);
+        const { fd, dirFd } = openLog(spec.logs, trustedFor(uid));
+        closeQuietly(dirFd);
         return both(fd, () => closeQuietly(fd));
       } catch (error) {
-        return { ok: false, reason: `logs ${spec.logs}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` };
+        return { ok: false, ...pathFailure('logs', spec.logs, error) };
       }
     }
-    const key = logKey(spec);
-    if (this.relay?.key !== key || this.relay.child.exitCode !== null || this.relay.child.signalCode !== null) {
-      this.end();
-      const started = this.start(spec, key, unlogged);
-      if (!started.ok) return started;
+    let dirFd = -1;
+    try {
+      if (spec.log_pipe === null) dirFd = openDirSafely(dirname(spec.logs!), trustedFor(uid), true);
+    } catch (error) {
+      this.end(); // the relay writes on into the directory it has open; nothing new goes to it
+      return { ok: false, ...pathFailure('logs', spec.logs!, error) };
     }
-    return both(this.relay!.input);
+    try {
+      const key = logKey(spec, uid);
+      const dir = dirFd < 0 ? null : identity(dirFd);
+      if (this.relay?.key !== key || this.relay.dir !== dir || this.relay.child.exitCode !== null || this.relay.child.signalCode !== null) {
+        this.end();
+        const started = this.start(spec, key, unlogged, uid, dirFd);
+        if (!started.ok) return started;
+        this.relay!.dir = dir;
+      }
+      return both(this.relay!.input);
+    } finally {
+      if (dirFd >= 0) closeQuietly(dirFd);
+    }
   }
 
   /** Sends `signal` to the log_pipe command's process group; false when none runs. */
@@ -81,36 +115,39 @@ export class LogOutput {
     }
   }
 
-  private start(spec: Proc, key: string, unlogged: Unlogged): { ok: true } | { ok: false; reason: string } {
+  private start(spec: Proc, key: string, unlogged: Unlogged, uid: number | undefined, dirFd: number): { ok: true } | Failed {
     let child: ChildProcess;
     if (spec.log_pipe !== null) {
       // The log command runs as the process does (user, groups, cwd, env), or as log_pipe_as says.
       const as = spec.log_pipe_as ?? spec;
       const planned = planExec({ ...spec, user: as.user, group: as.group, groups: as.groups, run: spec.log_pipe[0]!, args: spec.log_pipe.slice(1) }, this.ctx);
-      if (!planned.ok) return { ok: false, reason: `log_pipe: ${planned.reason}` };
+      if (!planned.ok) return { ok: false, code: planned.code, reason: `log_pipe: ${planned.reason}` };
       const command = wrappedCommand(planned.plan);
-      if (!command.ok) return { ok: false, reason: `log_pipe: ${command.reason}` };
+      if (!command.ok) return { ok: false, code: 'DPD_SPAWN_FAILED', reason: `log_pipe: ${command.reason}` };
       // Its own output goes where unlogged output goes (a terminal for dpd-run).
       child = spawn(command.file, command.args, { cwd: command.cwd, env: planned.plan.env, detached: true, stdio: ['pipe', unlogged, unlogged] });
     } else {
+      // The file too is checked here, so that one the relay would refuse is
+      // this run's refusal, not the relay's exit.
       try {
-        mkdirSync(dirname(spec.logs!), { recursive: true, mode: 0o755 });
+        closeQuietly(openLogIn(dirFd, dirname(spec.logs!), basename(spec.logs!), trustedFor(uid)));
       } catch (error) {
-        return { ok: false, reason: `logs ${spec.logs}: ${(error as NodeJS.ErrnoException).code}` };
+        return { ok: false, ...pathFailure('logs', spec.logs!, error) };
       }
-      const args = [RELAY, '--file', spec.logs!, '--keep', String(spec.log_keep)];
+      const args = [RELAY, '--file', spec.logs!, '--dir-fd', '3', '--keep', String(spec.log_keep)];
+      if (uid !== undefined) args.push('--owner-uid', String(uid));
       if (spec.log_timestamps) args.push('--timestamps');
       if (spec.log_max_size !== null) args.push('--max-size', String(spec.log_max_size));
-      child = spawn(process.execPath, args, { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
+      child = spawn(process.execPath, args, { detached: true, stdio: ['pipe', 'ignore', 'ignore', dirFd] });
     }
     if (child.pid === undefined) {
       child.on('error', () => undefined);
-      return { ok: false, reason: `${spec.log_pipe ? 'log_pipe' : 'log relay'}: could not be started` };
+      return { ok: false, code: 'DPD_SPAWN_FAILED', reason: `${spec.log_pipe ? 'log_pipe' : 'log relay'}: could not be started` };
     }
     const input = child.stdin!;
     input.on('error', () => undefined); // a relay that died: the next run starts another
     const command = spec.log_pipe !== null;
-    const relay: Relay = { child, input, key, command };
+    const relay: Relay = { child, input, key, command, dir: null };
     const pid = child.pid;
     this.watcher.started({ pid, command });
     child.once('exit', (code, signal) => this.watcher.exited({ pid, command, code, signal, inUse: this.relay === relay }));

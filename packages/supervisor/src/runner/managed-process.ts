@@ -9,7 +9,8 @@ import type { Clock } from '../clock.js';
 import { SupervisorError, type SupervisorErrorCode } from '../errors.js';
 import type { ExitStatus, SupervisorEventName, SupervisorEvents } from '../events.js';
 import { readPidFile, removePidFile, writePidFile } from '../os/atomic-file.js';
-import { planExec, type ExecContext } from '../os/exec-plan.js';
+import { planExec, targetUid, type ExecContext } from '../os/exec-plan.js';
+import { pathFailure } from '../os/safe-path.js';
 import type { Child, Spawner } from '../os/launch.js';
 import { isAlive, readProcStat } from '../os/proc-stat.js';
 import { groupAlive, signalGroup, signalPid } from '../os/signals.js';
@@ -279,6 +280,7 @@ export class ManagedProcess {
     if (readProcStat(record.pid)?.state === 'T') target.pgid ? signalGroup(target.pgid, 'SIGCONT') : signalPid(target.pid, 'SIGCONT');
     const run = this.newRun(null, record.startedAt);
     run.target = target;
+    run.uid = targetUid(this.spec, this.host.ctx); // its pid file is removed as any other's
     this.run = run;
     this.restarts = record.restarts;
     this.everStarted = true;
@@ -332,16 +334,17 @@ export class ManagedProcess {
     const planned = planExec(this.spec, this.host.ctx);
     if (!planned.ok) return this.spawnFailed(planned.code, planned.reason);
 
-    const output = this.logs.prepare(this.spec, this.host.unlogged);
-    if (!output.ok) return this.spawnFailed('DPD_SPAWN_FAILED', output.reason);
+    const output = this.logs.prepare(this.spec, this.host.unlogged, planned.plan.uid);
+    if (!output.ok) return this.spawnFailed(output.code, output.reason);
     const run = this.newRun(null, now);
     run.uid = planned.plan.uid;
     this.run = run;
     try {
-      if (this.spec.daemon && this.spec.pid_file) removePidFile(this.spec.pid_file, readPidFile(this.spec.pid_file) ?? -1);
+      if (this.spec.daemon && this.spec.pid_file) removePidFile(this.spec.pid_file, readPidFile(this.spec.pid_file) ?? -1, run.uid);
     } catch (error) {
       output.release();
-      return this.spawnFailed('DPD_SPAWN_FAILED', `pid_file ${this.spec.pid_file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+      const failure = pathFailure('pid_file', this.spec.pid_file!, error);
+      return this.spawnFailed(failure.code, failure.reason);
     }
     // The spawner answers later (the helper, once the program has exec'd).
     run.child = this.host.spawner.spawn(planned.plan, output.stdout, output.stderr, {
@@ -374,7 +377,7 @@ export class ManagedProcess {
     run.target = { pid, pgid: pid, startTime };
     if (this.spec.write_pid && this.spec.pid_file !== null) {
       try {
-        writePidFile(this.spec.pid_file, pid);
+        writePidFile(this.spec.pid_file, pid, run.uid);
       } catch (error) {
         this.report('DPD_SPAWN_FAILED', error, `cannot write pid_file ${this.spec.pid_file}`);
       }
@@ -622,7 +625,13 @@ export class ManagedProcess {
     this.lastExit = status;
     if (!run.target) return;
     this.host.emit('proc.exit', { name: this.name, pid: run.target.pid, runMs, ...status });
-    if (this.spec.write_pid && this.spec.pid_file !== null) removePidFile(this.spec.pid_file, run.target.pid);
+    if (this.spec.write_pid && this.spec.pid_file !== null) {
+      try {
+        removePidFile(this.spec.pid_file, run.target.pid, run.uid);
+      } catch (error) {
+        this.report('DPD_SPAWN_FAILED', error, `cannot remove pid_file ${this.spec.pid_file}`);
+      }
+    }
   }
 
   /** A run that ended without being asked to. */
@@ -691,8 +700,10 @@ export class ManagedProcess {
     }
   }
 
+  /** Emits proc.error; one of our coded errors keeps its code (DPD_UNSAFE_PATH), and is prefixed with `context` when given. */
   private report(code: SupervisorErrorCode, error: unknown, context?: string): void {
-    const wrapped = error instanceof SupervisorError ? error : new SupervisorError(code, `${this.name}: ${context ? `${context}: ` : ''}${(error as Error).message}`, { cause: error });
+    const coded = error instanceof SupervisorError;
+    const wrapped = coded && !context ? error : new SupervisorError(coded ? error.code : code, `${this.name}: ${context ? `${context}: ` : ''}${(error as Error).message}`, { cause: error });
     this.host.emit('proc.error', { name: this.name, error: wrapped });
   }
 

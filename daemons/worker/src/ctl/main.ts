@@ -49,8 +49,9 @@ token: --token TOKEN or DPD_API_TOKEN):
   job show ID | logs ID        one job's record | its log (uploaded when it fails)
   job cancel ID                stop it
 
-Exit status: 0 done, 1 the worker or master refused or the master is
-unreachable, 2 bad usage, 3 no worker is listening.
+Exit status: 0 done, 1 the worker or master refused (or the socket refused
+this user: permission denied) or the master is unreachable, 2 bad usage,
+3 no worker is listening.
 
 Examples:
   dpd-ctl --file /var/lib/diprocd/diprocd-worker.json status

@@ -143,6 +143,9 @@ describe('the jobs API', () => {
       return got.status === 200 && (got.body as string);
     });
     expect(log).toMatch(/\] run: \/bin\/sh -c echo working; echo broken >&2; exit 4\nworking\nbroken\n.*\] failed: exited 4\n$/s);
+    // Bug: the failure log (a job's output may show its secrets) was served without the token.
+    expect(await api('GET', `/api/procs/${body.id}/logfile/`, undefined, null)).toEqual({ status: 401, body: { error: 'this request needs an "Authorization: Bearer TOKEN" header' } });
+    expect((await api('GET', `/api/procs/${body.id}/logfile/`, undefined, 'wrong-token-0123456789')).status).toBe(401);
   });
 
   it('keeps a job running across a restart of the worker and still reports its result; the master keeps history across its own restart', async () => {
@@ -266,4 +269,5 @@ describe('dpd-ctl job', () => {
     expect((await ctl(['job', 'cancel', '3'])).code).toBe(0);
     expect(await ended('3')).toMatchObject({ state: 'failed' });
   });
+
 });

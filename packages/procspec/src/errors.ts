@@ -24,6 +24,7 @@ export const ISSUE_CODES = {
   DPD_SPEC_BACKOFF_ORDER: 'backoff.initial is above backoff.max.',
   DPD_SPEC_DEPENDENCY: 'depends names a process that is not in the same list.',
   DPD_SPEC_DEPENDENCY_CYCLE: 'depends forms a cycle.',
+  DPD_SPEC_PLAINTEXT: 'The HTTP API would be plain HTTP on an address that is not loopback, without http_tls or http_plaintext_remote: true.',
   DPD_SPEC_CONFLICT: 'Two keys that cannot be used together (write_pid with daemon, logs with log_pipe), or a key another one requires is missing.',
 } as const;
 

@@ -10,6 +10,7 @@ import { JobService } from '../jobs/job-service.js';
 import { JobStore } from '../jobs/job-store.js';
 import { resolveKey } from '../keys.js';
 import { serveApi } from './http-api.js';
+import { httpOptions } from './http-options.js';
 
 /** A master file checked by procspec: its value, or its issues as "file:path: reason" lines. */
 export const loadMasterFile = (file: string, text: string) => checkText('master', file, text);
@@ -18,7 +19,7 @@ export const loadMasterFile = (file: string, text: string) => checkText('master'
 export const masterStateDir = (file: string, master: MasterFile) => master.state_dir ?? `${fileBase(file)}.state`;
 
 // Keys that take effect only when the master restarts.
-const FIXED = ['master_stats', 'master_updates', 'http', 'curve', 'heartbeat', 'suspect_after', 'down_after', 'state_dir', 'api_token'] as const;
+const FIXED = ['master_stats', 'master_updates', 'http', 'http_tls', 'http_plaintext_remote', 'http_hostnames', 'curve', 'heartbeat', 'suspect_after', 'down_after', 'state_dir', 'api_token'] as const;
 
 export class Master implements DaemonBody {
   private readonly followed: FollowedFile<MasterFile>;
@@ -84,7 +85,7 @@ export class Master implements DaemonBody {
     if (!curve) log.info('transport.plaintext', { note: 'no curve key in the master file: messages are neither encrypted nor authenticated' });
     try {
       self.publish();
-      const api = await serveApi(master.http, self.apiSource());
+      const api = await serveApi(master.http, self.apiSource(), httpOptions(file, master));
       self.http = api.server;
       self.readyFields = { updates: master.master_updates, stats: master.master_stats, http: api.url, nodes: Object.keys(master.nodes).length, stateDir: masterStateDir(file, master) };
     } catch (error) {

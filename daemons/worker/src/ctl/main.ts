@@ -46,7 +46,7 @@ token: --token TOKEN or DPD_API_TOKEN):
                                it, --follow prints its states until it ends
                                (exit 1 when it failed)
   job list [--json]            jobs, newest first
-  job show ID | logs ID        one job's record | its log (uploaded when it fails)
+  job show ID | logs ID        one job's record | its log (uploaded when it fails; needs the token)
   job cancel ID                stop it
 
 Exit status: 0 done, 1 the worker or master refused (or the socket refused

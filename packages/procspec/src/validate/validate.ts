@@ -4,7 +4,7 @@ import { KINDS, SCHEMAS, type FileKind } from '../model/files.js';
 import type { Issue } from '../errors.js';
 import { normalise, type NormaliseOptions } from '../normalise/normalise.js';
 import type { Normalised } from '../normalise/types.js';
-import { checkJob, checkProc, checkProcList } from './semantic.js';
+import { checkJob, checkMaster, checkProc, checkProcList } from './semantic.js';
 import { ProcSchema } from '../model/proc.js';
 import { Walker, memoize } from './walk.js';
 
@@ -29,8 +29,8 @@ function crossChecks(kind: FileKind, value: unknown): Issue[] {
       return checkProcList(record.procs, ['procs']);
     case 'master': {
       const nodes = record.nodes;
-      if (typeof nodes !== 'object' || nodes === null || Array.isArray(nodes)) return [];
-      return Object.entries(nodes).flatMap(([node, procs]) => checkProcList(procs, ['nodes', node]));
+      if (typeof nodes !== 'object' || nodes === null || Array.isArray(nodes)) return checkMaster(record);
+      return [...checkMaster(record), ...Object.entries(nodes).flatMap(([node, procs]) => checkProcList(procs, ['nodes', node]))];
     }
     case 'client':
       return [];

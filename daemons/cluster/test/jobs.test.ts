@@ -270,4 +270,21 @@ describe('dpd-ctl job', () => {
     expect(await ended('3')).toMatchObject({ state: 'failed' });
   });
 
+  it('reads the token from DPD_API_TOKEN or --token-file, and warns about --token on the command line', async () => {
+    cluster.writeMaster({ node1: [] }, { api_token: TOKEN });
+    await cluster.startMaster();
+    const file = join(cluster.dir, 'token');
+    writeFileSync(file, `${TOKEN}\n`, { mode: 0o600 });
+    const notFound = `dpd-ctl: the master at ${cluster.api} answered GET /api/procs/9/logfile/ with 404: no job "9" [DPD_MASTER_HTTP]\n`;
+    // 404, not 401: the token went with the request.
+    expect(await ctl(['job', 'logs', '9'])).toEqual({ code: 1, stdout: '', stderr: notFound });
+    expect(await ctl(['job', 'logs', '9', '--token-file', file], { DPD_API_TOKEN: '' })).toEqual({ code: 1, stdout: '', stderr: notFound });
+    expect(await ctl(['job', 'logs', '9', '--token', TOKEN], { DPD_API_TOKEN: '' })).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `dpd-ctl: warning: --token puts the API token on the command line, where every user of this host can read it (ps, /proc/PID/cmdline); use DPD_API_TOKEN or --token-file FILE\n${notFound}`,
+    });
+    expect((await ctl(['job', 'logs', '9'], { DPD_API_TOKEN: '' })).stderr).toContain('with 401: this request needs an "Authorization: Bearer TOKEN" header');
+    expect(await ctl(['job', 'logs', '9', '--token-file', join(cluster.dir, 'missing')])).toMatchObject({ code: 2, stderr: `dpd-ctl: --token-file ${join(cluster.dir, 'missing')}: cannot read it: ENOENT [DPD_TOKEN_FILE]\n` });
+  });
 });

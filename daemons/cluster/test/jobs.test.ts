@@ -137,6 +137,9 @@ describe('the jobs API', () => {
       return got.status === 200 && (got.body as string);
     });
     expect(log).toMatch(/\] run: \/bin\/sh -c echo working; echo broken >&2; exit 4\nworking\nbroken\n.*\] failed: exited 4\n$/s);
+    // Bug: the failure log (a job's output may show its secrets) was served without the token.
+    expect(await api('GET', `/api/procs/${body.id}/logfile/`, undefined, null)).toEqual({ status: 401, body: { error: 'this request needs an "Authorization: Bearer TOKEN" header' } });
+    expect((await api('GET', `/api/procs/${body.id}/logfile/`, undefined, 'wrong-token-0123456789')).status).toBe(401);
   });
 
   it('keeps a job running across a restart of the worker and still reports its result; the master keeps history across its own restart', async () => {
@@ -259,5 +262,23 @@ describe('dpd-ctl job', () => {
     expect([noToken.code, noToken.stderr]).toEqual([1, `dpd-ctl: the master at ${cluster.api} answered DELETE /api/procs/3/ with 401: this request needs an "Authorization: Bearer TOKEN" header [DPD_MASTER_HTTP]\n`]);
     expect((await ctl(['job', 'cancel', '3'])).code).toBe(0);
     expect(await ended('3')).toMatchObject({ state: 'failed' });
+  });
+
+  it('reads the token from DPD_API_TOKEN or --token-file, and warns about --token on the command line', async () => {
+    cluster.writeMaster({ node1: [] }, { api_token: TOKEN });
+    await cluster.startMaster();
+    const file = join(cluster.dir, 'token');
+    writeFileSync(file, `${TOKEN}\n`, { mode: 0o600 });
+    const notFound = `dpd-ctl: the master at ${cluster.api} answered GET /api/procs/9/logfile/ with 404: no job "9" [DPD_MASTER_HTTP]\n`;
+    // 404, not 401: the token went with the request.
+    expect(await ctl(['job', 'logs', '9'])).toEqual({ code: 1, stdout: '', stderr: notFound });
+    expect(await ctl(['job', 'logs', '9', '--token-file', file], { DPD_API_TOKEN: '' })).toEqual({ code: 1, stdout: '', stderr: notFound });
+    expect(await ctl(['job', 'logs', '9', '--token', TOKEN], { DPD_API_TOKEN: '' })).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `dpd-ctl: warning: --token puts the API token on the command line, where every user of this host can read it (ps, /proc/PID/cmdline); use DPD_API_TOKEN or --token-file FILE\n${notFound}`,
+    });
+    expect((await ctl(['job', 'logs', '9'], { DPD_API_TOKEN: '' })).stderr).toContain('with 401: this request needs an "Authorization: Bearer TOKEN" header');
+    expect(await ctl(['job', 'logs', '9', '--token-file', join(cluster.dir, 'missing')])).toMatchObject({ code: 2, stderr: `dpd-ctl: --token-file ${join(cluster.dir, 'missing')}: cannot read it: ENOENT [DPD_TOKEN_FILE]\n` });
   });
 });

@@ -25,6 +25,7 @@ export const ISSUE_CODES = {
   DPD_SPEC_DEPENDENCY: 'depends names a process that is not in the same list.',
   DPD_SPEC_DEPENDENCY_CYCLE: 'depends forms a cycle.',
   DPD_SPEC_KEY_BINDING: 'curve.allow binds keys to nodes badly: one key for two nodes, or in the list form an entry that is not a key file named <node>.pub (the list form itself is a warning).',
+  DPD_SPEC_PLAINTEXT: 'The HTTP API would be plain HTTP on an address that is not loopback, without http_tls or http_plaintext_remote: true.',
   DPD_SPEC_CONFLICT: 'Two keys that cannot be used together (write_pid with daemon, logs with log_pipe), or a key another one requires is missing.',
 } as const;
 

@@ -35,7 +35,7 @@ const lenientChecker = (kind: FileKind) => {
 };
 
 // Codes only the cross-key checks raise; JSON Schema cannot express them.
-const CROSS_KEY_CODES = new Set(['DPD_SPEC_DUPLICATE_NAME', 'DPD_SPEC_DEPENDENCY', 'DPD_SPEC_DEPENDENCY_CYCLE', 'DPD_SPEC_LOAD_ORDER', 'DPD_SPEC_CONFLICT', 'DPD_SPEC_BACKOFF_ORDER', 'DPD_SPEC_JSON', 'DPD_SPEC_KIND', 'DPD_SPEC_KEY_BINDING']);
+const CROSS_KEY_CODES = new Set(['DPD_SPEC_DUPLICATE_NAME', 'DPD_SPEC_DEPENDENCY', 'DPD_SPEC_DEPENDENCY_CYCLE', 'DPD_SPEC_LOAD_ORDER', 'DPD_SPEC_CONFLICT', 'DPD_SPEC_BACKOFF_ORDER', 'DPD_SPEC_PLAINTEXT', 'DPD_SPEC_JSON', 'DPD_SPEC_KIND', 'DPD_SPEC_KEY_BINDING']);
 
 /** Errors JSON Schema cannot see, each for a reason it cannot express. */
 function beyondJsonSchema(issue: Issue): boolean {

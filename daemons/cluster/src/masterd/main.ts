@@ -7,10 +7,11 @@ const USAGE = `Usage: dpd-masterd [-f] [-v] [--log-format human|json] master.jso
 
 Publishes each node's process list from the master file over ZeroMQ, tracks
 the nodes (alive, suspect, down) and their reported status, runs jobs on
-live nodes, and serves an HTTP API (loopback by default): GET /api/hosts/,
-/api/nodes/NAME, /api/status; jobs at /api/procs/ (writes need the
-api_token of the master file, or DPD_API_TOKEN). An edit to the file
-reaches only the nodes it concerns; an invalid file changes nothing.
+live nodes, and serves an HTTP API (loopback by default; https with
+http_tls): GET /api/hosts/, /api/nodes/NAME, /api/status; jobs at
+/api/procs/ (writes and job logs need the api_token of the master file,
+or DPD_API_TOKEN). An edit to the file reaches only the nodes it
+concerns; an invalid file changes nothing.
 
   -f, --foreground   stay in the foreground, log to stderr (default: run as a
                      daemon, log to log_file, return once it is ready)

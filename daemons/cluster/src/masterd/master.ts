@@ -11,6 +11,7 @@ import { isClaimRequest } from '../jobs/wire.js';
 import { JobStore } from '../jobs/job-store.js';
 import { resolveKey } from '../keys.js';
 import { serveApi } from './http-api.js';
+import { httpOptions } from './http-options.js';
 
 /** A master file checked by procspec: its value, or its issues as "file:path: reason" lines. */
 export const loadMasterFile = (file: string, text: string) => checkText('master', file, text);
@@ -19,7 +20,7 @@ export const loadMasterFile = (file: string, text: string) => checkText('master'
 export const masterStateDir = (file: string, master: MasterFile) => master.state_dir ?? `${fileBase(file)}.state`;
 
 // Keys that take effect only when the master restarts.
-const FIXED = ['master_stats', 'master_updates', 'http', 'curve', 'plaintext_remote', 'heartbeat', 'suspect_after', 'down_after', 'job_lost_after', 'state_dir', 'api_token'] as const;
+const FIXED = ['master_stats', 'master_updates', 'http', 'http_tls', 'http_plaintext_remote', 'http_hostnames', 'curve', 'plaintext_remote', 'heartbeat', 'suspect_after', 'down_after', 'job_lost_after', 'state_dir', 'api_token'] as const;
 
 export class Master implements DaemonBody {
   private readonly followed: FollowedFile<MasterFile>;
@@ -102,7 +103,7 @@ export class Master implements DaemonBody {
     try {
       body.publish();
       body.jobs.start();
-      const api = await serveApi(master.http, body.apiSource());
+      const api = await serveApi(master.http, body.apiSource(), httpOptions(file, master));
       body.http = api.server;
       body.readyFields = { updates: master.master_updates, stats: master.master_stats, http: api.url, nodes: Object.keys(master.nodes).length, stateDir: masterStateDir(file, master), encrypted: curve !== null };
     } catch (error) {

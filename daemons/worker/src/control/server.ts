@@ -1,9 +1,9 @@
 // The worker's end of the control socket: a Unix socket, mode 0600.
 import { chmodSync, existsSync, unlinkSync } from 'node:fs';
 import { createConnection, createServer, type Server } from 'node:net';
-import { lineReader, type ControlRequest as Request, type ControlResponse as Response } from '@diprocd/daemonkit';
+import { MAX_REQUEST_BYTES, type ControlRequest, checkRequest, lineReader, type ControlResponse as Response } from '@diprocd/daemonkit';
 
-export type Handler = (request: Request) => Promise<unknown>;
+export type Handler = (request: ControlRequest) => Promise<unknown>;
 
 /** True when something accepts connections on `path`. */
 function listening(path: string): Promise<boolean> {
@@ -25,33 +25,31 @@ export async function serveControl(path: string, handle: Handler): Promise<Serve
   }
   const server = createServer((socket) => {
     socket.on('error', () => socket.destroy());
-    socket.on(
-      'data',
-      lineReader((line) => {
-        let request: Request;
-        try {
-          request = JSON.parse(line) as Request;
-        } catch {
-          request = null as unknown as Request;
-        }
-        // Anything but {id: number, cmd: string, …} is answered, never handled.
-        if (typeof request !== 'object' || request === null || typeof request.id !== 'number' || typeof request.cmd !== 'string') {
-          reply({ id: -1, ok: false, error: { code: 'DPD_CONTROL_PROTOCOL', message: 'expected one JSON object per line: {"id": number, "cmd": string, …}' } });
-          return;
-        }
-        if ('name' in request && typeof request.name !== 'string') {
-          reply({ id: request.id, ok: false, error: { code: 'DPD_CONTROL_PROTOCOL', message: 'name must be a string' } });
-          return;
-        }
-        handle(request).then(
-          (result) => reply({ id: request.id, ok: true, result }),
-          (error: { code?: string; message?: string }) => reply({ id: request.id, ok: false, error: { code: error.code ?? 'DPD_CONTROL_FAILED', message: error.message ?? String(error) } }),
-        );
-      }),
-    );
     const reply = (response: Response) => {
       if (!socket.destroyed) socket.write(`${JSON.stringify(response)}\n`);
     };
+    socket.on(
+      'data',
+      lineReader(
+        (line) => {
+          // Anything but a well-formed request is answered, never handled.
+          const checked = checkRequest(line);
+          if (!checked.ok) return reply({ id: checked.id, ok: false, error: { code: 'DPD_CONTROL_PROTOCOL', message: checked.message } });
+          const request = checked.request;
+          handle(request).then(
+            (result) => reply({ id: request.id, ok: true, result }),
+            (error: { code?: string; message?: string }) => reply({ id: request.id, ok: false, error: { code: error.code ?? 'DPD_CONTROL_FAILED', message: error.message ?? String(error) } }),
+          );
+        },
+        MAX_REQUEST_BYTES,
+        // Said once, then the connection is closed once the answer is out: what follows on it is never read.
+        () => {
+          reply({ id: -1, ok: false, error: { code: 'DPD_CONTROL_TOO_LONG', message: `a request line over ${MAX_REQUEST_BYTES} bytes; the connection is closed` } });
+          socket.pause();
+          socket.end(() => socket.destroy());
+        },
+      ),
+    );
   });
   // Created 0600 from the start (umask around listen), not chmod-ed after a window.
   const previous = process.umask(0o177);

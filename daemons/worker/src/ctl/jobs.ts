@@ -94,7 +94,8 @@ export async function jobCommand(action: string | undefined, arg: string | undef
       return 0;
     }
     case 'logs': {
-      const text = await callMaster(master, `/api/procs/${needId()}/logfile/`);
+      // A failed job's log may hold its secrets: the API serves it only with the token.
+      const text = await callMaster(master, `/api/procs/${needId()}/logfile/`, { token });
       out(typeof text === 'string' ? text : `${JSON.stringify(text)}\n`);
       return 0;
     }

@@ -10,6 +10,7 @@ import { CtlError } from './errors.js';
 import { statusTable } from './format.js';
 import { jobCommand } from './jobs.js';
 import { keygen } from './keygen.js';
+import { apiToken } from './token.js';
 import { clusterTable, fetchClusterStatus, masterUrl } from './master-status.js';
 
 const DEFAULT_FILE = '/var/lib/diprocd/diprocd-worker.json';
@@ -40,17 +41,20 @@ Commands:
   keygen [--dir DIR] NAME      write a CURVE key pair: DIR/NAME.key (mode 0600) and
                                DIR/NAME.pub (default DIR: the current directory)
 
-Jobs, through the master (--master URL or DPD_MASTER; writes need the API
-token: --token TOKEN or DPD_API_TOKEN):
+Jobs, through the master (--master URL or DPD_MASTER; writes and a job's
+log need the API token: DPD_API_TOKEN, or --token-file FILE holding it on
+one line; --token TOKEN works but warns, since every user of the host can
+read a command line):
   job submit SPEC.json         run a job spec once on a live node; --node pins
                                it, --follow prints its states until it ends
                                (exit 1 when it failed)
   job list [--json]            jobs, newest first
-  job show ID | logs ID        one job's record | its log (uploaded when it fails)
+  job show ID | logs ID        one job's record | its log (uploaded when it fails; needs the token)
   job cancel ID                stop it
 
-Exit status: 0 done, 1 the worker or master refused or the master is
-unreachable, 2 bad usage, 3 no worker is listening.
+Exit status: 0 done, 1 the worker or master refused (or the socket refused
+this user: permission denied) or the master is unreachable, 2 bad usage,
+3 no worker is listening.
 
 Examples:
   dpd-ctl --file /var/lib/diprocd/diprocd-worker.json status
@@ -129,6 +133,7 @@ export async function main(argv: string[]): Promise<number> {
       master: { type: 'string', short: 'm' },
       dir: { type: 'string' },
       token: { type: 'string' },
+      'token-file': { type: 'string' },
       node: { type: 'string' },
       json: { type: 'boolean', default: false },
       follow: { type: 'boolean', short: 'f', default: false },
@@ -157,14 +162,14 @@ export async function main(argv: string[]): Promise<number> {
     if (values.node !== undefined && name !== 'submit') throw new UsageError('--node goes with job submit only');
     return jobCommand(name, extra[0], {
       master: masterUrl(url, values.master === undefined ? 'DPD_MASTER' : '--master'),
-      token: values.token ?? (process.env.DPD_API_TOKEN || null),
+      token: apiToken(values, process.env, (line) => process.stderr.write(`dpd-ctl: warning: ${line}\n`)),
       json: values.json,
       follow: values.follow,
       node: values.node,
       out: (text) => process.stdout.write(text),
     });
   }
-  if (values.token !== undefined || values.node !== undefined) throw new UsageError('--token and --node go with job commands only');
+  if (values.token !== undefined || values['token-file'] !== undefined || values.node !== undefined) throw new UsageError('--token-file, --token and --node go with job commands only');
   if (needsName.includes(command) ? !name || extra.length > 0 : name !== undefined) {
     throw new UsageError(needsName.includes(command) ? `${command} needs one process NAME` : `${command} takes no NAME`);
   }

@@ -1,8 +1,8 @@
 // The client end: one request, one answer, with a deadline.
 import { createConnection } from 'node:net';
-import { lineReader, type Command, type Results } from './protocol.js';
+import { MAX_MESSAGE_BYTES, lineReader, type Command, type Results } from './protocol.js';
 
-/** A control error with a stable code, e.g. DPD_CONTROL_UNREACHABLE when no worker listens. */
+/** A control error with a stable code: DPD_CONTROL_UNREACHABLE when no worker listens, DPD_CONTROL_DENIED when the socket refuses this user. */
 export class ControlError extends Error {
   constructor(
     readonly code: string,
@@ -31,7 +31,14 @@ export function request<C extends Command>(path: string, command: C, timeoutMs =
     socket.once('connect', () => socket.write(`${JSON.stringify({ ...command, id: 1 })}\n`));
     socket.once('close', () => finish(() => reject(new ControlError('DPD_CONTROL_CLOSED', `the worker on ${path} closed the connection without answering (did it exit?)`))));
     socket.on('error', (error: NodeJS.ErrnoException) =>
-      finish(() => reject(new ControlError('DPD_CONTROL_UNREACHABLE', `no worker is listening on ${path} (${error.code ?? error.message}); is dpd-workerd running?`))),
+      finish(() =>
+        reject(
+          // A worker may well be listening: the socket (mode 0600) or a directory on its path does not let this user in.
+          error.code === 'EACCES' || error.code === 'EPERM'
+            ? new ControlError('DPD_CONTROL_DENIED', `permission denied on ${path} (${error.code}): the control socket lets in only its owner; run dpd-ctl as the worker's user (e.g. with sudo)`)
+            : new ControlError('DPD_CONTROL_UNREACHABLE', `no worker is listening on ${path} (${error.code ?? error.message}); is dpd-workerd running?`),
+        ),
+      ),
     );
     socket.on(
       'data',
@@ -44,7 +51,7 @@ export function request<C extends Command>(path: string, command: C, timeoutMs =
         }
         if (response.ok) finish(() => resolve(response.result as Results[C['cmd']]));
         else finish(() => reject(new ControlError(response.error?.code ?? 'DPD_CONTROL_PROTOCOL', response.error?.message ?? 'the worker refused without a reason')));
-      }),
+      }, MAX_MESSAGE_BYTES, () => finish(() => reject(new ControlError('DPD_CONTROL_PROTOCOL', `the worker on ${path} answered with a line over ${MAX_MESSAGE_BYTES} bytes`)))),
     );
   });
 }

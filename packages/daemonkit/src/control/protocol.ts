@@ -34,14 +34,29 @@ export interface Results {
 
 export type Response = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: { code: string; message: string } };
 
-/** The longest message either end accepts: a status of thousands of processes fits; past it the line arrives cut and fails to parse. */
+/** The longest answer a client accepts: a status of thousands of processes fits. */
 export const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 
-/** Calls `onLine` with each complete, non-blank line of a byte stream (the one line splitter of diprocd). */
-export function lineReader(onLine: (line: string) => void): (chunk: Buffer) => void {
-  const lines = splitLines((line) => {
-    const text = line.toString('utf8');
-    if (text.trim()) onLine(text);
-  }, MAX_MESSAGE_BYTES);
+/**
+ * The longest request line the worker reads. Every command fits in a few
+ * hundred bytes; the cap keeps one client from making the worker buffer
+ * (and parse) a line of any length.
+ */
+export const MAX_REQUEST_BYTES = 1024 * 1024;
+
+/**
+ * Calls `onLine` with each complete, non-blank line of a byte stream (the
+ * one line splitter of diprocd), in linear time. A line over `maxBytes` is
+ * not passed: `onTooLong` is called once for it and its bytes are dropped.
+ */
+export function lineReader(onLine: (line: string) => void, maxBytes: number, onTooLong: () => void): (chunk: Buffer) => void {
+  const lines = splitLines(
+    (line) => {
+      const text = line.toString('utf8');
+      if (text.trim()) onLine(text);
+    },
+    maxBytes,
+    onTooLong,
+  );
   return (chunk) => lines.push(chunk);
 }

@@ -32,6 +32,9 @@ const NodeName = (description: string) =>
     'x-code': 'DPD_SPEC_NAME',
   });
 
+/** A DNS name: dot-separated labels of letters, digits and inner hyphens. */
+export const HOST_NAME_PATTERN = '^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$';
+
 export const HTTP_ADDRESS_PATTERN = '^(?:\\[[0-9a-fA-F:.]+\\]|[A-Za-z0-9.-]+):[0-9]{1,5}$';
 const HttpAddress = (description: string) =>
   hinted(Type.String({ pattern: HTTP_ADDRESS_PATTERN, description }), {
@@ -52,6 +55,22 @@ export const MasterSchema = Type.Object(
     master_stats: Endpoint('Where the master receives heartbeats and status from nodes.'),
     master_updates: Endpoint('Where the master publishes each node\'s desired processes.'),
     http: Type.Optional(HttpAddress('Where the HTTP API listens. Default "127.0.0.1:5080" (loopback).')),
+    http_tls: Type.Optional(
+      Type.Object(
+        {
+          cert: Path('The API\'s certificate file (PEM; the chain after it, if any).'),
+          key: Path('The certificate\'s private key file (PEM, mode 0600).'),
+        },
+        { additionalProperties: false, description: 'Serve the HTTP API over TLS (https) with this certificate and key. Read when the master starts.', 'x-expected': 'an object with cert and key' },
+      ),
+    ),
+    http_plaintext_remote: Type.Optional(Type.Boolean({ description: 'Serve the API as plain HTTP although `http` is not a loopback address (the token and job specs cross the network in clear). Default false: without http_tls, a non-loopback `http` is refused.' })),
+    http_hostnames: Type.Optional(
+      Type.Array(Type.String({ pattern: HOST_NAME_PATTERN, description: 'A DNS name clients use to reach the API.', 'x-expected': 'a host name such as "master.example.com"' }), {
+        description: 'Names the API is served on, besides IP addresses and "localhost": a request whose Host header names anything else is refused (421), against DNS rebinding. Default: none.',
+        'x-expected': 'an array of host names',
+      }),
+    ),
     api_token: Type.Optional(Type.String({ minLength: 16, description: 'Bearer token every write to the HTTP API must carry (or DPD_API_TOKEN in the master\'s environment). Without one, writes are refused.', 'x-expected': 'a string of at least 16 characters' })),
     state_dir: Type.Optional(Path('Where the master keeps jobs and their results. Default: <file name without .json>.state beside the file.')),
     curve: Type.Optional(

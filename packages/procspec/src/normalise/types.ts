@@ -65,6 +65,11 @@ export interface MasterFile {
   master_updates: string;
   nodes: Record<string, Proc[]>;
   http: string;
+  /** Absolute paths; null: plain HTTP. */
+  http_tls: { cert: string; key: string } | null;
+  http_plaintext_remote: boolean;
+  /** Lower case. */
+  http_hostnames: string[];
   api_token: string | null;
   state_dir: string | null;
   /** `allow`: node name → key file or Z85 key (the list form is bound by file name here). */

@@ -3,7 +3,8 @@
 // defensively, so they run even where structural checks found errors.
 import type { Issue, IssueCode } from '../errors.js';
 import { FILE_NAME_WORDS, urlBasename } from '../model/download-name.js';
-import { URL_PATTERN } from '../model/files.js';
+import { HTTP_ADDRESS_PATTERN, URL_PATTERN } from '../model/files.js';
+import { addressHost, isLoopbackHost } from '../model/loopback.js';
 import { NODE_NAME_PATTERN } from '../model/units.js';
 import { durationProblem, parseDuration } from '../model/units.js';
 import { DEFAULTS } from '../normalise/defaults.js';
@@ -185,6 +186,31 @@ export function checkCurveAllow(master: unknown): Issue[] {
     const earlier = first.get(ref);
     if (earlier) issues.push(issue('DPD_SPEC_KEY_BINDING', path, `${found(ref)} is already the key of ${formatPath(earlier)}: a key proves one node, so each node needs a key of its own`));
     else first.set(ref, path);
+  }
+  return issues;
+}
+
+/**
+ * Checks of a master file's HTTP API: plain HTTP on an address other
+ * machines reach needs the operator to say so (the token and job specs
+ * would cross the network in clear); a setting that has no effect is a
+ * warning. Deny by default, as the API binds to loopback by default.
+ */
+export function checkMaster(master: Obj): Issue[] {
+  const http = master.http;
+  const tls = master.http_tls !== undefined;
+  const issues: Issue[] = [];
+  if (typeof http === 'string' && new RegExp(HTTP_ADDRESS_PATTERN, 'u').test(http) && !tls && master.http_plaintext_remote !== true && !isLoopbackHost(addressHost(http))) {
+    issues.push(
+      issue(
+        'DPD_SPEC_PLAINTEXT',
+        ['http'],
+        `${found(http)} is not a loopback address, and the API would be plain HTTP there (its token and job specs readable on the network); add http_tls {cert, key} to serve https, or "http_plaintext_remote": true to accept plain HTTP`,
+      ),
+    );
+  }
+  if (tls && master.http_plaintext_remote === true) {
+    issues.push({ ...issue('DPD_SPEC_CONFLICT', ['http_plaintext_remote'], 'has no effect with http_tls: the API is served over TLS'), severity: 'warning' });
   }
   return issues;
 }

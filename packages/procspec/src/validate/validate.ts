@@ -4,7 +4,7 @@ import { KINDS, SCHEMAS, type FileKind } from '../model/files.js';
 import type { Issue } from '../errors.js';
 import { normalise, type NormaliseOptions } from '../normalise/normalise.js';
 import type { Normalised } from '../normalise/types.js';
-import { checkCurveAllow, checkJob, checkProc, checkProcList } from './semantic.js';
+import { checkCurveAllow, checkJob, checkMaster, checkProc, checkProcList } from './semantic.js';
 import { ProcSchema } from '../model/proc.js';
 import { Walker, memoize } from './walk.js';
 
@@ -29,9 +29,9 @@ function crossChecks(kind: FileKind, value: unknown): Issue[] {
       return checkProcList(record.procs, ['procs']);
     case 'master': {
       const nodes = record.nodes;
-      const curve = checkCurveAllow(value);
-      if (typeof nodes !== 'object' || nodes === null || Array.isArray(nodes)) return curve;
-      return [...Object.entries(nodes).flatMap(([node, procs]) => checkProcList(procs, ['nodes', node])), ...curve];
+      const master = [...checkMaster(record), ...checkCurveAllow(value)];
+      if (typeof nodes !== 'object' || nodes === null || Array.isArray(nodes)) return master;
+      return [...master, ...Object.entries(nodes).flatMap(([node, procs]) => checkProcList(procs, ['nodes', node]))];
     }
     case 'client':
       return [];

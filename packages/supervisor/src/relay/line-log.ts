@@ -148,28 +148,58 @@ export const MAX_LINE = 64 * 1024;
  * Feeds a byte stream to `onLine` line by line, as bytes (a UTF-8
  * character split between reads stays whole; other encodings pass
  * untouched). `end()` passes a last line that had no newline. A line
- * longer than `maxLine` bytes is passed in pieces of that size.
+ * longer than `maxLine` bytes is passed in pieces of that size, or, with
+ * `onTooLong`, not at all: `onTooLong` is called once for it and its bytes
+ * are dropped up to its newline. Linear in the bytes pushed: each byte is
+ * scanned once and copied at most twice, however the line is cut into
+ * chunks (a megabyte line sent a byte at a time must not cost a terabyte
+ * of copying), and at most `maxLine` bytes are held.
  */
-export function splitLines(onLine: (line: Buffer) => void, maxLine = MAX_LINE): { push(chunk: Buffer): void; end(): void } {
-  let partial: Buffer = Buffer.alloc(0);
+export function splitLines(onLine: (line: Buffer) => void, maxLine = MAX_LINE, onTooLong?: () => void): { push(chunk: Buffer): void; end(): void } {
+  // The line so far, as the pieces it came in.
+  let parts: Buffer[] = [];
+  let size = 0;
+  let dropping = false;
+  const emit = (tail: Buffer) => {
+    const line = parts.length === 0 ? tail : Buffer.concat([...parts, tail]);
+    parts = [];
+    size = 0;
+    onLine(line);
+  };
   return {
     push(chunk) {
-      let data = partial.length > 0 ? Buffer.concat([partial, chunk]) : chunk;
-      let start = 0;
-      for (let newline = data.indexOf(10); newline >= 0; newline = data.indexOf(10, start)) {
-        onLine(data.subarray(start, newline));
+      for (let start = 0; start <= chunk.length; ) {
+        const newline = chunk.indexOf(10, start);
+        let piece = chunk.subarray(start, newline < 0 ? chunk.length : newline);
+        while (!dropping && size + piece.length > maxLine) {
+          if (onTooLong) {
+            dropping = true;
+            parts = [];
+            size = 0;
+            onTooLong();
+          } else {
+            emit(piece.subarray(0, maxLine - size));
+            piece = piece.subarray(maxLine - size);
+          }
+        }
+        if (newline < 0) {
+          // Copied: the rest of a large chunk is not kept alive by a few bytes.
+          if (!dropping && piece.length > 0) {
+            parts.push(Buffer.from(piece));
+            size += piece.length;
+          }
+          return;
+        }
+        if (!dropping) emit(piece);
+        dropping = false;
         start = newline + 1;
       }
-      data = data.subarray(start);
-      while (data.length >= maxLine) {
-        onLine(data.subarray(0, maxLine));
-        data = data.subarray(maxLine);
-      }
-      partial = Buffer.from(data);
     },
     end() {
-      if (partial.length > 0) onLine(partial);
-      partial = Buffer.alloc(0);
+      if (!dropping && size > 0) emit(Buffer.alloc(0));
+      parts = [];
+      size = 0;
+      dropping = false;
     },
   };
 }

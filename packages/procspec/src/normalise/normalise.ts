@@ -148,6 +148,8 @@ function normaliseMaster(input: MasterInput): MasterFile {
     http: input.http ?? DEFAULTS.http,
     api_token: input.api_token ?? null,
     state_dir: optionalPath(input.state_dir),
+    jobs_allow_root: input.jobs_allow_root ?? false,
+    job_users: [...(input.job_users ?? [])],
     curve: input.curve ? { secret_key: absolute(input.curve.secret_key), public_key: absolute(input.curve.public_key), allow: [...input.curve.allow] } : null,
     heartbeat: optionalMs(input.heartbeat) ?? DEFAULTS.heartbeat,
     suspect_after: optionalMs(input.suspect_after) ?? DEFAULTS.suspect_after,
@@ -167,6 +169,9 @@ function normaliseClient(input: ClientInput, options: NormaliseOptions): ClientF
     control_socket: input.control_socket === undefined ? null : absolute(input.control_socket),
     curve: input.curve ? { secret_key: absolute(input.curve.secret_key), public_key: absolute(input.curve.public_key), master_key: input.curve.master_key } : null,
     heartbeat: optionalMs(input.heartbeat) ?? DEFAULTS.heartbeat,
+    job_user: input.job_user ?? null,
+    job_file_dirs: (input.job_file_dirs ?? []).map(absolute),
+    job_download_max_size: input.job_download_max_size === undefined ? DEFAULTS.job_download_max_size : parseSize(input.job_download_max_size)!,
   };
 }
 
@@ -179,6 +184,7 @@ function normaliseJob(input: JobInput): JobSpec {
     download_urls: Array.isArray(urls) ? Object.fromEntries(urls.map((url) => [urlBasename(url)!, url])) : { ...urls },
     config: structuredClone(input.config ?? {}),
     env: envStrings(input.env),
+    user: input.user ?? null,
     timeout: optionalMs(input.timeout),
     python_deps: [...(input.python_deps ?? [])],
     python_cheeseshop: input.python_cheeseshop ?? null,

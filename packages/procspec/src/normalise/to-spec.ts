@@ -77,6 +77,8 @@ const toSpecs: { [K in FileKind]: (value: Normalised[K]) => object } = {
       http: file.http,
       api_token: orOmit(file.api_token),
       state_dir: orOmit(file.state_dir),
+      jobs_allow_root: file.jobs_allow_root,
+      job_users: [...file.job_users],
       curve: file.curve === null ? undefined : { ...file.curve, allow: [...file.curve.allow] },
       heartbeat: formatDuration(file.heartbeat),
       suspect_after: formatDuration(file.suspect_after),
@@ -92,6 +94,9 @@ const toSpecs: { [K in FileKind]: (value: Normalised[K]) => object } = {
       control_socket: orOmit(file.control_socket),
       curve: file.curve === null ? undefined : { ...file.curve },
       heartbeat: formatDuration(file.heartbeat),
+      job_user: orOmit(file.job_user),
+      job_file_dirs: [...file.job_file_dirs],
+      job_download_max_size: file.job_download_max_size,
     }),
   job: (job: JobSpec): JobInput =>
     dropUndefined({
@@ -101,6 +106,7 @@ const toSpecs: { [K in FileKind]: (value: Normalised[K]) => object } = {
       download_urls: { ...job.download_urls },
       config: structuredClone(job.config),
       env: { ...job.env },
+      user: orOmit(job.user),
       timeout: job.timeout === null ? undefined : formatDuration(job.timeout),
       python_deps: [...job.python_deps],
       python_cheeseshop: orOmit(job.python_cheeseshop),

@@ -67,6 +67,8 @@ export interface MasterFile {
   http: string;
   api_token: string | null;
   state_dir: string | null;
+  jobs_allow_root: boolean;
+  job_users: (string | number)[];
   curve: { secret_key: string; public_key: string; allow: string[] } | null;
   /** Milliseconds. */
   heartbeat: number;
@@ -86,6 +88,12 @@ export interface ClientFile {
   curve: { secret_key: string; public_key: string; master_key: string } | null;
   /** Milliseconds. */
   heartbeat: number;
+  /** `null`: nobody when root, else unchanged. */
+  job_user: string | number | null;
+  /** Absolute paths; empty: file:// downloads are refused. */
+  job_file_dirs: string[];
+  /** Bytes. */
+  job_download_max_size: number;
 }
 
 export interface JobSpec {
@@ -97,6 +105,8 @@ export interface JobSpec {
   download_urls: Record<string, string>;
   config: Record<string, unknown>;
   env: Record<string, string>;
+  /** `null`: the node's job_user. */
+  user: string | number | null;
   timeout: number | null;
   python_deps: string[];
   python_cheeseshop: string | null;

@@ -9,6 +9,7 @@ export { urlBasename } from './model/download-name.js';
 export { toSpec, procToSpec } from './normalise/to-spec.js';
 export { validate, detectKind } from './validate/validate.js';
 export { diffProcs } from './diff/diff-procs.js';
+export { HIDDEN, redactJobSpec, redactUrls, redactValues } from './redact/redact-job.js';
 export { jsonSchema, SCHEMA_DIALECT } from './schema/json-schema.js';
 export { validateFile, validateText, checkText, loadFile, formatIssue } from './file/validate-file.js';
 export { parseJson } from './file/parse-json.js';

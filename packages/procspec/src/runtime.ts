@@ -4,6 +4,7 @@
 // is a semver commitment, like index.ts.
 export { DiprocdError } from './errors.js';
 export { diffProcs } from './diff/diff-procs.js';
+export { HIDDEN, redactJobSpec, redactUrls, redactValues } from './redact/redact-job.js';
 
 export type { ProcDiff } from './diff/diff-procs.js';
 export type { Proc, WorkerFile, MasterFile, ClientFile, JobSpec, RestartPolicy, LoadSource, RlimitValue } from './normalise/types.js';

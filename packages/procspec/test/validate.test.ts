@@ -232,6 +232,22 @@ describe('validate, on the bugs a review found', () => {
     expect(validate('client', client('.%H')).valid).toBe(false);
   });
 
+  it('refuses root as a node\'s default job user, and normalises the job keys of client, master and job', () => {
+    const client = { master_stats: 'tcp://127.0.0.1:1', master_updates: 'tcp://127.0.0.1:2', conf_file: 'w.json' };
+    for (const root of ['root', 0]) {
+      expect(lines(validate('client', { ...client, job_user: root }).issues)).toEqual([
+        `error DPD_SPEC_VALUE job_user: expected a user other than root (a job runs as root only when it asks for user "root" and the master file sets jobs_allow_root), found ${JSON.stringify(root)}`,
+      ]);
+    }
+    expect(validate('client', client).value).toMatchObject({ job_user: null, job_file_dirs: [], job_download_max_size: 1024 ** 3 });
+    expect(validate('client', { ...client, job_user: 'builder', job_file_dirs: ['/srv/in'], job_download_max_size: '10M' }).value).toMatchObject({ job_user: 'builder', job_file_dirs: ['/srv/in'], job_download_max_size: 10 * 1024 ** 2 });
+    expect(lines(validate('client', { ...client, job_download_max_size: 0 }).issues)[0]).toMatch(/^error DPD_SPEC_SIZE job_download_max_size: /);
+    const master = { master_stats: 'tcp://127.0.0.1:1', master_updates: 'tcp://127.0.0.1:2', nodes: {} };
+    expect(validate('master', master).value).toMatchObject({ jobs_allow_root: false, job_users: [] });
+    expect(validate('job', { cmd: 'true' }).value?.user).toBeNull();
+    expect(validate('job', { cmd: 'true', user: 'x y' }).valid).toBe(false);
+  });
+
   it('lets restart_limit give either key alone', () => {
     expect(validate('proc', proc({ restart_limit: {} })).value?.restart_limit).toEqual({ starts: 5, within: 60_000 });
     expect(validate('proc', proc({ restart_limit: { starts: 3 } })).value?.restart_limit).toEqual({ starts: 3, within: 60_000 });

@@ -1,6 +1,6 @@
 // The four files and the job spec, built from the process schema.
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { ArgList, Command, Duration, Endpoint, Env, Path, daemonFileKeys, hinted } from './common.js';
+import { Account, ArgList, Command, Duration, Endpoint, Env, Path, Size, daemonFileKeys, hinted } from './common.js';
 import { FILE_NAME_PATTERN, FILE_NAME_WORDS } from './download-name.js';
 import { NODE_NAME_PATTERN, NODE_NAME_TEMPLATE_PATTERN, NODE_NAME_WORDS } from './units.js';
 import { ProcSchema } from './proc.js';
@@ -99,6 +99,13 @@ export const MasterSchema = Type.Object(
     ),
     plaintext_remote: Type.Optional(Type.Boolean({ description: 'Without curve, bind the transport in plaintext even on an address other hosts can reach (anyone there can then read every node\'s env and pose as any node). Default false: refused.' })),
     ...timing,
+    jobs_allow_root: Type.Optional(Type.Boolean({ description: 'Accept jobs that ask for user "root" (or 0). Default false: such a job is refused at submit, and no job ever runs as root.' })),
+    job_users: Type.Optional(
+      Type.Array(Account('A user a job may ask for.', 'user'), {
+        description: 'The users other than root that a job may name in its `user`. Default none: every job runs as its node\'s job_user.',
+        'x-expected': 'an array of user names or ids',
+      }),
+    ),
     suspect_after: Type.Optional(Duration('A node silent this long is suspect. Default "3s".', { positive: true })),
     down_after: Type.Optional(Duration('A node silent this long is down. Default "10s".', { positive: true })),
     job_lost_after: Type.Optional(Duration('A job whose claim was granted is reported lost when no report of its node has mentioned it for this long. Default "10m".', { positive: true })),
@@ -126,6 +133,14 @@ export const ClientSchema = Type.Object(
     ),
     conf_file: Path('The worker file this client writes.'),
     control_socket: Type.Optional(Path('The worker\'s control socket, for status reports. Default: <conf_file without .json>.sock, as dpd-workerd\'s default.')),
+    job_user: Type.Optional(Account('User a job runs as when it names none. Default "nobody" (when the node runs as root; else its own user). Never root: a job runs as root only when it asks for it and the master file allows it.', 'user')),
+    job_file_dirs: Type.Optional(
+      Type.Array(Path('A directory file:// downloads may read from.'), {
+        description: 'Directories a job\'s file:// download_urls may read from. The path is resolved (symlinks followed) and must stay inside one of them; the file is read as the job\'s user. Default none: file:// URLs are refused.',
+        'x-expected': 'an array of directory paths',
+      }),
+    ),
+    job_download_max_size: Type.Optional(Size('The most a job\'s downloads may take together; a download that passes it fails the job. Default "1G".')),
     curve: Type.Optional(
       Type.Object(
         {
@@ -176,6 +191,7 @@ export const JobSchema = Type.Object(
       }),
     ),
     env: Type.Optional(Env('Environment added for the job.')),
+    user: Type.Optional(Account('User the job runs as. Default: its node\'s job_user ("nobody"). Root only when the master file sets jobs_allow_root; another user only when the master file\'s job_users lists it.', 'user')),
     timeout: Type.Optional(Duration('Limit on the job\'s run.', { positive: true })),
     python_deps: Type.Optional(ArgList('Python packages installed into a virtual environment in the job directory.')),
     python_cheeseshop: Type.Optional(Url('Python package index to install from.')),

@@ -22,4 +22,7 @@ export const DEFAULTS = {
   suspect_after: 3_000,
   down_after: 10_000,
   job_lost_after: 600_000,
+  // A job's downloads together. Job directories are under the temp dir, often a RAM-backed tmpfs:
+  // 1 GiB fits real inputs (source trees, data sets in parts) and stops one job from filling it.
+  job_download_max_size: 1024 ** 3,
 } as const;

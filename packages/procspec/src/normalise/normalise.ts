@@ -156,6 +156,8 @@ function normaliseMaster(input: MasterInput): MasterFile {
     http_hostnames: (input.http_hostnames ?? []).map((name) => name.toLowerCase()),
     api_token: input.api_token ?? null,
     state_dir: optionalPath(input.state_dir),
+    jobs_allow_root: input.jobs_allow_root ?? false,
+    job_users: [...(input.job_users ?? [])],
     curve: input.curve ? { secret_key: absolute(input.curve.secret_key), public_key: absolute(input.curve.public_key), allow: allowByNode(input.curve.allow) } : null,
     plaintext_remote: input.plaintext_remote ?? false,
     heartbeat: optionalMs(input.heartbeat) ?? DEFAULTS.heartbeat,
@@ -178,6 +180,9 @@ function normaliseClient(input: ClientInput, options: NormaliseOptions): ClientF
     curve: input.curve ? { secret_key: absolute(input.curve.secret_key), public_key: absolute(input.curve.public_key), master_key: input.curve.master_key } : null,
     plaintext_remote: input.plaintext_remote ?? false,
     heartbeat: optionalMs(input.heartbeat) ?? DEFAULTS.heartbeat,
+    job_user: input.job_user ?? null,
+    job_file_dirs: (input.job_file_dirs ?? []).map(absolute),
+    job_download_max_size: input.job_download_max_size === undefined ? DEFAULTS.job_download_max_size : parseSize(input.job_download_max_size)!,
   };
 }
 
@@ -190,6 +195,7 @@ function normaliseJob(input: JobInput): JobSpec {
     download_urls: Array.isArray(urls) ? Object.fromEntries(urls.map((url) => [urlBasename(url)!, url])) : { ...urls },
     config: structuredClone(input.config ?? {}),
     env: envStrings(input.env),
+    user: input.user ?? null,
     timeout: optionalMs(input.timeout),
     python_deps: [...(input.python_deps ?? [])],
     python_cheeseshop: input.python_cheeseshop ?? null,

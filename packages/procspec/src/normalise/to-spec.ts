@@ -80,6 +80,8 @@ const toSpecs: { [K in FileKind]: (value: Normalised[K]) => object } = {
       http_hostnames: [...file.http_hostnames],
       api_token: orOmit(file.api_token),
       state_dir: orOmit(file.state_dir),
+      jobs_allow_root: file.jobs_allow_root,
+      job_users: [...file.job_users],
       curve: file.curve === null ? undefined : { ...file.curve, allow: { ...file.curve.allow } },
       plaintext_remote: file.plaintext_remote || undefined,
       heartbeat: formatDuration(file.heartbeat),
@@ -98,6 +100,9 @@ const toSpecs: { [K in FileKind]: (value: Normalised[K]) => object } = {
       curve: file.curve === null ? undefined : { ...file.curve },
       plaintext_remote: file.plaintext_remote || undefined,
       heartbeat: formatDuration(file.heartbeat),
+      job_user: orOmit(file.job_user),
+      job_file_dirs: [...file.job_file_dirs],
+      job_download_max_size: file.job_download_max_size,
     }),
   job: (job: JobSpec): JobInput =>
     dropUndefined({
@@ -107,6 +112,7 @@ const toSpecs: { [K in FileKind]: (value: Normalised[K]) => object } = {
       download_urls: { ...job.download_urls },
       config: structuredClone(job.config),
       env: { ...job.env },
+      user: orOmit(job.user),
       timeout: job.timeout === null ? undefined : formatDuration(job.timeout),
       python_deps: [...job.python_deps],
       python_cheeseshop: orOmit(job.python_cheeseshop),

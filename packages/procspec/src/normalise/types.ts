@@ -72,6 +72,8 @@ export interface MasterFile {
   http_hostnames: string[];
   api_token: string | null;
   state_dir: string | null;
+  jobs_allow_root: boolean;
+  job_users: (string | number)[];
   /** `allow`: node name → key file or Z85 key (the list form is bound by file name here). */
   curve: { secret_key: string; public_key: string; allow: Record<string, string> } | null;
   plaintext_remote: boolean;
@@ -96,6 +98,12 @@ export interface ClientFile {
   plaintext_remote: boolean;
   /** Milliseconds. */
   heartbeat: number;
+  /** `null`: nobody when root, else unchanged. */
+  job_user: string | number | null;
+  /** Absolute paths; empty: file:// downloads are refused. */
+  job_file_dirs: string[];
+  /** Bytes. */
+  job_download_max_size: number;
 }
 
 export interface JobSpec {
@@ -107,6 +115,8 @@ export interface JobSpec {
   download_urls: Record<string, string>;
   config: Record<string, unknown>;
   env: Record<string, string>;
+  /** `null`: the node's job_user. */
+  user: string | number | null;
   timeout: number | null;
   python_deps: string[];
   python_cheeseshop: string | null;

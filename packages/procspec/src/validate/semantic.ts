@@ -214,3 +214,9 @@ export function checkMaster(master: Obj): Issue[] {
   }
   return issues;
 }
+
+/** Checks of a client file: a node's default job user is never root (a root job must ask for it, and the master allow it). */
+export function checkClient(client: unknown): Issue[] {
+  if (!isObj(client) || (client.job_user !== 'root' && client.job_user !== 0)) return [];
+  return [issue('DPD_SPEC_VALUE', ['job_user'], `expected a user other than root (a job runs as root only when it asks for user "root" and the master file sets jobs_allow_root), found ${found(client.job_user)}`)];
+}

@@ -4,7 +4,7 @@ import { KINDS, SCHEMAS, type FileKind } from '../model/files.js';
 import type { Issue } from '../errors.js';
 import { normalise, type NormaliseOptions } from '../normalise/normalise.js';
 import type { Normalised } from '../normalise/types.js';
-import { checkCurveAllow, checkJob, checkMaster, checkProc, checkProcList } from './semantic.js';
+import { checkClient, checkCurveAllow, checkJob, checkMaster, checkProc, checkProcList } from './semantic.js';
 import { ProcSchema } from '../model/proc.js';
 import { Walker, memoize } from './walk.js';
 
@@ -34,7 +34,7 @@ function crossChecks(kind: FileKind, value: unknown): Issue[] {
       return [...master, ...Object.entries(nodes).flatMap(([node, procs]) => checkProcList(procs, ['nodes', node]))];
     }
     case 'client':
-      return [];
+      return checkClient(value);
     case 'job':
       return checkJob(value);
   }

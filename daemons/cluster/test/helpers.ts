@@ -2,7 +2,7 @@
 // dpd-workerd pair in its own temp dir. Everything started is stopped by
 // `cleanup()`.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +11,7 @@ import { waitFor } from '@diprocd/test-utils';
 import { afterEach, beforeEach } from 'vitest';
 import { writeKeyFiles } from '@diprocd/transport';
 
-export { alive, waitFor } from '@diprocd/test-utils';
+export { alive, httpServerPerFile, waitFor } from '@diprocd/test-utils';
 
 const BIN = {
   masterd: fileURLToPath(new URL('../bin/dpd-masterd.js', import.meta.url)),
@@ -130,6 +130,19 @@ export class Cluster {
     const [stats, updates, http] = [await freePort(), await freePort(), await freePort()];
     this.endpoints = { master_stats: `tcp://${transportHost}:${stats}`, master_updates: `tcp://${transportHost}:${updates}`, http: `127.0.0.1:${http}` };
     return this;
+  }
+
+  /**
+   * A directory a job's user (nobody, under root) can read and write, for
+   * what a job writes for the test to see: the cluster's dir can be passed
+   * through (0711), not listed.
+   */
+  jobShared(): string {
+    const shared = join(this.dir, 'shared');
+    chmodSync(this.dir, 0o711);
+    mkdirSync(shared, { recursive: true });
+    chmodSync(shared, 0o777);
+    return shared;
   }
 
   /** A process that sleeps, recognisable by this cluster's dir in its env. */

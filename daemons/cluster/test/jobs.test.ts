@@ -2,30 +2,15 @@
 // real HTTP (the API, and a download server the test starts), real files.
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Cluster, clusterPerTest, alive, waitFor, type ClusterNode, TOKEN } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { Cluster, clusterPerTest, alive, httpServerPerFile, waitFor, type ClusterNode, TOKEN } from './helpers.js';
 
 let cluster: Cluster;
 clusterPerTest((c) => (cluster = c));
 
-let files: Server;
-let base = '';
-beforeAll(async () => {
-  files = createServer((req, res) => {
-    if (req.url === '/input.csv') res.end('a,b\n1,2\n');
-    else {
-      res.statusCode = 404;
-      res.end();
-    }
-  });
-  await new Promise<void>((resolve) => files.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(files.address() as AddressInfo).port}`;
-});
-afterAll(() => new Promise<void>((resolve) => files.close(() => resolve())));
+const web = httpServerPerFile({ '/input.csv': 'a,b\n1,2\n' });
 
 interface Job {
   id: string;
@@ -107,11 +92,11 @@ describe('the jobs API', () => {
 
   it('runs a job with downloads from an HTTP server in a fresh directory that is gone afterwards', async () => {
     const [node1] = await withNodes('node1');
-    const out = join(cluster.dir, 'job-saw.txt');
+    const out = join(cluster.jobShared(), 'job-saw.txt');
     const submitted = await api('POST', '/api/procs/', {
       name: 'report',
       cmd: ['/bin/sh', '-c', `{ pwd; ls; cat input.csv; cat "$1"; } > ${out}`, 'sh', '$APP_SETTINGS'],
-      download_urls: [`${base}/input.csv`],
+      download_urls: [`${web.base()}/input.csv`],
       config: { threshold: 3 },
     });
     expect(submitted.status).toBe(201);
@@ -144,7 +129,7 @@ describe('the jobs API', () => {
 
   it('keeps a job running across a restart of the worker and still reports its result; the master keeps history across its own restart', async () => {
     const [node1] = await withNodes('node1');
-    const flag = join(cluster.dir, 'go');
+    const flag = join(cluster.jobShared(), 'go');
     const { body } = await api('POST', '/api/procs/', { cmd: `while [ ! -e ${flag} ]; do sleep 0.05; done; echo finished` });
     const running = await waitFor('the job to run', async () => {
       const job = (await api('GET', `/api/procs/${body.id}/`)).body as Job & { state: string };
@@ -166,8 +151,8 @@ describe('the jobs API', () => {
 
   it('keeps a job running across a restart of the client, runs it once, and still reports it', async () => {
     const [node1] = await withNodes('node1');
-    const flag = join(cluster.dir, 'go');
-    const count = join(cluster.dir, 'runs');
+    const flag = join(cluster.jobShared(), 'go');
+    const count = join(cluster.jobShared(), 'runs');
     const { body } = await api('POST', '/api/procs/', { cmd: `echo run >> ${count}; while [ ! -e ${flag} ]; do sleep 0.05; done` });
     await waitFor('the job to run', async () => ((await api('GET', `/api/procs/${body.id}/`)).body as Job).state === 'running');
     await node1!.client!.stop('SIGKILL');

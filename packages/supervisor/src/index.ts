@@ -8,7 +8,7 @@ export { LineLog, splitLines } from './relay/line-log.js';
 export { JOB_STATES, isFinalJobState, jobPaths, jobProc, listJobIds, readJobLogTail, readJobRecord, removeJobFiles, writeJobRecord, writeJobSpec } from './jobs/job-files.js';
 export { writeFileAtomic, writePidFile, readPidFile, removePidFile } from './os/atomic-file.js';
 
-export type { JobRecord, JobState } from './jobs/job-files.js';
+export type { JobRecord, JobRunOptions, JobState } from './jobs/job-files.js';
 export type { SupervisorOptions, ProcStatus, ApplyResult } from './supervisor.js';
 export type { SupervisorEvents, SupervisorEventName, ExitStatus } from './events.js';
 export type { ProcState, ProcEvent, Action } from './state/machine.js';

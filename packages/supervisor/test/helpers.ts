@@ -6,7 +6,7 @@ import { Supervisor, type SupervisorEventName, type SupervisorEvents, type Super
 
 import { program } from '@diprocd/test-utils';
 
-export { PROGRAMS, alive, program, waitFor } from '@diprocd/test-utils';
+export { PROGRAMS, alive, httpServerPerFile, program, waitFor } from '@diprocd/test-utils';
 
 /** A file's text, or '' when it is not there (a log may be rotated away between any two calls). */
 export function readText(path: string, encoding: BufferEncoding = 'utf8'): string {

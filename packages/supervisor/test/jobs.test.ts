@@ -1,28 +1,22 @@
 // Jobs on a node: the job runner under a real Supervisor, real downloads
 // from a local HTTP server, real files, real signals.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { normalise, normaliseProc, type JobInput } from '@diprocd/procspec';
-import { jobProc, listJobIds, readJobLogTail, readJobRecord, removeJobFiles, writeJobSpec, type Supervisor } from '@diprocd/supervisor';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { Sandbox, alive, waitFor } from './helpers.js';
+import { normaliseProc } from '@diprocd/procspec';
+import { jobProc, listJobIds, readJobLogTail, readJobRecord, removeJobFiles, type Supervisor } from '@diprocd/supervisor';
+import { describe, expect, it } from 'vitest';
+import { type Sandbox, alive, httpServerPerFile, waitFor } from './helpers.js';
+import { jobBenchPerTest, type JobBench } from './job-helpers.js';
 
 let box: Sandbox;
 let sup: Supervisor;
 let jobs: string;
-beforeEach(() => {
-  box = new Sandbox();
-  sup = box.supervisor();
-  jobs = box.path('jobs');
-  mkdirSync(jobs);
-});
-afterEach(async () => {
-  await box.cleanup();
-});
+let shared: string;
+let submit: JobBench['submit'];
+let finished: JobBench['finished'];
+jobBenchPerTest((bench) => ({ box, sup, jobs, shared, submit, finished } = bench));
 
 // Writes a minimal wheel (a module and its dist-info) to argv[1].
 const WHEEL_MAKER = `
@@ -34,42 +28,19 @@ with zipfile.ZipFile(sys.argv[1], 'w') as z:
     z.writestr('dpd_fixture-1.0.dist-info/RECORD', '')
 `;
 
-let server: Server;
-let base = '';
-beforeAll(async () => {
-  server = createServer((req, res) => {
-    if (req.url === '/data.txt') res.end('served data\n');
-    else {
-      res.statusCode = 404;
-      res.end('no');
-    }
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-});
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
-
-/** Writes job `id` and has the supervisor run it. */
-async function submit(id: string, input: JobInput) {
-  writeJobSpec(jobs, id, normalise('job', input));
-  await sup.apply([normaliseProc(jobProc(jobs, id))]);
-}
-const finished = (id: string) => waitFor(`job ${id} to finish`, () => {
-  const record = readJobRecord(jobs, id);
-  return (record?.state === 'success' || record?.state === 'failed') && record;
-}, 15_000);
+const web = httpServerPerFile({ '/data.txt': 'served data\n' });
 
 describe('the job runner', () => {
   it('runs a job in a fresh directory with its downloads and settings, succeeds, and removes the directory', async () => {
-    const local = box.path('local.txt');
-    writeFileSync(local, 'from a file URL\n');
-    const out = box.path('seen.json');
+    const local = join(shared, 'local.txt');
+    writeFileSync(local, 'from a file URL\n', { mode: 0o644 });
+    const out = join(shared, 'seen.json');
     const script = `cat data.txt copy.txt; echo "$APP_SETTINGS_JSON" "$1"; node -e 'const s=require(process.env.APP_SETTINGS_JSON); require("fs").writeFileSync("${out}", JSON.stringify({cwd: process.cwd(), config: s.config, files: require("fs").readdirSync(".").sort()}))'`;
     await submit('7', {
       cmd: ['/bin/sh', '-c', script, 'sh', '$APP_SETTINGS'],
-      download_urls: { 'data.txt': `${base}/data.txt`, 'copy.txt': pathToFileURL(local).href },
+      download_urls: { 'data.txt': `${web.base()}/data.txt`, 'copy.txt': pathToFileURL(local).href },
       config: { answer: 42 },
-    });
+    }, { fileDirs: [shared] });
     const record = await finished('7');
     expect(record).toMatchObject({ id: '7', state: 'success', code: 0, signal: null, reason: null, workdirRemoved: true });
     const seen = JSON.parse(readFileSync(out, 'utf8'));
@@ -82,11 +53,11 @@ describe('the job runner', () => {
   });
 
   it('names downloads of a URL list by their basename, and fails clearly on a download error', async () => {
-    await submit('8', { cmd: 'ls > /dev/null', download_urls: [`${base}/data.txt`, `${base}/missing.bin`] });
+    await submit('8', { cmd: 'ls > /dev/null', download_urls: [`${web.base()}/data.txt`, `${web.base()}/missing.bin`] });
     const record = await finished('8');
     expect(record).toMatchObject({ state: 'failed', code: null, workdirRemoved: true });
-    expect(record.reason).toBe(`download missing.bin: ${base}/missing.bin: HTTP 404 Not Found`);
-    expect(readJobLogTail(jobs, '8', 10_000)).toContain(`download data.txt from ${base}/data.txt`);
+    expect(record.reason).toBe(`download missing.bin: ${web.base()}/missing.bin: HTTP 404 Not Found`);
+    expect(readJobLogTail(jobs, '8', 10_000)).toContain(`download data.txt from ${web.base()}/data.txt`);
   });
 
   it('records a failing command with its exit code and log, and keeps the directory when asked', async () => {
@@ -100,7 +71,7 @@ describe('the job runner', () => {
   });
 
   it('never runs a job twice: a second runner of the same job (a replay, a new worker) exits at once', async () => {
-    const count = box.path('count');
+    const count = join(shared, 'count');
     await submit('10', { cmd: `echo run >> ${count}` });
     await finished('10');
     // A new supervisor (as after a worker restart) given the same list.
@@ -128,15 +99,16 @@ describe('the job runner', () => {
       context.skip();
     }
     // A wheel and an npm tarball made here, installed with the index and the registry turned off: no network.
-    const wheel = box.path('dpd_fixture-1.0-py3-none-any.whl');
+    const wheel = join(shared, 'dpd_fixture-1.0-py3-none-any.whl');
     const made = spawnSync('python3', ['-c', WHEEL_MAKER, wheel], { encoding: 'utf8' });
     expect(made.stderr).toBe('');
     const pkg = box.path('tool');
     mkdirSync(pkg);
     writeFileSync(join(pkg, 'package.json'), JSON.stringify({ name: 'dpd-fixture-tool', version: '1.0.0', bin: { 'dpd-fixture-tool': 'cli.js' } }));
     writeFileSync(join(pkg, 'cli.js'), '#!/usr/bin/env node\nconsole.log("tool from npm_deps");\n');
-    const packed = spawnSync('npm', ['pack', '--silent', '--pack-destination', box.dir], { cwd: pkg, encoding: 'utf8', env: { ...process.env, npm_config_offline: 'true' } });
-    const tarball = join(box.dir, packed.stdout.trim());
+    const packed = spawnSync('npm', ['pack', '--silent', '--pack-destination', shared], { cwd: pkg, encoding: 'utf8', env: { ...process.env, npm_config_offline: 'true' } });
+    const tarball = join(shared, packed.stdout.trim());
+    chmodSync(tarball, 0o644);
     await submit('14', {
       cmd: 'python -c "import dpd_fixture; print(dpd_fixture.GREETING)" && dpd-fixture-tool',
       python_deps: [wheel],

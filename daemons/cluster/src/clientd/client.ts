@@ -111,7 +111,9 @@ export class Client implements DaemonBody {
           return;
         }
         mkdirSync(this.jobsDir, { recursive: true, mode: 0o700 });
-        if (!existsSync(jobPaths(this.jobsDir, id).spec)) writeJobSpec(this.jobsDir, id, spec as never);
+        // The node's part: who a job that names no user runs as, where file:// may read, how much it may download.
+        const options = { user: this.client.job_user, fileDirs: this.client.job_file_dirs, downloadMaxBytes: this.client.job_download_max_size };
+        if (!existsSync(jobPaths(this.jobsDir, id).spec)) writeJobSpec(this.jobsDir, id, spec as never, options);
         this.log.info('job.granted', { id });
         if (this.latest && !this.stopping) void this.receive(this.latest.revision, this.latest.items);
       },

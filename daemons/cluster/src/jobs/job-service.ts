@@ -1,13 +1,28 @@
 // Jobs on the master: submit (validate, place on a live node), follow what
 // nodes report, cancel. It decides; the HTTP API and the transport carry.
-import { validate, type JobSpec } from '@diprocd/procspec';
+import { redactJobSpec, redactUrls, validate, type JobSpec } from '@diprocd/procspec';
 import { JOB_STATES as JOB_RUN_STATES } from '@diprocd/supervisor';
 import type { NodeInfo, NodeReport } from '@diprocd/transport';
 import { JobStore, isFinal, type MasterJob, type MasterJobState } from './job-store.js';
-import { redactEnv } from './redact.js';
 import { reportedJobs, type ClaimAnswer, type JobItem } from './wire.js';
 
 export type Outcome = { status: number; body: unknown };
+
+/** The users a job may name: root only when allowed, others only when listed (as written: "deploy" does not allow its uid). */
+export interface JobUsers {
+  allowRoot: boolean;
+  users: (string | number)[];
+}
+
+const isRoot = (user: string | number) => user === 'root' || Number(user) === 0;
+
+/** Why a job may not run as `user`, or null when it may. Deny by default: a job that names no user runs as its node's job_user. */
+export function refusedUser(user: string | number | null, rules: JobUsers): string | null {
+  if (user === null) return null;
+  if (isRoot(user)) return rules.allowRoot ? null : `a job runs as root only when the master file sets jobs_allow_root; found ${JSON.stringify(user)}`;
+  if (rules.users.some((allowed) => String(allowed) === String(user))) return null;
+  return `expected a user the master file's job_users lists (${rules.users.length === 0 ? 'it lists none' : rules.users.map((u) => JSON.stringify(u)).join(', ')}), or no user (the node's job_user); found ${JSON.stringify(user)}`;
+}
 
 // In the order a job passes them: a report never moves a job back (a stale report replayed after a reconnect).
 const JOB_STATES: readonly MasterJobState[] = ['queued', ...JOB_RUN_STATES];
@@ -24,6 +39,8 @@ export class JobService {
     /** The jobs of `node` changed: republish its desired state. */
     private readonly changed: (node: string) => void,
     private readonly log: (event: string, fields: Record<string, unknown>) => void,
+    /** Which users a job may ask for (the master file's jobs_allow_root and job_users, as they are now). */
+    private readonly users: () => JobUsers,
     /** A granted job with no news this long is lost. */
     private readonly lostAfterMs = 10 * 60_000,
     private readonly now: () => number = Date.now,
@@ -114,6 +131,8 @@ export class JobService {
     const checked = validate('job', input);
     if (!checked.valid) return { status: 400, body: { error: 'invalid job spec', issues: checked.issues.filter((issue) => issue.severity === 'error') } };
     const spec = checked.value!;
+    const refused = refusedUser(spec.user, this.users());
+    if (refused !== null) return { status: 403, body: { error: 'job refused', issues: [{ code: 'DPD_JOB_USER', path: 'user', message: refused, severity: 'error' }] } };
     const placed = this.place(spec);
     if ('error' in placed) return { status: 503, body: { error: placed.error } };
     const job = this.store.add(spec, placed.node);
@@ -190,5 +209,5 @@ export class JobService {
 const alreadyEnded = (job: MasterJob): Outcome => ({ status: 409, body: { error: `job ${job.id} has already ended (${job.state})`, job: view(job) } });
 const notFound = (id: string): Outcome => ({ status: 404, body: { error: `no job ${JSON.stringify(id)}` } });
 
-/** A job as the API shows it: its env values hidden (reads need no token). */
-const view = (job: MasterJob) => ({ ...job, spec: { ...job.spec, env: redactEnv(job.spec.env) }, url: `/api/procs/${job.id}/`, logfile: `/api/procs/${job.id}/logfile/` });
+/** A job as the API shows it (reads need no token): its spec's secrets hidden (env and config values, URL credentials), and its reason's. */
+const view = (job: MasterJob) => ({ ...job, spec: redactJobSpec(job.spec), reason: job.reason === null ? null : redactUrls(job.reason), url: `/api/procs/${job.id}/`, logfile: `/api/procs/${job.id}/logfile/` });

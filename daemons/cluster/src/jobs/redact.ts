@@ -1,14 +1,12 @@
 // Environment values can be secrets (tokens, passwords); the API's reads
 // need no token, so they show which variables are set, not their values.
-const HIDDEN = '(hidden)';
+// A job's spec is shown as procspec's redactJobSpec leaves it.
+import { redactJobSpec, redactValues, type JobSpec } from '@diprocd/procspec';
 
-export const redactEnv = (env: Record<string, string> | undefined): Record<string, string> | undefined =>
-  env === undefined ? undefined : Object.fromEntries(Object.keys(env).map((name) => [name, HIDDEN]));
-
-/** A process definition (or anything with an env) with its env values hidden. */
+/** A process definition, or a job item of a node's list, with its secrets hidden. */
 export function redactProc(proc: unknown): unknown {
   if (typeof proc !== 'object' || proc === null) return proc;
-  const withEnv = proc as { env?: Record<string, string>; job?: { id: string; spec: { env?: Record<string, string> } } };
-  if (withEnv.job) return { job: { ...withEnv.job, spec: { ...withEnv.job.spec, env: redactEnv(withEnv.job.spec.env) } } };
-  return withEnv.env === undefined ? proc : { ...withEnv, env: redactEnv(withEnv.env) };
+  const item = proc as { env?: Record<string, string>; job?: { id: string; spec: JobSpec } };
+  if (item.job) return { job: { ...item.job, spec: redactJobSpec(item.job.spec) } };
+  return item.env === undefined ? proc : { ...item, env: redactValues(item.env) };
 }

@@ -41,7 +41,7 @@ export class Master implements DaemonBody {
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
     this.followed = new FollowedFile(file, text, loadMasterFile, log, async (next) => this.apply(next));
     const store = new JobStore(join(masterStateDir(file, master), 'jobs'));
-    this.jobs = new JobService(store, () => transport.nodes(), (node) => transport.setDesired(node, this.desiredFor(node)), (event, fields) => (event === 'job.lost' ? log.warn(event, fields) : log.info(event, fields)), master.job_lost_after);
+    this.jobs = new JobService(store, () => transport.nodes(), (node) => transport.setDesired(node, this.desiredFor(node)), (event, fields) => (event === 'job.lost' ? log.warn(event, fields) : log.info(event, fields)), () => ({ allowRoot: this.master.jobs_allow_root, users: this.master.job_users }), master.job_lost_after);
   }
 
   /** What `node` is sent: its processes with every key written out (what the client writes into the worker file), then its jobs. */

@@ -40,9 +40,33 @@ export function jobPaths(dir: string, id: string) {
   return { spec: join(dir, `${id}.spec.json`), state: join(dir, `${id}.state.json`), log: join(dir, `${id}.log`) };
 }
 
-/** Writes the spec the runner will read (atomically, mode 0600: env may hold secrets). */
-export function writeJobSpec(dir: string, id: string, spec: JobSpec): void {
-  writeFileAtomic(jobPaths(dir, id).spec, `${JSON.stringify(spec)}\n`, { mode: 0o600, durable: true });
+/** What the node decides for a job, beside its spec. Every default is the closed one. */
+export interface JobRunOptions {
+  /**
+   * Who the job runs as when its spec names no `user` (a spec's user is the
+   * master's to allow). Default: nobody when the runner is root, else the
+   * runner's own user.
+   */
+  user?: string | number | null;
+  /** Directories a file:// download may read from (links resolved; read as the job's user). Default none: file:// is refused. */
+  fileDirs?: string[];
+  /** The most the job's downloads may take together, in bytes. Default 1 GiB. */
+  downloadMaxBytes?: number;
+}
+
+/** What the runner reads: the job's spec and the node's options. */
+export interface JobInputFile {
+  spec: JobSpec;
+  options: JobRunOptions;
+}
+
+/** The default of JobRunOptions.downloadMaxBytes (as procspec's job_download_max_size). */
+export const JOB_DOWNLOAD_MAX_BYTES = 1024 ** 3;
+
+/** Writes the spec and options the runner will read (atomically, mode 0600: env and config may hold secrets). */
+export function writeJobSpec(dir: string, id: string, spec: JobSpec, options: JobRunOptions = {}): void {
+  const input: JobInputFile = { spec, options };
+  writeFileAtomic(jobPaths(dir, id).spec, `${JSON.stringify(input)}\n`, { mode: 0o600, durable: true });
 }
 
 /** Replaces the job's record atomically (the runner as the job moves; the node when the runner died without a word). */
@@ -96,7 +120,8 @@ export function removeJobFiles(dir: string, id: string): void {
  * The one-shot process that runs job `id` from `dir` under a supervisor:
  * the job runner, which claims the job once (a replayed list never runs it
  * twice), makes its work directory, sets it up, runs its command and
- * records each state. It runs as the supervisor's own user.
+ * records each state. The runner keeps the supervisor's own user; the job's
+ * work runs as the job's user (see JobRunOptions.user).
  */
 export function jobProc(dir: string, id: string): ProcInput {
   jobPaths(dir, id); // checks the id

@@ -4,22 +4,20 @@
 // the job's log, and removes the directory at the end (kept after a failure
 // only when the spec asks).
 //
-//   node job-runner.js DIR ID      (DIR holds ID.spec.json)
+//   node job-runner.js DIR ID      (DIR holds ID.spec.json: the spec and the node's options)
 import { spawn } from 'node:child_process';
-import { closeSync, constants, copyFileSync, createWriteStream, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { chownSync, closeSync, constants, existsSync, mkdtempSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { JobSpec } from '@diprocd/procspec/runtime';
-import { jobPaths, writeJobRecord, type JobRecord, type JobState } from './job-files.js';
+import { redactUrls } from '@diprocd/procspec/runtime';
+import { JobFailure, jobAccount, type JobAccount } from './job-account.js';
+import { downloadAll } from './job-download.js';
+import { JOB_DOWNLOAD_MAX_BYTES, jobPaths, writeJobRecord, type JobInputFile, type JobRecord, type JobState } from './job-files.js';
 
 const [dir, id] = process.argv.slice(2) as [string, string];
 const paths = jobPaths(dir, id);
 // How long a stopped command has between SIGTERM and SIGKILL.
 const KILL_AFTER_MS = 5_000;
-const DOWNLOAD_TIMEOUT_MS = 10 * 60_000;
 const SIGNAL_SETTLE_MS = 100;
 
 // Claim the job: the state file is created exclusively, so a replayed list
@@ -32,14 +30,13 @@ try {
 }
 
 const log = openSync(paths.log, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
-const note = (line: string) => writeSync(log, `[dpd-job ${new Date().toISOString()}] ${line}\n`);
+// The runner's own lines never show a URL's credentials (the job's output is its own).
+const note = (line: string) => writeSync(log, `[dpd-job ${new Date().toISOString()}] ${redactUrls(line)}\n`);
 let record: JobRecord = { id, state: 'init', pid: null, code: null, signal: null, reason: null, workdir: null, workdirRemoved: false, startedAt: Date.now(), endedAt: null, updatedAt: Date.now() };
 const save = (state: JobState, changes: Partial<JobRecord> = {}) => {
   record = { ...record, ...changes, state, updatedAt: Date.now() };
   writeJobRecord(dir, record);
 };
-
-class JobFailure extends Error {}
 
 let cancelled: NodeJS.Signals | null = null;
 let running: ReturnType<typeof spawn> | null = null;
@@ -57,10 +54,10 @@ for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
 }
 
 /** Runs a set-up step's program with its output in the job log; rejects with a reason when it fails. */
-function step(what: string, file: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<void> {
+function step(what: string, file: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, account: JobAccount): Promise<void> {
   note(`${what}: ${[file, ...args].join(' ')}`);
   return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { cwd, env, stdio: ['ignore', log, log] });
+    const child = spawn(file, args, { cwd, env, stdio: ['ignore', log, log], ...account.spawn });
     running = child;
     child.once('error', (error) => reject(new JobFailure(`${what}: ${file}: ${(error as NodeJS.ErrnoException).code ?? error.message}`)));
     child.once('exit', (code, signal) => {
@@ -71,60 +68,60 @@ function step(what: string, file: string, args: string[], cwd: string, env: Node
   });
 }
 
-async function download(name: string, url: string, workdir: string): Promise<void> {
-  const target = join(workdir, name);
-  note(`download ${name} from ${url}`);
-  if (url.startsWith('file:')) {
-    try {
-      copyFileSync(fileURLToPath(url), target);
-    } catch (error) {
-      throw new JobFailure(`download ${name}: ${url}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-    }
-    return;
-  }
-  const signal = AbortSignal.any([AbortSignal.timeout(DOWNLOAD_TIMEOUT_MS), aborter.signal]);
-  try {
-    const response = await fetch(url, { signal, redirect: 'follow' });
-    if (!response.ok || response.body === null) throw new JobFailure(`download ${name}: ${url}: HTTP ${response.status} ${response.statusText}`);
-    // Streamed to the file: a large download never sits in memory.
-    await pipeline(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream), createWriteStream(target, { mode: 0o644 }), { signal });
-  } catch (error) {
-    if (error instanceof JobFailure) throw error;
-    if (aborter.signal.aborted) throw aborter.signal.reason as JobFailure;
-    throw new JobFailure(`download ${name}: ${url}: ${((error as Error).cause as Error | undefined)?.message ?? (error as Error).message}`);
-  }
+/**
+ * Removes the work directory as its owner: the job's user once it was
+ * handed over (the runner never walks a tree that user could change under
+ * it), else the runner. What the owner made unwritable is made writable
+ * first; what cannot go is noted.
+ */
+async function removeWorkdir(workdir: string, owner: JobAccount | null): Promise<void> {
+  const removal = spawn('/bin/sh', ['-c', 'chmod -R u+rwX -- "$1" 2>/dev/null; exec rm -rf -- "$1"', 'sh', workdir], { stdio: ['ignore', log, log], ...(owner?.spawn ?? {}) });
+  await new Promise((resolve) => removal.once('close', resolve).once('error', resolve));
+  if (existsSync(workdir)) note(`work directory not fully removed: ${workdir}`);
 }
 
 async function main(): Promise<number> {
-  const spec = JSON.parse(readFileSync(paths.spec, 'utf8')) as JobSpec;
+  const { spec, options } = JSON.parse(readFileSync(paths.spec, 'utf8')) as JobInputFile;
   save('init');
+  // Made by the runner and only its own until set-up has written its files: nothing the
+  // job's user does can put a link where the runner writes.
   const workdir = mkdtempSync(join(tmpdir(), `dpd-job-${id}-`));
   save('setup', { workdir });
   note(`work directory ${workdir}`);
-  const env: NodeJS.ProcessEnv = { ...process.env, ...spec.env };
+  let account: JobAccount | null = null;
+  // Until the directory is handed over only the runner has written in it, and the runner removes it.
+  let owner: JobAccount | null = null;
   let ended: { code: number | null; signal: NodeJS.Signals | null; reason: string | null };
   try {
-    for (const [name, url] of Object.entries(spec.download_urls)) await download(name, url, workdir);
+    account = jobAccount(spec.user ?? options.user, workdir);
+    note(`runs as ${account.label}`);
+    const env: NodeJS.ProcessEnv = { ...account.env, ...spec.env };
+    const policy = { fileDirs: options.fileDirs ?? [], maxBytes: options.downloadMaxBytes ?? JOB_DOWNLOAD_MAX_BYTES };
+    await downloadAll(spec.download_urls, workdir, policy, account, aborter.signal, note);
     const settings = join(workdir, 'settings.json');
-    writeFileSync(settings, `${JSON.stringify(spec, null, 2)}\n`, { mode: 0o600 });
+    writeFileSync(settings, `${JSON.stringify(spec, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
     env.APP_SETTINGS_JSON = settings;
+    // Handed over: the downloads, the settings and the directory become the job user's.
+    for (const name of [...Object.keys(spec.download_urls), 'settings.json']) chownSync(join(workdir, name), account.uid, account.gid);
+    chownSync(workdir, account.uid, account.gid);
+    owner = account;
     if (spec.python_deps.length > 0) {
       const venv = join(workdir, 'venv');
-      await step('python_deps', 'python3', ['-m', 'venv', venv], workdir, env);
-      await step('python_deps', join(venv, 'bin', 'pip'), ['install', '--disable-pip-version-check', ...(spec.python_cheeseshop ? ['--index-url', spec.python_cheeseshop] : []), ...spec.python_deps], workdir, env);
+      await step('python_deps', 'python3', ['-m', 'venv', venv], workdir, env, account);
+      await step('python_deps', join(venv, 'bin', 'pip'), ['install', '--disable-pip-version-check', ...(spec.python_cheeseshop ? ['--index-url', spec.python_cheeseshop] : []), ...spec.python_deps], workdir, env, account);
       env.VIRTUAL_ENV = venv;
-      env.PATH = `${join(venv, 'bin')}:${env.PATH ?? '/usr/bin:/bin'}`;
+      env.PATH = `${join(venv, 'bin')}:${env.PATH}`;
     }
     if (spec.npm_deps.length > 0) {
-      await step('npm_deps', 'npm', ['install', '--no-audit', '--no-fund', '--prefix', workdir, ...(spec.npm_registry ? ['--registry', spec.npm_registry] : []), ...spec.npm_deps], workdir, env);
-      env.PATH = `${join(workdir, 'node_modules', '.bin')}:${env.PATH ?? '/usr/bin:/bin'}`;
+      await step('npm_deps', 'npm', ['install', '--no-audit', '--no-fund', '--prefix', workdir, ...(spec.npm_registry ? ['--registry', spec.npm_registry] : []), ...spec.npm_deps], workdir, env, account);
+      env.PATH = `${join(workdir, 'node_modules', '.bin')}:${env.PATH}`;
     }
     if (cancelled) throw new JobFailure(`cancelled (${cancelled}) during set-up`);
     // The token, not a longer name it begins ($APP_SETTINGS_JSON stays for the shell).
     const [file, ...args] = spec.cmd.map((arg) => arg.replace(/\$APP_SETTINGS(?![A-Za-z0-9_])/g, () => settings));
     note(`run: ${[file, ...args].join(' ')}`);
     ended = await new Promise((resolve) => {
-      const child = spawn(file!, args, { cwd: workdir, env, stdio: ['ignore', log, log] });
+      const child = spawn(file!, args, { cwd: workdir, env, stdio: ['ignore', log, log], ...account!.spawn });
       running = child;
       let timedOut = false;
       const timer =
@@ -164,8 +161,8 @@ async function main(): Promise<number> {
   note(success ? 'success' : `failed: ${ended.reason}`);
   const keep = !success && spec.keep_workdir_on_failure;
   if (keep) note(`work directory kept: ${workdir}`);
-  else rmSync(workdir, { recursive: true, force: true });
-  save(success ? 'success' : 'failed', { pid: null, code: ended.code, signal: ended.signal, reason: ended.reason, workdirRemoved: !keep, endedAt: Date.now() });
+  else await removeWorkdir(workdir, owner);
+  save(success ? 'success' : 'failed', { pid: null, code: ended.code, signal: ended.signal, reason: ended.reason, workdirRemoved: !keep && !existsSync(workdir), endedAt: Date.now() });
   return success ? 0 : 1;
 }
 

@@ -1,14 +1,11 @@
 import { defineConfig } from 'tsup';
+import { libraryBuild } from '../../tools/build/library-build.js';
 
-export default defineConfig({
+export default defineConfig(libraryBuild({
   entry: { index: 'src/index.ts', runtime: 'src/runtime.ts', cli: 'src/cli/dpd-spec.ts' },
-  format: ['esm', 'cjs'],
   dts: { entry: { index: 'src/index.ts', runtime: 'src/runtime.ts' } },
   // Shared chunks, so DiprocdError is one class whichever entry loads it (ESM and CJS).
   splitting: true,
-  sourcemap: true,
-  clean: true,
-  target: 'node20',
   // Bundled and tree-shaken, from their ES module builds:
   // - TypeBox's builders: its index loads some 260 modules (about 0.14 s and
   //   10 MiB at start-up) of which the schemas use a few. The package still
@@ -20,4 +17,4 @@ export default defineConfig({
   esbuildOptions(options) {
     options.mainFields = ['module', 'main'];
   },
-});
+}));

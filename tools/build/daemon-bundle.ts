@@ -61,5 +61,9 @@ export function daemonBundle(entry: Record<string, string>): Options {
     noExternal: [/^@diprocd\/(?!transport(?:\/|$))/],
     skipNodeModulesBundle: true,
     esbuildPlugins: [packageRelativeUrls],
+    // Lines mapped, sources not embedded (library-build.ts says why).
+    esbuildOptions(options) {
+      options.sourcesContent = false;
+    },
   };
 }

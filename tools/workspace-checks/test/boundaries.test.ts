@@ -74,9 +74,13 @@ describe('package boundaries', () => {
 
   it.each(all.map((p) => [p.name, p] as const))('%s depends only in the allowed direction', (_name, project) => {
     const daemons = all.filter((p) => p.tags.includes('scope:daemon')).map((p) => p.name);
-    // Nothing depends on a daemon, except a daemon's tests, which may run another daemon beside it.
+    // Nothing depends on a daemon, except a daemon's tests, which may run another daemon beside it,
+    // and the distribution (the unscoped diprocd package), which exists to carry the daemons.
     const testsOfDaemon = (dep: string) => project.tags.includes('scope:daemon') && project.dev.includes(dep);
-    expect(project.declared.filter((dep) => daemons.includes(dep) && !testsOfDaemon(dep))).toEqual([]);
+    if (!project.tags.includes('scope:dist')) expect(project.declared.filter((dep) => daemons.includes(dep) && !testsOfDaemon(dep))).toEqual([]);
+    // ... and nothing depends on the distribution.
+    const dists = all.filter((p) => p.tags.includes('scope:dist')).map((p) => p.name);
+    expect(project.declared.filter((dep) => dists.includes(dep))).toEqual([]);
     const lib = project.tags.find((tag) => tag.startsWith('lib:'));
     if (project.tags.includes('scope:lib')) {
       expect(lib, `${project.name} needs a lib:* tag`).toBeDefined();

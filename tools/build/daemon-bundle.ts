@@ -19,6 +19,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Options } from 'tsup';
+import { versionDefine } from './library-build.js';
 
 type Plugin = NonNullable<Options['esbuildPlugins']>[number];
 
@@ -58,6 +59,7 @@ export function daemonBundle(entry: Record<string, string>): Options {
     sourcemap: true,
     clean: true,
     target: 'node20',
+    define: versionDefine(),
     noExternal: [/^@diprocd\/(?!transport(?:\/|$))/],
     skipNodeModulesBundle: true,
     esbuildPlugins: [packageRelativeUrls],

@@ -37,6 +37,21 @@ describe('the diprocd package', () => {
     expect(run('bin/diprocd.js', [command.slice('dpd-'.length), '--help'])).toEqual(expected);
   });
 
+  it.each(Object.keys(COMMANDS))('%s says its version, and refuses an unknown option in one line with the --help hint', (command) => {
+    expect(run(`bin/${command}.js`, ['--version'])).toEqual({ code: 0, stdout: `${command} ${pkg.version}\n`, stderr: '' });
+    expect(run(`bin/${command}.js`, ['-V'])).toEqual({ code: 0, stdout: `${command} ${pkg.version}\n`, stderr: '' });
+    // dpd-run keeps DMon's form: its line, then the hint on a line of its own.
+    const refused = command === 'dpd-run' ? 'dpd-run: unknown option --bogus\nRun "dpd-run --help" for the options.\n' : `${command}: unknown option --bogus; see ${command} --help\n`;
+    expect(run(`bin/${command}.js`, ['--bogus'])).toEqual({ code: 2, stdout: '', stderr: refused });
+  });
+
+  it('says what is wrong with an option in diprocd\'s words', () => {
+    expect(run('bin/dpd-ctl.js', ['--socket'])).toEqual({ code: 2, stdout: '', stderr: 'dpd-ctl: option --socket needs a value; see dpd-ctl --help\n' });
+    expect(run('bin/dpd-ctl.js', ['--json=yes', 'status'])).toEqual({ code: 2, stdout: '', stderr: 'dpd-ctl: option --json takes no value; see dpd-ctl --help\n' });
+    expect(run('bin/dpd-log.js', ['-Z'])).toEqual({ code: 2, stdout: '', stderr: 'dpd-log: unknown option -Z; see dpd-log --help\n' });
+    expect(run('bin/dpd-spec.js', ['validate', '--bogus', 'x.json'])).toEqual({ code: 2, stdout: '', stderr: 'dpd-spec: unknown option --bogus; see dpd-spec --help\n' });
+  });
+
   it('passes arguments and exit codes through', () => {
     expect(run('bin/diprocd.js', ['spec', 'validate', `${FIXTURES}worker.json`]).code).toBe(0);
     expect(run('bin/dpd-spec.js', ['validate', `${FIXTURES}no-such-file.json`]).code).not.toBe(0);

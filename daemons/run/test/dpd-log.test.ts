@@ -103,10 +103,15 @@ describe('dpd-log --syslog', () => {
 });
 
 describe('usage', () => {
-  it.each([[['a', 'b']], [['-s', '1k']], [['-d', 'x', '-s', 'huge']], [['-d', 'x', 'file']], [['--bogus']]])('exits 2 on %j', (args) => {
+  it.each([[['a', 'b']], [['-s', '1k']], [['-d', 'x', '-s', 'huge']], [['-d', 'x', 'file']]])('exits 2 on %j', (args) => {
     const result = run(args, '');
     expect(result.status).toBe(2);
     expect(result.stderr).toContain('Usage:');
+  });
+
+  it('says an unknown option in one line with the --help hint, exit 2', () => {
+    const result = run(['--bogus'], '');
+    expect([result.status, result.stderr]).toEqual([2, 'dpd-log: unknown option --bogus; see dpd-log --help\n']);
   });
 });
 

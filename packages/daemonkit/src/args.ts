@@ -1,5 +1,7 @@
 // The arguments every diprocd daemon takes: [-f] [-v] [--log-format F] FILE.
-import { parseArgs } from 'node:util';
+import { UsageError, parseCommandLine } from '@diprocd/procspec/runtime';
+
+export { UsageError };
 
 export interface DaemonArgs {
   file: string;
@@ -8,28 +10,21 @@ export interface DaemonArgs {
   logFormat: 'human' | 'json' | undefined;
 }
 
-/** A mistake on the command line; the daemon prints it with its usage and exits 2. */
-export class UsageError extends Error {}
-
 /** Parses a daemon's argv; `what` names its one file in errors ("worker file"). */
-export function parseDaemonArgs(argv: string[], what: string): DaemonArgs | 'help' {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      options: {
-        foreground: { type: 'boolean', short: 'f', default: false },
-        verbose: { type: 'boolean', short: 'v', default: false },
-        'log-format': { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      allowPositionals: true,
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  const { values, positionals } = parsed;
+export function parseDaemonArgs(argv: string[], what: string): DaemonArgs | 'help' | 'version' {
+  const { values, positionals } = parseCommandLine({
+    args: argv,
+    options: {
+      foreground: { type: 'boolean', short: 'f', default: false },
+      verbose: { type: 'boolean', short: 'v', default: false },
+      'log-format': { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+      version: { type: 'boolean', short: 'V', default: false },
+    },
+    allowPositionals: true,
+  });
   if (values.help) return 'help';
+  if (values.version) return 'version';
   if (positionals.length !== 1) throw new UsageError(`expected exactly one ${what}`);
   const format = values['log-format'];
   if (format !== undefined && format !== 'human' && format !== 'json') throw new UsageError(`--log-format must be human or json, not ${JSON.stringify(format)}`);

@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
+import { usageMessage, versionLine } from '@diprocd/procspec/runtime';
 import { UsageError, foregroundArgv, parseDaemonArgs } from './args.js';
 import { readinessNotifier, startDaemon } from './daemonize.js';
 import { Logger, type Fields } from './logger.js';
@@ -60,11 +61,15 @@ export async function daemonMain<F>(def: DaemonDefinition<F>, argv: string[], io
     args = parseDaemonArgs(argv, def.what);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    say(`${error.message}\n\n${def.usage}`);
+    io.stderr.write(usageMessage(def.name, error, def.usage));
     return 2;
   }
   if (args === 'help') {
     io.stdout.write(`${def.usage}\n`);
+    return 0;
+  }
+  if (args === 'version') {
+    io.stdout.write(versionLine(def.name));
     return 0;
   }
 

@@ -35,6 +35,7 @@ export type IssueCode = keyof typeof ISSUE_CODES;
 export const ERROR_CODES = {
   DPD_SPEC_INVALID: 'A file or value did not pass validation; `issues` lists why.',
   DPD_SPEC_UNREADABLE: 'A file could not be read (missing, a directory, no permission).',
+  DPD_USAGE: 'A command line a diprocd command cannot take (an unknown option, a missing value, a missing or extra argument); the command exits 2.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -13,6 +13,7 @@ export { HIDDEN, redactJobSpec, redactUrls, redactValues } from './redact/redact
 export { jsonSchema, SCHEMA_DIALECT } from './schema/json-schema.js';
 export { validateFile, validateText, checkText, loadFile, formatIssue } from './file/validate-file.js';
 export { parseJson } from './file/parse-json.js';
+export { DIPROCD_VERSION, UsageError, parseCommandLine, usageMessage, versionLine } from './cli/command-line.js';
 
 export type { Issue, IssueCode, ErrorCode } from './errors.js';
 export type { ProcInput, RestartInput } from './model/proc.js';

@@ -4,6 +4,7 @@
 // is a semver commitment, like index.ts.
 export { DiprocdError } from './errors.js';
 export { diffProcs } from './diff/diff-procs.js';
+export { DIPROCD_VERSION, UsageError, parseCommandLine, usageMessage, versionLine } from './cli/command-line.js';
 export { HIDDEN, redactJobSpec, redactUrls, redactValues } from './redact/redact-job.js';
 
 export type { ProcDiff } from './diff/diff-procs.js';

@@ -108,10 +108,14 @@ describe('dpd-spec validate', () => {
     ]);
   });
 
-  it.each([[[]], [['validate']], [['validate', '--kind', 'bogus', 'x.json']], [['validate', '--bogus', 'x.json']], [['frobnicate']]])('exits 2 on bad usage %j', (args) => {
+  it.each([[[]], [['validate']], [['validate', '--kind', 'bogus', 'x.json']], [['frobnicate']]])('exits 2 on bad usage %j', (args) => {
     const run = dpdSpec(...args);
     expect(run.code).toBe(2);
     expect(run.stdout + run.stderr).toContain('Usage:');
+  });
+
+  it('says an unknown option in one line with the --help hint, exit 2', () => {
+    expect(dpdSpec('validate', '--bogus', 'x.json')).toMatchObject({ code: 2, stdout: '', stderr: 'dpd-spec: unknown option --bogus; see dpd-spec --help\n' });
   });
 });
 

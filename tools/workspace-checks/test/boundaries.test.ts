@@ -53,7 +53,7 @@ function projects(): Project[] {
 const ALLOWED: Record<string, string[]> = {
   'lib:procspec': [],
   'lib:loadgate': [],
-  'lib:daemonkit': ['@diprocd/supervisor'],
+  'lib:daemonkit': ['@diprocd/procspec', '@diprocd/supervisor'],
   'lib:supervisor': ['@diprocd/procspec', '@diprocd/loadgate'],
   'lib:transport': ['@diprocd/procspec'],
 };

@@ -116,6 +116,8 @@ await again.close();
   it('provide every command, under its own name and through diprocd', () => {
     const version = published[0]!.pkg.version;
     expect(bin('diprocd', ['--version'])).toMatchObject({ code: 0, stdout: `diprocd ${version}\n` });
+    expect(bin('dpd-workerd', ['--version'])).toMatchObject({ code: 0, stdout: `dpd-workerd ${version}\n` });
+    expect(bin('diprocd', ['workerd', '--version'])).toMatchObject({ code: 0, stdout: `dpd-workerd ${version}\n` });
     for (const command of ['dpd-workerd', 'dpd-ctl', 'dpd-run', 'dpd-log', 'dpd-masterd', 'dpd-clientd', 'dpd-spec']) {
       expect([command, bin(command, ['--help']).code]).toEqual([command, 0]);
     }

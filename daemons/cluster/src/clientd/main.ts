@@ -16,6 +16,7 @@ node keeps running its last list.
   -v, --verbose      log every unchanged state and file check
   --log-format FMT   human (default on a terminal) or json (one event a line)
   -h, --help
+  -V, --version      print the version
 
 Example:
   dpd-clientd -f -v /etc/diprocd/diprocd-client.json`;

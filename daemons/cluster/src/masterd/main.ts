@@ -18,6 +18,7 @@ concerns; an invalid file changes nothing.
   -v, --verbose      log every node report and file check
   --log-format FMT   human (default on a terminal) or json (one event a line)
   -h, --help
+  -V, --version      print the version
 
 Signals: SIGHUP re-reads the file now; SIGTERM and SIGINT stop the master
 (the nodes keep running their last lists).

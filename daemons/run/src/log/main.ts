@@ -2,8 +2,8 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { parseDuration, parseSize } from '@diprocd/procspec';
+import { UsageError, parseCommandLine, usageMessage, versionLine } from '@diprocd/procspec/runtime';
 import { LineLog, splitLines } from '@diprocd/supervisor';
 
 const USAGE = `Usage:
@@ -25,6 +25,8 @@ one), to DIR/current rotated by size and age, or to the system log.
   --syslog NAME  send lines to syslog as NAME (through logger(1))
   -f FACILITY  syslog facility (default user)
   -P PRIORITY  syslog priority (default notice)
+  -h, --help
+  -V, --version  print the version
 
 SIGHUP reopens FILE (for logrotate). A last line without a newline is
 still written. Exit status: 0 at the end of input, 1 on a write error,
@@ -32,10 +34,9 @@ still written. Exit status: 0 at the end of input, 1 on a write error,
 
 Example: cron -f 2>&1 | dpd-log -t /var/log/cron.log`;
 
-class UsageError extends Error {}
 
 function parse(argv: string[]) {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseCommandLine({
     args: argv,
     options: {
       t: { type: 'boolean', default: false },
@@ -50,6 +51,7 @@ function parse(argv: string[]) {
       f: { type: 'string', default: 'user' },
       P: { type: 'string', default: 'notice' },
       help: { type: 'boolean', short: 'h', default: false },
+      version: { type: 'boolean', short: 'V', default: false },
     },
     allowPositionals: true,
   });
@@ -96,13 +98,17 @@ export async function main(argv: string[]): Promise<number> {
   try {
     options = parse(argv);
   } catch (error) {
-    if (!(error instanceof UsageError) && !(error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) throw error;
-    process.stderr.write(`dpd-log: ${(error as Error).message}\n\n${USAGE}\n`);
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(usageMessage('dpd-log', error, USAGE));
     return 2;
   }
   const { values, file, maxSize, maxAgeMs, keep } = options;
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (values.version) {
+    process.stdout.write(versionLine('dpd-log'));
     return 0;
   }
   if (values.syslog !== undefined) return toSyslog(values.syslog, values.f, values.P, values.p ?? '', values.e);

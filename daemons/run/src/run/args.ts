@@ -3,8 +3,9 @@
 // command; after a "--" comes the log command.
 import { readFileSync } from 'node:fs';
 import { parseDuration, RLIMIT_NAMES, type RlimitName } from '@diprocd/procspec';
+import { UsageError } from '@diprocd/procspec/runtime';
 
-export class UsageError extends Error {}
+export { UsageError };
 
 export interface Identity {
   user: string | number;
@@ -58,6 +59,7 @@ const OPTIONS: Record<string, [string, Kind]> = {
   u: ['cmd-user', 'value'],
   U: ['log-user', 'value'],
   h: ['help', 'flag'],
+  V: ['version', 'flag'],
 };
 const LONG: Record<string, [string, Kind]> = {
   ...Object.fromEntries(Object.entries(OPTIONS).map(([letter, [long, kind]]) => [long, [letter, kind]])),
@@ -153,7 +155,7 @@ export function expandArgs(argv: string[], env: NodeJS.ProcessEnv): string[] {
   return [...fromFile, ...splitWords(env.DMON_OPTIONS ?? ''), ...rest];
 }
 
-export function parseRunArgs(words: string[]): RunArgs | 'help' | 'rlimit-help' {
+export function parseRunArgs(words: string[]): RunArgs | 'help' | 'version' | 'rlimit-help' {
   const args: RunArgs = {
     foreground: false,
     once: false,
@@ -211,6 +213,8 @@ export function parseRunArgs(words: string[]): RunArgs | 'help' | 'rlimit-help' 
       switch (letter) {
         case 'h':
           return 'help';
+        case 'V':
+          return 'version';
         case 'C':
           throw new UsageError('-C must be the first option');
         case 'n':

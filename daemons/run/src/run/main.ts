@@ -6,6 +6,7 @@ import { constants as osConstants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readinessNotifier, startDaemon } from '@diprocd/daemonkit';
 import { validate, type Proc, type ProcInput } from '@diprocd/procspec';
+import { versionLine } from '@diprocd/procspec/runtime';
 import { Supervisor, removePidFile, writePidFile, type ExitStatus } from '@diprocd/supervisor';
 import { RLIMIT_HELP, UsageError, expandArgs, parseRunArgs, type RunArgs } from './args.js';
 import { USAGE } from './usage.js';
@@ -247,11 +248,16 @@ export async function main(argv: string[]): Promise<number> {
     args = parseRunArgs(expandArgs(argv, process.env));
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
+    // Every mistake on dpd-run's command line is its line and the hint: its usage is long.
     process.stderr.write(`dpd-run: ${error.message}\nRun "dpd-run --help" for the options.\n`);
     return 2;
   }
   if (args === 'help') {
     process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (args === 'version') {
+    process.stdout.write(versionLine('dpd-run'));
     return 0;
   }
   if (args === 'rlimit-help') {

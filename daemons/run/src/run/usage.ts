@@ -46,6 +46,7 @@ keeps one pipe across the command's restarts.
                         long names, each followed by its value, # comments,
                         e.g. "once  timeout 5m  load-high 4.0"
   -h, --help
+  -V, --version         print the version
 
 Options also come from the DMON_OPTIONS environment variable, before those
 on the command line. Times are seconds, or take s, m, h, d or w (90s, 5m).

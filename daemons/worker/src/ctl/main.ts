@@ -3,8 +3,8 @@
 import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { once } from 'node:events';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { ControlError, controlRequest as request } from '@diprocd/daemonkit';
+import { UsageError, parseCommandLine, usageMessage, versionLine } from '@diprocd/procspec/runtime';
 import { defaultPaths } from '../workerd/paths.js';
 import { CtlError } from './errors.js';
 import { statusTable } from './format.js';
@@ -20,6 +20,7 @@ const USAGE = `Usage: dpd-ctl [--socket PATH | --file WORKER.json] COMMAND
        dpd-ctl keygen [--dir DIR] NAME
        dpd-ctl --master URL job submit SPEC.json [--node NODE] [--follow]
        dpd-ctl --master URL job list|show ID|logs ID|cancel ID
+       dpd-ctl --help | --version
 
 Talks to the local dpd-workerd through its control socket (found from the
 worker file: its control_socket, else WORKER.sock beside it; default file
@@ -63,7 +64,6 @@ Examples:
   dpd-ctl keygen --dir /etc/diprocd/keys master
   DPD_API_TOKEN=… dpd-ctl --master http://127.0.0.1:5080 job submit build.json --follow`;
 
-class UsageError extends Error {}
 
 /** Said with "no worker is listening" when the socket's path was a guess (the worker file could not be parsed). */
 let socketGuess: string | undefined;
@@ -125,7 +125,7 @@ async function showLog(path: string, follow: boolean): Promise<void> {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseCommandLine({
     args: argv,
     options: {
       socket: { type: 'string', short: 's' },
@@ -139,12 +139,17 @@ export async function main(argv: string[]): Promise<number> {
       follow: { type: 'boolean', short: 'f', default: false },
       'stop-processes': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
+      version: { type: 'boolean', short: 'V', default: false },
     },
     allowPositionals: true,
   });
   const [command, name, ...extra] = positionals;
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (values.version) {
+    process.stdout.write(versionLine('dpd-ctl'));
     return 0;
   }
   const needsName = ['start', 'stop', 'restart', 'reset', 'logs'];
@@ -231,8 +236,8 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    if (error instanceof UsageError || (error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`dpd-ctl: ${(error as Error).message}\n\n${USAGE}\n`);
+    if (error instanceof UsageError) {
+      process.stderr.write(usageMessage('dpd-ctl', error, USAGE));
       process.exitCode = 2;
     } else if (error instanceof CtlError) {
       process.stderr.write(`dpd-ctl: ${error.message} [${error.code}]\n`);

@@ -9,6 +9,7 @@ edit moves only the processes it changes; an invalid file changes nothing.
   -v, --verbose      log every state change and file check
   --log-format FMT   human (default on a terminal) or json (one event a line)
   -h, --help
+  -V, --version      print the version
 
 Signals: SIGHUP re-reads the file now; SIGTERM and SIGINT stop the worker
 and leave its processes running (the next worker adopts them), unless the

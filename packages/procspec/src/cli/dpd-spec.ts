@@ -1,6 +1,6 @@
 // dpd-spec: validate diprocd files, print their JSON Schema. A program, not
 // library code: it prints and sets the exit code.
-import { parseArgs } from 'node:util';
+import { UsageError, parseCommandLine, usageMessage, versionLine } from './command-line.js';
 import { KINDS, KIND_TITLES, type FileKind } from '../model/files.js';
 import { jsonSchema } from '../schema/json-schema.js';
 import { formatIssue, validateFile, type FileReport } from '../file/validate-file.js';
@@ -8,6 +8,7 @@ import { formatIssue, validateFile, type FileReport } from '../file/validate-fil
 const USAGE = `Usage:
   dpd-spec validate [--kind KIND] [--json] FILE...
   dpd-spec schema KIND
+  dpd-spec --help | --version
 
 Validate diprocd files: worker, master and client files, job specs and
 single process definitions. The kind is told from the keys unless --kind
@@ -21,7 +22,6 @@ Examples:
   dpd-spec validate --json master.json client.json
   dpd-spec schema worker > worker.schema.json`;
 
-class UsageError extends Error {}
 
 function summary(report: FileReport): string {
   const title = report.kind ? KIND_TITLES[report.kind] : 'file';
@@ -33,7 +33,7 @@ function summary(report: FileReport): string {
 }
 
 async function validateCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseCommandLine({
     args,
     options: { kind: { type: 'string' }, json: { type: 'boolean', default: false } },
     allowPositionals: true,
@@ -73,12 +73,17 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${USAGE}\n`);
       return command === undefined ? 2 : 0;
     }
+    if (command === '--version' || command === '-V') {
+      process.stdout.write(versionLine('dpd-spec'));
+      return 0;
+    }
+    if (command.startsWith('-')) throw new UsageError(`unknown option ${command}`, { brief: true });
     if (command === 'validate') return await validateCommand(rest);
     if (command === 'schema') return schemaCommand(rest);
     throw new UsageError(`unknown command ${JSON.stringify(command)}`);
   } catch (error) {
-    if (error instanceof UsageError || (error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`dpd-spec: ${(error as Error).message}\n\n${USAGE}\n`);
+    if (error instanceof UsageError) {
+      process.stderr.write(usageMessage('dpd-spec', error, USAGE));
       return 2;
     }
     throw error;

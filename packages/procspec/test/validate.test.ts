@@ -234,7 +234,8 @@ describe('validate, on the bugs a review found', () => {
 
   it('refuses root as a node\'s default job user, and normalises the job keys of client, master and job', () => {
     const client = { master_stats: 'tcp://127.0.0.1:1', master_updates: 'tcp://127.0.0.1:2', conf_file: 'w.json' };
-    for (const root of ['root', 0]) {
+    // Bug: "0" and "00" passed, and ran every job as root.
+    for (const root of ['root', 0, '0', '00']) {
       expect(lines(validate('client', { ...client, job_user: root }).issues)).toEqual([
         `error DPD_SPEC_VALUE job_user: expected a user other than root (a job runs as root only when it asks for user "root" and the master file sets jobs_allow_root), found ${JSON.stringify(root)}`,
       ]);

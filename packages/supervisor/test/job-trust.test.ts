@@ -5,7 +5,8 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { readJobLogTail } from '@diprocd/supervisor';
+import { normalise, normaliseProc } from '@diprocd/procspec';
+import { jobProc, readJobLogTail, writeJobSpec } from '@diprocd/supervisor';
 import { describe, expect, it } from 'vitest';
 import { httpServerPerFile } from './helpers.js';
 import { jobBenchPerTest, type JobBench } from './job-helpers.js';
@@ -70,6 +71,34 @@ describe('who a job runs as', () => {
     expect(fields(readFileSync(join(bench.shared, 'three'), 'utf8')).Uid).toBe('0\t0\t0\t0');
   });
 
+  // Bug: a node job_user of "0" passed the client file's check, and a name that is uid 0 ran jobs as root.
+  it('runs a job as root only when its own spec asks for root: not as a node default that is uid 0', async (context) => {
+    needsRoot(context);
+    for (const [id, user] of [['40', '0'], ['41', 'root']] as const) {
+      await bench.submit(id, { cmd: 'true' }, { user });
+      expect((await bench.finished(id)).reason).toBe(`${JSON.stringify(user)} is root on this node (uid 0): a job runs as root only when its spec asks for user "root" and the master file allows it`);
+    }
+    await bench.submit('42', { cmd: 'true', user: '00' });
+    expect((await bench.finished('42')).state).toBe('success');
+  });
+
+  // Bug: the work directory's removal ran as the job's user with the worker's whole environment,
+  // which any process of that user could read in /proc/PID/environ while it ran.
+  it('gives the job user\'s removal of its directory none of the worker\'s environment', async (context) => {
+    needsRoot(context);
+    // The removal's chmod, found first on the PATH the runner passes on, writes down the environment it was given.
+    const shims = join(bench.shared, 'shims');
+    mkdirSync(shims, { mode: 0o755 });
+    writeFileSync(join(shims, 'chmod'), `#!/bin/sh\nenv > ${bench.shared}/removal-env\nexec /bin/chmod "$@"\n`, { mode: 0o755 });
+    // The runner starts with a worker's environment, secrets and all (the proc's env comes on top of the worker's own).
+    writeJobSpec(bench.jobs, '43', normalise('job', { cmd: 'true' }));
+    await bench.sup.apply([normaliseProc({ ...jobProc(bench.jobs, '43'), env: { DPD_WORKER_SECRET: 'worker-secret-4711', PATH: `${shims}:${process.env.PATH}` } })]);
+    expect((await bench.finished('43')).state).toBe('success');
+    const seen = readFileSync(join(bench.shared, 'removal-env'), 'utf8');
+    expect(seen).toContain(`HOME=`);
+    expect(seen).not.toContain('DPD_WORKER_SECRET');
+  });
+
   it('fails a job whose user does not exist, saying so, and removes its directory', async () => {
     await bench.submit('4', { cmd: 'true' }, { user: 'no-such-user-dpd' });
     const record = await bench.finished('4');
@@ -109,18 +138,28 @@ describe('what a job may download', () => {
     await bench.submit('10', { cmd: 'true', download_urls: { shadow: 'file:///etc/shadow' } });
     expect((await bench.finished('10')).reason).toBe('download shadow: file:///etc/shadow: file:// is refused: the node allows no directories (job_file_dirs)');
     await bench.submit('11', { cmd: 'true', download_urls: { shadow: 'file:///etc/shadow', missing: 'file:///nonexistent/x' } }, { fileDirs: [bench.shared] });
-    expect((await bench.finished('11')).reason).toBe(`download shadow: file:///etc/shadow: file:// reads only under the node's job_file_dirs (${bench.shared})`);
+    expect((await bench.finished('11')).reason).toBe(`download shadow: file:///etc/shadow: file:// reads only files that exist under the node's job_file_dirs (${bench.shared})`);
     // Written with "..": the URL's path is resolved before it is compared.
     const up = `file://${bench.shared}/../../../etc/shadow`;
     await bench.submit('12', { cmd: 'true', download_urls: { up } }, { fileDirs: [bench.shared] });
-    expect((await bench.finished('12')).reason).toBe(`download up: ${up}: file:// reads only under the node's job_file_dirs (${bench.shared})`);
+    expect((await bench.finished('12')).reason).toBe(`download up: ${up}: file:// reads only files that exist under the node's job_file_dirs (${bench.shared})`);
     for (const id of ['10', '11', '12']) expect(readJobLogTail(bench.jobs, id, 100_000)).not.toMatch(/^root:/m);
   });
 
   it('refuses a link inside an allowed directory that leads out of it', async () => {
     symlinkSync('/etc/shadow', join(bench.shared, 'shadow-link'));
     await bench.submit('13', { cmd: 'true', download_urls: { s: pathToFileURL(join(bench.shared, 'shadow-link')).href } }, { fileDirs: [bench.shared] });
-    expect((await bench.finished('13')).reason).toBe(`download s: ${pathToFileURL(join(bench.shared, 'shadow-link')).href}: file:// reads only under the node's job_file_dirs (${bench.shared})`);
+    expect((await bench.finished('13')).reason).toBe(`download s: ${pathToFileURL(join(bench.shared, 'shadow-link')).href}: file:// reads only files that exist under the node's job_file_dirs (${bench.shared})`);
+  });
+
+  // Bug: a link in an allowed directory told whether a root-only path existed (refused) or not (ENOENT).
+  it('refuses a link to an existing and to a missing path outside alike', async () => {
+    symlinkSync('/etc/shadow', join(bench.shared, 'exists'));
+    symlinkSync('/etc/no-such-file-dpd', join(bench.shared, 'missing'));
+    await bench.submit('15', { cmd: 'true', download_urls: { a: pathToFileURL(join(bench.shared, 'exists')).href } }, { fileDirs: [bench.shared] });
+    await bench.submit('16', { cmd: 'true', download_urls: { a: pathToFileURL(join(bench.shared, 'missing')).href } }, { fileDirs: [bench.shared] });
+    const [exists, missing] = [(await bench.finished('15')).reason!, (await bench.finished('16')).reason!];
+    expect(exists.replace('exists', 'X')).toBe(missing.replace('missing', 'X'));
   });
 
   it('reads an allowed file as the job\'s user: a file only root may read is refused by the kernel', async (context) => {

@@ -7,8 +7,9 @@ import type { JobSpec } from '../normalise/types.js';
 /** What stands in for a hidden value. */
 export const HIDDEN = '(hidden)';
 
-// scheme://userinfo@ — userinfo ends at the last "@" before the authority ends ("/", "?", "#", whitespace).
-const CREDENTIALS = /([a-z][a-z0-9+.-]*:\/\/)[^\s/?#]*@/giu;
+// scheme:, any slashes (a URL parser takes "https:///u:p@host" and "https:\\u:p@host" as
+// "https://u:p@host"), then userinfo up to its "@" (it ends where the authority would: "/", "\", "?", "#", a space).
+const CREDENTIALS = /([a-z][a-z0-9+.-]*:[/\\]+)[^\s/\\?#]*@/giu;
 
 /** `text` with the credentials of every URL in it replaced: `https://(hidden)@host/x`. */
 export const redactUrls = (text: string): string => text.replace(CREDENTIALS, `$1${HIDDEN}@`);
@@ -25,7 +26,11 @@ export function redactJobSpec(spec: JobSpec): JobSpec {
   const url = (value: string | null) => (value === null ? null : redactUrls(value));
   return {
     ...spec,
+    name: url(spec.name),
     cmd: spec.cmd.map(redactUrls),
+    // "pkg @ https://u:pw@host/…", "git+https://u:token@host/…": how private packages are named.
+    python_deps: spec.python_deps.map(redactUrls),
+    npm_deps: spec.npm_deps.map(redactUrls),
     download_urls: Object.fromEntries(Object.entries(spec.download_urls).map(([name, value]) => [name, redactUrls(value)])),
     python_cheeseshop: url(spec.python_cheeseshop),
     npm_registry: url(spec.npm_registry),

@@ -217,6 +217,8 @@ export function checkMaster(master: Obj): Issue[] {
 
 /** Checks of a client file: a node's default job user is never root (a root job must ask for it, and the master allow it). */
 export function checkClient(client: unknown): Issue[] {
-  if (!isObj(client) || (client.job_user !== 'root' && client.job_user !== 0)) return [];
+  // Root by name or by id, however written ("0", "00").
+  const root = isObj(client) && (client.job_user === 'root' || client.job_user === 0 || (typeof client.job_user === 'string' && /^[0-9]+$/.test(client.job_user) && Number(client.job_user) === 0));
+  if (!root) return [];
   return [issue('DPD_SPEC_VALUE', ['job_user'], `expected a user other than root (a job runs as root only when it asks for user "root" and the master file sets jobs_allow_root), found ${found(client.job_user)}`)];
 }

@@ -55,7 +55,12 @@ const inside = (path: string, dir: string) => path === dir || path.startsWith(di
  * The file a file:// URL may be read from, or a reason why not: its path,
  * as written and with its links resolved, must be inside one of the node's
  * directories (which are resolved too). The path is checked as written
- * before anything touches it, so a refusal says nothing of what exists.
+ * before anything touches it, and a path that does not resolve gets the
+ * same refusal as one that leads out, so a refusal says nothing of what
+ * exists outside. (Between this check and the read a job user who can
+ * write in an allowed directory could swap a link in: the read is still
+ * the job user's own, so it gets nothing that user could not read anyway.
+ * Allow directories job users cannot write.)
  */
 async function allowedFile(url: string, dirs: string[]): Promise<string> {
   let path: string;
@@ -64,11 +69,11 @@ async function allowedFile(url: string, dirs: string[]): Promise<string> {
   } catch (error) {
     throw new JobFailure(`${(error as Error).message}`);
   }
-  const refused = () => new JobFailure(dirs.length === 0 ? 'file:// is refused: the node allows no directories (job_file_dirs)' : `file:// reads only under the node's job_file_dirs (${dirs.join(', ')})`);
+  const refused = () => new JobFailure(dirs.length === 0 ? 'file:// is refused: the node allows no directories (job_file_dirs)' : `file:// reads only files that exist under the node's job_file_dirs (${dirs.join(', ')})`);
   const roots = dirs.filter(isAbsolute).map((dir) => resolve(dir));
   if (!roots.some((dir) => inside(resolve(path), dir))) throw refused();
-  const real = await realpath(path).catch((error: NodeJS.ErrnoException) => {
-    throw new JobFailure(error.code ?? error.message);
+  const real = await realpath(path).catch(() => {
+    throw refused();
   });
   const realRoots = await Promise.all(roots.map((dir) => realpath(dir).catch(() => null)));
   if (!realRoots.some((dir) => dir !== null && inside(real, dir))) throw refused();

@@ -75,7 +75,7 @@ function step(what: string, file: string, args: string[], cwd: string, env: Node
  * first; what cannot go is noted.
  */
 async function removeWorkdir(workdir: string, owner: JobAccount | null): Promise<void> {
-  const removal = spawn('/bin/sh', ['-c', 'chmod -R u+rwX -- "$1" 2>/dev/null; exec rm -rf -- "$1"', 'sh', workdir], { stdio: ['ignore', log, log], ...(owner?.spawn ?? {}) });
+  const removal = spawn('/bin/sh', ['-c', 'chmod -R u+rwX -- "$1" 2>/dev/null; exec rm -rf -- "$1"', 'sh', workdir], { stdio: ['ignore', log, log], env: owner?.env ?? { PATH: process.env.PATH }, ...(owner?.spawn ?? {}) });
   await new Promise((resolve) => removal.once('close', resolve).once('error', resolve));
   if (existsSync(workdir)) note(`work directory not fully removed: ${workdir}`);
 }
@@ -93,7 +93,7 @@ async function main(): Promise<number> {
   let owner: JobAccount | null = null;
   let ended: { code: number | null; signal: NodeJS.Signals | null; reason: string | null };
   try {
-    account = jobAccount(spec.user ?? options.user, workdir);
+    account = jobAccount(spec.user, options.user, workdir);
     note(`runs as ${account.label}`);
     const env: NodeJS.ProcessEnv = { ...account.env, ...spec.env };
     const policy = { fileDirs: options.fileDirs ?? [], maxBytes: options.downloadMaxBytes ?? JOB_DOWNLOAD_MAX_BYTES };

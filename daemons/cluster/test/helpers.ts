@@ -163,8 +163,27 @@ export class Cluster {
     return { code: run.status, stderr: run.stderr };
   }
 
+  /**
+   * Starts dpd-masterd on the master file. The API's port was free when
+   * init() chose it, but test files run side by side and another process
+   * may take it before the master binds (EADDRINUSE): then the master is
+   * started again on a port chosen anew, a few times at most. Nodes never
+   * use the API's port, so nothing else changes.
+   */
   async startMaster(): Promise<Daemon> {
-    this.master = this.track(await startDaemon('masterd', 'dpd-masterd', this.masterFile, 'master.ready'));
+    for (let attempt = 1; ; attempt++) {
+      try {
+        this.master = this.track(await startDaemon('masterd', 'dpd-masterd', this.masterFile, 'master.ready'));
+        break;
+      } catch (error) {
+        if (attempt >= 3 || !/"code":"DPD_HTTP_LISTEN","message":"[^"]*EADDRINUSE/.test((error as Error).message)) throw error;
+        const file = JSON.parse(readFileSync(this.masterFile, 'utf8')) as { http?: string };
+        if (file.http !== this.endpoints.http) throw error;
+        this.endpoints.http = file.http = `127.0.0.1:${await freePort()}`;
+        writeFileSync(`${this.masterFile}.tmp`, JSON.stringify(file, null, 2));
+        renameSync(`${this.masterFile}.tmp`, this.masterFile);
+      }
+    }
     this.api = String(this.master.seen('master.ready')[0]!.http);
     return this.master;
   }

@@ -2,7 +2,7 @@
 // dpd-masterd on 127.0.0.1.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
+import { createServer, request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -58,6 +58,21 @@ function refusedStart(file: string): { code: number | null; failed: { event: str
 }
 
 describe('the HTTP API', () => {
+  // Test files run side by side: a port free when chosen can be taken before the master binds it (a flaky EADDRINUSE).
+  it('is started again on a fresh port when its port was taken meanwhile (the test helper)', async () => {
+    const taken = createServer();
+    const port = Number(cluster.endpoints.http.split(':')[1]);
+    await new Promise<void>((resolve) => taken.listen(port, '127.0.0.1', resolve));
+    try {
+      cluster.writeMaster({ node1: [] });
+      await cluster.startMaster();
+      expect(cluster.api).not.toBe(`http://127.0.0.1:${port}`);
+      expect((await fetch(`${cluster.api}/api/hosts/`)).status).toBe(200);
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
+  });
+
   it('refuses a Host that is not a name it is served on (DNS rebinding), and serves IP addresses, localhost and http_hostnames', async () => {
     // Attack: a page at evil.example, rebound to 127.0.0.1, read /api/status from the operator's browser.
     cluster.writeMaster({ node1: [] }, { api_token: TOKEN, http_hostnames: ['master.example.com'] });

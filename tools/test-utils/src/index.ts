@@ -1,5 +1,5 @@
 // Shared by the tests of every package (loaded as TypeScript by vitest; never built or published).
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -69,4 +69,25 @@ export function httpServerPerFile(routes: Record<string, string | Buffer | ((req
   });
   afterAll(() => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())));
   return { base: () => base };
+}
+
+/**
+ * The codes a README's `## Error codes` section documents: the rows of its
+ * table that start with a code (`| \`DPD_X\` | …`), up to the next `## `.
+ */
+export function documentedCodes(readmePath: string): string[] {
+  const readme = readFileSync(readmePath, 'utf8');
+  const start = readme.indexOf('## Error codes');
+  if (start < 0) throw new Error(`${readmePath}: no "## Error codes" section`);
+  const end = readme.indexOf('\n## ', start + 1);
+  const table = readme.slice(start, end < 0 ? undefined : end);
+  return [...new Set([...table.matchAll(/^\| `(DPD_[A-Z_]+)` \|/gm)].map((match) => match[1]!))].sort();
+}
+
+/** Every `'DPD_…'` literal in the TypeScript files under `srcDir`: the codes a package raises, reports or names. */
+export function codesInSource(srcDir: string): string[] {
+  const files = (dir: string): string[] =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((entry) => (entry.isDirectory() ? files(join(dir, entry.name)) : entry.name.endsWith('.ts') ? [join(dir, entry.name)] : []));
+  const codes = files(srcDir).flatMap((file) => [...readFileSync(file, 'utf8').matchAll(/'(DPD_[A-Z_]+)'/g)].map((match) => match[1]!));
+  return [...new Set(codes)].sort();
 }

@@ -6,6 +6,6 @@ export { checkRequest, type Checked as CheckedControlRequest } from './control/c
 export { MAX_REQUEST_BYTES, lineReader, type Command as ControlCommand, type Request as ControlRequest, type Response as ControlResponse, type Results as ControlResults, type WorkerInfo } from './control/protocol.js';
 export { FileWatch } from './file-watch.js';
 export { FollowedFile, type ReloadOutcome } from './followed-file.js';
-export { Logger, type Fields, type Level } from './logger.js';
+export { Logger, type Fields, type Level, type LoggerOrigin } from './logger.js';
 export { lockPidFile, type LockResult } from './pid-lock.js';
 export type { HostView, ProcView } from './control/master-api.js';

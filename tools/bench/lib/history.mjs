@@ -20,11 +20,16 @@ export const BENCHMARKS_MD = join(ROOT, 'BENCHMARKS.md');
 /** The option every bench script takes: --no-record measures and prints, and stores nothing. */
 export const RECORD_OPTION = { 'no-record': { type: 'boolean', default: false } };
 
-/** The commit measured: short hash, with "-dirty" when tracked files differ from it; null outside a git checkout. */
+/**
+ * The commit measured: short hash, with "-dirty" when tracked files differ
+ * from it (the recorded results and BENCHMARKS.md aside: runs recorded one
+ * after another change those); null outside a git checkout.
+ */
 export function currentCommit(root = ROOT) {
   try {
-    const hash = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() !== '';
+    const git = (...args) => execFileSync('git', args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const hash = git('rev-parse', '--short', 'HEAD');
+    const dirty = git('status', '--porcelain', '--untracked-files=no', '--', '.', ':(exclude)BENCHMARKS.md', ':(exclude)tools/bench/results') !== '';
     return dirty ? `${hash}-dirty` : hash;
   } catch {
     return null;

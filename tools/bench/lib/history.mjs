@@ -73,12 +73,17 @@ export function writeBenchmarks(dir = RESULTS_DIR, markdown = BENCHMARKS_MD) {
  * file) lists the top-level values of its results.
  * @param values the script's parsed options (for --no-record)
  * @param run `{bench, command, results, note?}`
+ * @param options where the files are, and the date, commit and machine to
+ *   record (by default now, the checkout's HEAD and this machine), for tests
  */
-export function record(values, run, { dir = RESULTS_DIR, markdown = BENCHMARKS_MD, now = new Date(), commit = currentCommit(), machine = currentMachine() } = {}) {
+export function record(values, run, options = {}) {
   if (values['no-record']) {
     console.error('not recorded (--no-record)');
     return undefined;
   }
+  const { dir = RESULTS_DIR, markdown = BENCHMARKS_MD, now = new Date() } = options;
+  const commit = 'commit' in options ? options.commit : currentCommit();
+  const machine = options.machine ?? currentMachine();
   const path = historyPath(dir, run.bench);
   const history = existsSync(path) ? JSON.parse(readFileSync(path, 'utf8')) : { bench: run.bench, title: run.bench, about: '', script: `tools/bench/${run.bench}.mjs`, method: [], runs: [], notes: [] };
   const entry = { date: now.toISOString().replace(/\.\d+Z$/, 'Z'), commit, machine, node: process.version, command: run.command, ...(run.note ? { note: run.note } : {}), results: run.results };

@@ -10,7 +10,11 @@ import { BENCHMARKS_MD, loadHistories, renderBenchmarks, writeBenchmarks } from 
 const { values } = parseArgs({ options: { check: { type: 'boolean', default: false } } });
 if (values.check) {
   const fresh = readFileSync(BENCHMARKS_MD, 'utf8') === renderBenchmarks(loadHistories());
-  console.error(fresh ? 'BENCHMARKS.md is what the stored runs make' : 'BENCHMARKS.md differs from the stored runs: run node tools/bench/render.mjs');
+  console.error(
+    fresh
+      ? 'BENCHMARKS.md is what the stored runs make'
+      : 'BENCHMARKS.md differs from the stored runs: run node tools/bench/render.mjs',
+  );
   process.exitCode = fresh ? 0 : 1;
 } else {
   writeBenchmarks();

@@ -27,9 +27,19 @@ export const RECORD_OPTION = { 'no-record': { type: 'boolean', default: false } 
  */
 export function currentCommit(root = ROOT) {
   try {
-    const git = (...args) => execFileSync('git', args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const git = (...args) =>
+      execFileSync('git', args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
     const hash = git('rev-parse', '--short', 'HEAD');
-    const dirty = git('status', '--porcelain', '--untracked-files=no', '--', '.', ':(exclude)BENCHMARKS.md', ':(exclude)tools/bench/results') !== '';
+    const dirty =
+      git(
+        'status',
+        '--porcelain',
+        '--untracked-files=no',
+        '--',
+        '.',
+        ':(exclude)BENCHMARKS.md',
+        ':(exclude)tools/bench/results',
+      ) !== '';
     return dirty ? `${hash}-dirty` : hash;
   } catch {
     return null;
@@ -85,8 +95,26 @@ export function record(values, run, options = {}) {
   const commit = 'commit' in options ? options.commit : currentCommit();
   const machine = options.machine ?? currentMachine();
   const path = historyPath(dir, run.bench);
-  const history = existsSync(path) ? JSON.parse(readFileSync(path, 'utf8')) : { bench: run.bench, title: run.bench, about: '', script: `tools/bench/${run.bench}.mjs`, method: [], runs: [], notes: [] };
-  const entry = { date: now.toISOString().replace(/\.\d+Z$/, 'Z'), commit, machine, node: process.version, command: run.command, ...(run.note ? { note: run.note } : {}), results: run.results };
+  const history = existsSync(path)
+    ? JSON.parse(readFileSync(path, 'utf8'))
+    : {
+        bench: run.bench,
+        title: run.bench,
+        about: '',
+        script: `tools/bench/${run.bench}.mjs`,
+        method: [],
+        runs: [],
+        notes: [],
+      };
+  const entry = {
+    date: now.toISOString().replace(/\.\d+Z$/, 'Z'),
+    commit,
+    machine,
+    node: process.version,
+    command: run.command,
+    ...(run.note ? { note: run.note } : {}),
+    results: run.results,
+  };
   history.runs.push(entry);
   mkdirSync(dir, { recursive: true });
   writeAtomic(path, `${JSON.stringify(history, null, 2)}\n`);
@@ -123,7 +151,9 @@ export function valueAt(value, path) {
     }
     if (segment.includes('=') && Array.isArray(current)) {
       const wanted = segment.split('&').map((pair) => pair.split('='));
-      current = current.find((item) => wanted.every(([k, v]) => item !== null && typeof item === 'object' && String(item[k]) === v));
+      current = current.find((item) =>
+        wanted.every(([k, v]) => item !== null && typeof item === 'object' && String(item[k]) === v),
+      );
     } else {
       current = typeof current === 'object' ? current[segment] : undefined;
     }
@@ -143,7 +173,11 @@ function matches(run, where = {}) {
 export function formatValue(value, unit) {
   if (value === undefined || value === null) return '–';
   if (typeof value === 'boolean') return value ? 'yes' : 'no';
-  const text = Array.isArray(value) ? value.map((item) => formatValue(item, undefined)).join(', ') : typeof value === 'object' ? JSON.stringify(value) : String(value);
+  const text = Array.isArray(value)
+    ? value.map((item) => formatValue(item, undefined)).join(', ')
+    : typeof value === 'object'
+    ? JSON.stringify(value)
+    : String(value);
   return unit ? `${text} ${unit}` : text;
 }
 
@@ -172,7 +206,9 @@ function renderTable(history, table, used) {
     }
     return { text: '–', run: null };
   };
-  const rows = table.rows.map((row) => ({ row, cells: columns.map((column) => cell(row, column)) })).filter(({ cells }) => cells.some((c) => c.run !== null));
+  const rows = table.rows
+    .map((row) => ({ row, cells: columns.map((column) => cell(row, column)) }))
+    .filter(({ cells }) => cells.some((c) => c.run !== null));
   // Which runs each column shows: one run per column is said once, in a last row; else each cell says its run.
   const perColumn = columns.map((_, c) => new Set(rows.map(({ cells }) => cells[c].run).filter((run) => run !== null)));
   const oneEach = perColumn.every((runs) => runs.size <= 1);
@@ -187,13 +223,23 @@ function renderTable(history, table, used) {
     const texts = cells.map((c) => (!oneEach && c.run !== null ? `${c.text} (run ${c.run})` : c.text));
     lines.push(line([row.label, ...(withTarget ? [row.target ?? ''] : []), ...texts]));
   }
-  if (oneEach && all.size > 1) lines.push(line(['run', ...(withTarget ? [''] : []), ...perColumn.map((runs) => (runs.size ? String([...runs][0]) : '–'))]));
+  if (oneEach && all.size > 1)
+    lines.push(
+      line(['run', ...(withTarget ? [''] : []), ...perColumn.map((runs) => (runs.size ? String([...runs][0]) : '–'))]),
+    );
   return lines.join('\n');
 }
 
 function describeRun(history, number) {
   const run = history.runs[number - 1];
-  const when = [run.date ?? 'date not recorded', run.commit ? `commit ${run.commit}` : 'commit not recorded', run.machine, run.node ? `Node ${run.node}` : null].filter(Boolean).join(', ');
+  const when = [
+    run.date ?? 'date not recorded',
+    run.commit ? `commit ${run.commit}` : 'commit not recorded',
+    run.machine,
+    run.node ? `Node ${run.node}` : null,
+  ]
+    .filter(Boolean)
+    .join(', ');
   return `- run ${number} (${when}): \`${run.command}\`${run.note ? `. ${run.note}` : ''}`;
 }
 
@@ -209,7 +255,12 @@ export function renderHistory(history) {
   const tables = history.table ? [history.table].flat() : [defaultTable(history)];
   const used = new Set();
   for (const table of tables) lines.push(renderTable(history, table, used), '');
-  lines.push(`${used.size === 1 ? 'The run' : 'The runs'} shown, of the ${history.runs.length} in [${file}](${file}) (with the method and notes):`, '');
+  lines.push(
+    `${used.size === 1 ? 'The run' : 'The runs'} shown, of the ${
+      history.runs.length
+    } in [${file}](${file}) (with the method and notes):`,
+    '',
+  );
   for (const number of [...used].sort((a, b) => a - b)) lines.push(describeRun(history, number));
   return lines.join('\n');
 }

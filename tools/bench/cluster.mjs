@@ -10,7 +10,7 @@
 //      RSS and CPU, idle with N nodes connected, and RSS after the edits.
 //
 //   npm run build
-//   node tools/bench/cluster.mjs [--nodes 100,1000] [--edits 3] [--one-node-runs 10] [--client-procs 2] [--idle-seconds 5]
+//   node tools/bench/cluster.mjs [--nodes 100,1000] [--edits 3] [--one-node-runs 10] [--client-procs 2] [--idle-seconds 5] [--no-record]
 //
 // Everything listens and connects on 127.0.0.1 only; every daemon, child
 // and temp dir is removed at the end (the worker with stop_on_exit, so the
@@ -21,6 +21,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { RECORD_OPTION, finish } from './lib/history.mjs';
 import { CLK_TCK, cmdline, daemon, freePort, lastPid, now, round, sleep, stopAll, summary, waitEvent, waitFor, wall } from './lib/kit.mjs';
 
 const { values } = parseArgs({
@@ -38,6 +39,7 @@ const { values } = parseArgs({
     heartbeat: { type: 'string', default: '1s' },
     // Internal: this file run as a process of simulated nodes.
     'sim-child': { type: 'boolean', default: false },
+    ...RECORD_OPTION,
   },
 });
 
@@ -338,7 +340,7 @@ async function main() {
   const runs = Number(values['one-node-runs']);
   const clientProcs = Number(values['client-procs']);
   const idle = Number(values['idle-seconds']);
-  const result = { bench: 'dpd-masterd propagation', cores: cpus().length, node: process.version, heartbeat: values.heartbeat, openFilesSoftLimit: null };
+  const result = { cores: cpus().length, node: process.version, heartbeat: values.heartbeat, openFilesSoftLimit: null };
   try {
     result.openFilesSoftLimit = Number(/^Max open files\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'latin1'))?.[1]);
   } catch {
@@ -350,8 +352,11 @@ async function main() {
   result.manyNodes = [];
   for (const count of nodeCounts) result.manyNodes.push(await manyNodes(count, edits, clientProcs, idle));
   result.loadAverageAtEnd = readFileSync('/proc/loadavg', 'latin1').split(' ').slice(0, 3).join(' ');
-  console.log(JSON.stringify(result, null, 2));
-  console.log(`reproduce: npm run build && node tools/bench/cluster.mjs --nodes ${values.nodes} --edits ${edits} --one-node-runs ${runs} --client-procs ${clientProcs} --clients-per-proc ${values['clients-per-proc']} --idle-seconds ${idle}`);
+  finish(values, {
+    bench: 'cluster',
+    command: `npm run build && node tools/bench/cluster.mjs --nodes ${values.nodes} --edits ${edits} --one-node-runs ${runs} --client-procs ${clientProcs} --clients-per-proc ${values['clients-per-proc']} --idle-seconds ${idle}`,
+    results: result,
+  });
 }
 
 if (values['sim-child']) await simChildMain();

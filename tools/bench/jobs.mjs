@@ -15,7 +15,7 @@
 // bounds how soon the master learns of a change.
 //
 //   npm run build
-//   node tools/bench/jobs.mjs [--nodes 1,3] [--jobs 30] [--latency-runs 10] [--latency-nodes 1] [--heartbeats 1s,100ms]
+//   node tools/bench/jobs.mjs [--nodes 1,3] [--jobs 30] [--latency-runs 10] [--latency-nodes 1] [--heartbeats 1s,100ms] [--no-record]
 //
 // Everything listens and connects on 127.0.0.1 only; every daemon and temp
 // dir is removed at the end (clients and the master first, then the workers
@@ -26,6 +26,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Worker, isMainThread, parentPort } from 'node:worker_threads';
+import { RECORD_OPTION, finish } from './lib/history.mjs';
 import { CLK_TCK, daemon, freePort, lastPid, loadAverage, now, round, sleep, stopAll, summary, waitEvent, waitFor, wall } from './lib/kit.mjs';
 
 
@@ -91,6 +92,7 @@ const { values } = parseArgs({
     'list-poll-ms': { type: 'string', default: '20' },
     'job-poll-ms': { type: 'string', default: '5' },
     'timeout-seconds': { type: 'string', default: '120' },
+    ...RECORD_OPTION,
   },
   strict: isMainThread,
 });
@@ -372,14 +374,17 @@ async function main() {
   const runs = Number(values['latency-runs']);
   const timeoutMs = 1000 * Number(values['timeout-seconds']);
   // Other work on the machine skews every number here: say how busy it was.
-  const result = { bench: 'dpd-masterd jobs', cores: cpus().length, node: process.version, loadAverageAtStart: loadAverage(), throughput: [], latency: [] };
+  const result = { cores: cpus().length, node: process.version, loadAverageAtStart: loadAverage(), throughput: [], latency: [] };
   for (const heartbeat of heartbeats) {
     for (const count of nodeCounts) result.throughput.push(await throughput(count, heartbeat, jobs, timeoutMs));
     if (runs > 0) for (const count of latencyNodes) result.latency.push(await latency(count, heartbeat, runs, timeoutMs));
   }
   result.loadAverageAtEnd = loadAverage();
-  console.log(JSON.stringify(result, null, 2));
-  console.log(`reproduce: npm run build && node tools/bench/jobs.mjs --nodes ${values.nodes} --jobs ${jobs} --latency-runs ${runs} --latency-nodes ${values['latency-nodes']} --heartbeats ${values.heartbeats}`);
+  finish(values, {
+    bench: 'jobs',
+    command: `npm run build && node tools/bench/jobs.mjs --nodes ${values.nodes} --jobs ${jobs} --latency-runs ${runs} --latency-nodes ${values['latency-nodes']} --heartbeats ${values.heartbeats}`,
+    results: result,
+  });
 }
 
 if (isMainThread) await main();

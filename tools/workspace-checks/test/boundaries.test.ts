@@ -1,4 +1,5 @@
-// The dependency direction of DESIGN.md, enforced from the nx tags of each
+// The dependency direction of ARCHITECTURE.md § What may import what,
+// enforced from the nx tags of each
 // package: procspec and loadgate import nothing of ours, supervisor and
 // transport import procspec (supervisor may use loadgate), daemons compose
 // libraries (daemonkit holds what the daemons share), and nothing imports a

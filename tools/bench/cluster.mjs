@@ -192,8 +192,8 @@ async function oneNode(runs) {
       // Where the time went, from the daemons' own log timestamps (ms resolution).
       await sleep(300);
       const at = (child, event, match) => {
-        const e = child.events.findLast((x) => x.event === event && match(x));
-        return e ? round(Date.parse(e.time) - t0wall, 0) : null;
+        const e = child.events.findLast((x) => x.msg === event && match(x));
+        return e ? round(e.time - t0wall, 0) : null;
       };
       stages.push({
         masterReload: at(master, 'file.reload', () => true),
@@ -306,8 +306,8 @@ async function manyNodes(count, edits, procsWanted, idleSeconds) {
       const cpuTicks = masterUsage(master.pid).ticks - before;
       const load = readFileSync('/proc/loadavg', 'latin1').split(' ')[0];
       const latencies = replies.flatMap((r) => r.times).map((t) => t - t0wall);
-      const reload = master.events.findLast((e) => e.event === 'file.reload');
-      results.push({ edit: k, revision, ms: summary(latencies), masterReloadLoggedMs: reload ? round(Date.parse(reload.time) - t0wall, 0) : null, masterCpuMsDuringEdit: (cpuTicks * 1000) / CLK_TCK, loadAverage1m: Number(load), rssAfterMiB: round(masterUsage(master.pid).rssMiB) });
+      const reload = master.events.findLast((e) => e.msg === 'file.reload');
+      results.push({ edit: k, revision, ms: summary(latencies), masterReloadLoggedMs: reload ? round(reload.time - t0wall, 0) : null, masterCpuMsDuringEdit: (cpuTicks * 1000) / CLK_TCK, loadAverage1m: Number(load), rssAfterMiB: round(masterUsage(master.pid).rssMiB) });
       await sleep(2000);
     }
     const rssAfter = masterUsage(master.pid).rssMiB;

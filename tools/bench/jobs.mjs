@@ -158,7 +158,7 @@ function cpuSnapshot(cluster) {
 }
 const cpuSince = (before, after, jobs) => Object.fromEntries(Object.keys(before).map((k) => [k, { ms: ((after[k] - before[k]) * 1000) / CLK_TCK, perJobMs: round(((after[k] - before[k]) * 1000) / CLK_TCK / jobs) }]));
 
-const logTime = (e) => (e ? Date.parse(e.time) : null);
+const logTime = (e) => (e ? e.time : null);
 
 /** A master with `count` nodes (clientd + workerd each), all alive in /api/hosts/. */
 async function startCluster(count, heartbeat, children) {
@@ -197,7 +197,7 @@ async function startCluster(count, heartbeat, children) {
 /** Every job's steps, from the master's record and the worker's log (ms, one machine's clock). */
 function steps(job, nodes) {
   const worker = nodes.find((n) => n.name === job.node)?.worker;
-  const start = logTime(worker?.events.find((e) => e.event === 'proc.start' && e.name === `job.${job.id}`));
+  const start = logTime(worker?.events.find((e) => e.msg === 'proc.start' && e.name === `job.${job.id}`));
   return {
     // master publishes → client writes the worker file → the worker spawns the runner
     submitToSpawn: start === null ? null : start - job.submittedAt,

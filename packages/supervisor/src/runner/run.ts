@@ -9,6 +9,8 @@ import type { Target } from '../os/target.js';
 
 export type RunTimer = 'timeout' | 'daemon' | 'stop';
 
+// How often a process that sends no exit event (a stopping one, a daemon's pid file) is looked at.
+export const FAST_POLL_MS = 20;
 // Node fires any delay above 2^31-1 ms at once; longer ones are chained.
 const MAX_TIMER_MS = 2 ** 31 - 1;
 

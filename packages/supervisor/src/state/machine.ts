@@ -142,6 +142,14 @@ const only = (state: ProcState, cell: Cell): Column => [
   [others([state]), 'refuse'],
 ];
 
+// A run under way is stopped and started again; one being stopped starts again once it is down.
+const STOP_AND_START: Column = [
+  [['starting', 'running', 'paused-by-load'], ['stopping-to-restart', 'signal-stop']],
+  [['paused'], ['stopping-to-restart', 'stop-paused']],
+  [['respawning'], [SAME, 'none']],
+  [STOPPING, ['stopping-to-restart', 'none']],
+];
+
 /** Each event's column: which states take it, to what, and which refuse it. Every state but removed is named once per event (removed refuses all). */
 const COLUMNS: Record<ProcEvent, Column> = {
   start: [
@@ -168,10 +176,7 @@ const COLUMNS: Record<ProcEvent, Column> = {
     [STOPPING, ['stopping-to-remove', 'none']],
   ],
   restart: [
-    [['starting', 'running', 'paused-by-load'], ['stopping-to-restart', 'signal-stop']],
-    [['paused'], ['stopping-to-restart', 'stop-paused']],
-    [['respawning'], [SAME, 'none']],
-    [STOPPING, ['stopping-to-restart', 'none']],
+    ...STOP_AND_START,
     [['idle'], ['starting', 'spawn']],
     [['waiting', 'backoff', 'stopped', ...ENDED], ['starting', 'fresh-start']],
   ],
@@ -180,18 +185,12 @@ const COLUMNS: Record<ProcEvent, Column> = {
     [['idle', 'waiting', 'backoff', 'stopped', 'respawning', ...LIVE, ...STOPPING], [SAME, 'forget']],
   ],
   update: [
-    [['starting', 'running', 'paused-by-load'], ['stopping-to-restart', 'signal-stop']],
-    [['paused'], ['stopping-to-restart', 'stop-paused']],
-    [['respawning'], [SAME, 'none']],
-    [STOPPING, ['stopping-to-restart', 'none']],
+    ...STOP_AND_START,
     [['waiting', 'backoff', ...ENDED], ['starting', 'fresh-start']],
     [['idle', 'stopped'], [SAME, 'take-spec']],
   ],
   'update-unready': [
-    [['starting', 'running', 'paused-by-load'], ['stopping-to-restart', 'signal-stop']],
-    [['paused'], ['stopping-to-restart', 'stop-paused']],
-    [['respawning'], [SAME, 'none']],
-    [STOPPING, ['stopping-to-restart', 'none']],
+    ...STOP_AND_START,
     [['backoff', ...ENDED], ['starting', 'fresh-start']],
     [['idle', 'waiting', 'stopped'], [SAME, 'take-spec']],
   ],

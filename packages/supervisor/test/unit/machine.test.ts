@@ -64,6 +64,18 @@ describe('the state machine', () => {
     expect([...TRANSITIONS.keys()].filter((key) => key.startsWith('removed|'))).toEqual([]);
   });
 
+  it('keeps why a process stops, and who paused it, in its state', () => {
+    expect(transition('web', 'running', 'restart')).toEqual({ to: 'stopping-to-restart', action: 'signal-stop' });
+    expect(transition('web', 'stopping-to-restart', 'stop')).toEqual({ to: 'stopping', action: 'none' });
+    expect(transition('web', 'stopping', 'remove')).toEqual({ to: 'stopping-to-remove', action: 'none' });
+    expect(transition('web', 'stopping', 'stop-done')).toEqual({ to: 'stopped', action: 'stand-down' });
+    expect(transition('web', 'stopping-to-restart', 'stop-done')).toEqual({ to: 'respawning', action: 'respawn' });
+    expect(transition('web', 'stopping-to-remove', 'stop-done')).toEqual({ to: 'removed', action: 'retire' });
+    expect(transition('web', 'stopping-on-timeout', 'stop-done')).toEqual({ to: 'stopping-on-timeout', action: 'judge' });
+    expect(transition('web', 'paused-by-load', 'load-low')).toEqual({ to: 'running', action: 'continue' });
+    expect(transition('web', 'paused', 'load-low')).toEqual({ to: 'paused', action: 'none' });
+  });
+
   it('walks a crash, a backoff and a restart', () => {
     expect(transition('web', 'idle', 'start')).toEqual({ to: 'starting', action: 'spawn' });
     expect(transition('web', 'starting', 'spawned')).toEqual({ to: 'running', action: 'watch' });

@@ -86,67 +86,50 @@ export abstract class ProcessDriver implements ProcessCore {
     const edge = transition(this.name, from, event);
     this.current = edge.to;
     if (shownAs(from) !== shownAs(edge.to)) this.host.emit('proc.state', { name: this.name, from: shownAs(from), to: shownAs(edge.to) });
-    this.perform(edge.action);
+    this.actions[edge.action]();
     this.changed();
     for (const listener of [...this.listeners]) listener();
     return edge;
   }
 
-  private perform(action: Action): void {
-    switch (action) {
-      case 'none':
-        return;
-      case 'spawn':
-        return this.spawn();
-      case 'fresh-start':
-        this.forgetFailures();
-        return this.spawn();
-      case 'respawn':
-        return this.respawn();
-      case 'take-spec':
-        return this.takeSpec();
-      case 'forget':
-        return this.forgetFailures();
-      case 'await-pid':
-        return awaitDaemon(this);
-      case 'watch':
-        return this.onLive();
-      case 'signal-stop':
-        return beginStop(this, false);
-      case 'stop-paused':
-        return beginStop(this, true);
-      case 'stop-spawned':
-        return stopSpawned(this);
-      case 'check-stop':
-        return checkStop(this);
-      case 'judge':
-        return this.judge();
-      case 'schedule-restart':
-        return this.scheduleRestart();
-      case 'halt':
-        return halt(this);
-      case 'continue':
-        return proceed(this);
-      case 'cancel':
-        return this.cancelPending();
-      case 'settle':
-        return this.settle();
-      case 'give-up':
-        this.settle();
-        this.reason = `more than ${this.spec.restart_limit.starts} starts within ${this.spec.restart_limit.within} ms`;
-        this.host.emit('proc.gave-up', { name: this.name, starts: this.spec.restart_limit.starts, withinMs: this.spec.restart_limit.within });
-        return;
-      case 'stand-down':
-        this.settle();
-        this.host.emit('proc.stop', { name: this.name });
-        return;
-      case 'retire':
-        this.settle();
-        this.logs.end(); // gone for good: its log relay ends
-        this.host.emit('proc.stop', { name: this.name });
-        return;
-    }
-  }
+  /** What each action does. */
+  private readonly actions: Record<Action, () => void> = {
+    none: () => undefined,
+    spawn: () => this.spawn(),
+    'fresh-start': () => {
+      this.forgetFailures();
+      this.spawn();
+    },
+    respawn: () => this.respawn(),
+    'take-spec': () => this.takeSpec(),
+    forget: () => this.forgetFailures(),
+    'await-pid': () => awaitDaemon(this),
+    watch: () => this.onLive(),
+    'signal-stop': () => beginStop(this, false),
+    'stop-paused': () => beginStop(this, true),
+    'stop-spawned': () => stopSpawned(this),
+    'check-stop': () => checkStop(this),
+    judge: () => this.judge(),
+    'schedule-restart': () => this.scheduleRestart(),
+    halt: () => halt(this),
+    continue: () => proceed(this),
+    cancel: () => this.cancelPending(),
+    settle: () => this.settle(),
+    'give-up': () => {
+      this.settle();
+      this.reason = `more than ${this.spec.restart_limit.starts} starts within ${this.spec.restart_limit.within} ms`;
+      this.host.emit('proc.gave-up', { name: this.name, starts: this.spec.restart_limit.starts, withinMs: this.spec.restart_limit.within });
+    },
+    'stand-down': () => {
+      this.settle();
+      this.host.emit('proc.stop', { name: this.name });
+    },
+    retire: () => {
+      this.settle();
+      this.logs.end(); // gone for good: its log relay ends
+      this.host.emit('proc.stop', { name: this.name });
+    },
+  };
 
   private takeSpec(): void {
     this.spec = this.nextSpec ?? this.spec;

@@ -26,7 +26,7 @@ export class Run {
   uid: number | undefined;
   /** How the leader exited, when we saw it (our own child only). */
   exit: { code: number | null; signal: NodeJS.Signals | null } | null = null;
-  /** Nothing of the group the leader led is left (the spawner saw it empty, or the stop saw it gone). */
+  /** Nothing of the group the leader led is left to clear (the spawner saw it empty, or a stop ended). */
   groupEmpty = false;
   /** Why the run ended, when it is not told by its exit (a daemon that wrote no pid file). */
   failure: string | null = null;

@@ -153,8 +153,8 @@ describe('what a program leaves in its process group', () => {
   it.each(spawners)('is waited for at a stop, and killed at stop_timeout when it ignores the stop signal (%s)', async (_how, spawnHelper) => {
     const own = box.supervisor({ spawnHelper, stateDir: box.path(`deaf-state-${spawnHelper}`) });
     const file = box.path(`deaf-${spawnHelper}`);
-    // The program dies of SIGTERM; the sleep it started ignores it.
-    await own.apply([spec({ name: 'deaf', run: '/bin/sh', args: ['-c', `(trap '' TERM; exec sleep 100000) & echo $! > ${file}.tmp && mv ${file}.tmp ${file}; wait`], stop_timeout: '300ms' })]);
+    // The program dies of SIGTERM; the sleep it started ignores it (its pid is written once the trap is set, not at the fork).
+    await own.apply([spec({ name: 'deaf', run: '/bin/sh', args: ['-c', `(trap '' TERM; exec sh -c 'echo $$ > ${file}.tmp && mv ${file}.tmp ${file}; exec sleep 100000') & wait`], stop_timeout: '300ms' })]);
     const deaf = await waitFor('the background sleep', () => readPid(file));
     const started = Date.now();
     await own.stop('deaf');

@@ -16,13 +16,8 @@ export const CLUSTER_ERROR_CODES = {
 export type ClusterErrorCode = keyof typeof CLUSTER_ERROR_CODES;
 
 /** An error of dpd-masterd or dpd-clientd, with a stable code and, where one exists, the OS error as `cause`. */
-export class ClusterError extends DiprocdError {
-  declare readonly code: ClusterErrorCode;
-
-  constructor(code: ClusterErrorCode, message: string, options?: { cause?: unknown }) {
-    super(code, message, options);
-    this.name = 'ClusterError';
-  }
+export class ClusterError extends DiprocdError<ClusterErrorCode> {
+  override name = 'ClusterError';
 }
 
 /** What the OS said: its code (EACCES) when it gave one. */

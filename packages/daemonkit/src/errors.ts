@@ -15,13 +15,8 @@ export const DAEMONKIT_ERROR_CODES = {
 export type DaemonkitErrorCode = keyof typeof DAEMONKIT_ERROR_CODES;
 
 /** An error of daemonkit, with a stable code and, where one exists, the OS error as `cause`. */
-export class DaemonkitError extends DiprocdError {
-  declare readonly code: DaemonkitErrorCode;
-
-  constructor(code: DaemonkitErrorCode, message: string, options?: { cause?: unknown }) {
-    super(code, message, options);
-    this.name = 'DaemonkitError';
-  }
+export class DaemonkitError extends DiprocdError<DaemonkitErrorCode> {
+  override name = 'DaemonkitError';
 }
 
 /**
@@ -30,11 +25,12 @@ export class DaemonkitError extends DiprocdError {
  * or the supervisor's such as DPD_UNKNOWN_PROCESS), passed on as it came.
  */
 export class ControlError extends DiprocdError {
+  override name = 'ControlError';
+
   /** A constructor call with a code not in {@link DAEMONKIT_ERROR_CODES} does not compile unless `answered` says the worker gave it. */
   constructor(code: DaemonkitErrorCode, message: string, options?: { cause?: unknown });
   constructor(code: string, message: string, options: { cause?: unknown; answered: true });
   constructor(code: string, message: string, options?: { cause?: unknown; answered?: true }) {
     super(code, message, options);
-    this.name = 'ControlError';
   }
 }

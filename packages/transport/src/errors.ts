@@ -22,12 +22,6 @@ export const TRANSPORT_ERROR_CODES = {
 export type TransportErrorCode = keyof typeof TRANSPORT_ERROR_CODES;
 
 /** An error of the transport, with a stable `code` and, where one exists, the ZeroMQ or OS error as `cause`. */
-export class TransportError extends DiprocdError {
-  /** One of {@link TRANSPORT_ERROR_CODES}; stable across releases. */
-  declare readonly code: TransportErrorCode;
-
-  constructor(code: TransportErrorCode, message: string, options?: { cause?: unknown }) {
-    super(code, message, options);
-    this.name = 'TransportError';
-  }
+export class TransportError extends DiprocdError<TransportErrorCode> {
+  override name = 'TransportError';
 }

@@ -4,15 +4,16 @@
 // events. Each logger writes what it would write: the Logger a batch of
 // lines in one write (as its 5 ms timer does), pino each line as it comes.
 //
-//   npm run build && node tools/bench/logger.mjs [--lines 200000] [--rounds 7] [--batch 64] [--json FILE]
-import { openSync, writeFileSync, writeSync } from 'node:fs';
+//   npm run build && node tools/bench/logger.mjs [--lines 200000] [--rounds 7] [--batch 64] [--no-record]
+import { openSync, writeSync } from 'node:fs';
 import { cpus, hostname } from 'node:os';
 import { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { Logger } from '@diprocd/daemonkit';
 import pino from 'pino';
+import { RECORD_OPTION, finish } from './lib/history.mjs';
 
-const { values } = parseArgs({ options: { lines: { type: 'string', default: '200000' }, rounds: { type: 'string', default: '7' }, batch: { type: 'string', default: '64' }, json: { type: 'string' } } });
+const { values } = parseArgs({ options: { lines: { type: 'string', default: '200000' }, rounds: { type: 'string', default: '7' }, batch: { type: 'string', default: '64' }, ...RECORD_OPTION } });
 const LINES = Number(values.lines);
 const ROUNDS = Number(values.rounds);
 /** Lines a write carries: what a busy worker logs within 5 ms. */
@@ -120,8 +121,8 @@ const loggers = [
   { name: `pino ${pino.version}`, kind: 'pino', pass: pinoInto },
 ];
 const sinks = [
-  { name: 'counting Writable', make: counter },
-  { name: '/dev/null', make: devNull },
+  { name: 'counting Writable', key: 'counting', make: counter },
+  { name: '/dev/null', key: 'devNull', make: devNull },
 ];
 
 function median(list) {
@@ -154,12 +155,12 @@ const speedup = Object.fromEntries(sinks.map((sink) => {
 }));
 
 const command = `npm run build && node tools/bench/logger.mjs --lines ${LINES} --rounds ${ROUNDS} --batch ${BATCH}`;
-const result = { bench: 'logger', lines: LINES, rounds: ROUNDS, batch: BATCH, cores: cpus().length, node: process.version, rows, nowOverBefore: speedup, command };
 
 const width = Math.max(...rows.map((row) => row.logger.length));
 console.log(`${'sink'.padEnd(18)} ${'logger'.padEnd(width)} ${'lines/s'.padStart(10)} ${'bytes/line'.padStart(10)}`);
 for (const row of rows) console.log(`${row.sink.padEnd(18)} ${row.logger.padEnd(width)} ${String(row.linesPerSecond).padStart(10)} ${String(row.bytesPerLine).padStart(10)}`);
 console.log(`now / before, lines a second: ${Object.entries(speedup).map(([sink, x]) => `${x}x into ${sink}`).join(', ')}`);
 console.log(`(${LINES} lines a run, median of ${ROUNDS} runs, ${BATCH} lines a write for diprocd's loggers; bytes with this pid and host name, ${String(process.pid).length + hostname().length} characters; ${cpus().length} cores, Node ${process.version})`);
-console.log(`reproduce: ${command}`);
-if (values.json) writeFileSync(values.json, `${JSON.stringify(result, null, 2)}\n`);
+// Stored by sink, then by logger (before, now, pino), as the summary table reads them.
+const bySink = Object.fromEntries(sinks.map((sink) => [sink.key, Object.fromEntries(rows.filter((row) => row.sink === sink.name).map((row) => [row.kind, { linesPerSecond: row.linesPerSecond, bytesPerLine: row.bytesPerLine, msPerRun: row.msPerRun }]))]));
+finish(values, { bench: 'logger', command, results: { lines: LINES, rounds: ROUNDS, batch: BATCH, pino: pino.version, cores: cpus().length, ...bySink, nowOverBefore: speedup } });

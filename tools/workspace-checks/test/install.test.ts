@@ -85,7 +85,6 @@ describe('the packages, installed from their tarballs', () => {
     const readme = readFileSync(join(ROOT, 'packages/supervisor/README.md'), 'utf8');
     const example = /```ts\n([\s\S]*?)```/.exec(readme)![1]!;
     const state = join(app, 'state');
-    writeFileSync(join(app, 'worker.json'), JSON.stringify({ procs: [{ name: 'napper', run: '/bin/sleep', args: ['30'] }] }));
     // The example as written, with its state directory here; then what was started is stopped.
     const program = `${example.replace('/var/lib/myapp/supervisor', state)}
 const again = new Supervisor('${state}');

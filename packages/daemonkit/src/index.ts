@@ -3,7 +3,7 @@ export { besideFile, daemonMain, fileBase, type DaemonBody, type DaemonDefinitio
 export { readinessNotifier, startDaemon, type StartOutcome } from './daemonize.js';
 export { ControlError, request as controlRequest } from './control/client.js';
 export { checkRequest, type Checked as CheckedControlRequest } from './control/check-request.js';
-export { MAX_REQUEST_BYTES, lineReader, type Command as ControlCommand, type Request as ControlRequest, type Response as ControlResponse, type Results as ControlResults, type WorkerInfo } from './control/protocol.js';
+export { MAX_REQUEST_BYTES, lineReader, type Command as ControlCommand, type Request as ControlRequest, type Response as ControlResponse, type Results as ControlResults, type ProcStatusView, type WorkerInfo } from './control/protocol.js';
 export { FileWatch } from './file-watch.js';
 export { FollowedFile, type ReloadOutcome } from './followed-file.js';
 export { Logger, type Fields, type Level } from './logger.js';

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { JobSpec } from '@diprocd/procspec/runtime';
 import type { ProcInput } from '@diprocd/procspec';
 import { writeFileAtomic } from '@diprocd/supervisor/host';
+import { JobError } from '../errors.js';
 
 /** A job's states, in the order it passes them; success and failed are final. */
 export const JOB_STATES = ['init', 'setup', 'running', 'success', 'failed'] as const;
@@ -40,7 +41,7 @@ const SAFE_ID = /^[A-Za-z0-9_.-]{1,64}$/;
 
 /** The files of job `id` in `dir`. */
 export function jobPaths(dir: string, id: string) {
-  if (!SAFE_ID.test(id)) throw new Error(`job id ${JSON.stringify(id)}: expected letters, digits, "_", "." or "-"`);
+  if (!SAFE_ID.test(id)) throw new JobError('DPD_JOB_ID', `job id ${JSON.stringify(id)}: expected 1 to 64 letters, digits, "_", "." or "-"`);
   return { spec: join(dir, `${id}.spec.json`), state: join(dir, `${id}.state.json`), log: join(dir, `${id}.log`) };
 }
 

@@ -8,8 +8,8 @@
 //      (the master's, the worker's log) split its time into steps.
 //   2. Latency, one job `{"cmd": "sleep 1"}` at a time: POST → `running` as
 //      the master shows it (GET /api/procs/ID/ every ~5 ms), and POST → the
-//      job runner's process on the node (`node …/job-runner.js DIR ID` in
-//      /proc/PID/cmdline, watched from a worker thread).
+//      job runner's process on the node (`node packages/jobs/dist/job-runner.js
+//      DIR ID` in /proc/PID/cmdline, watched from a worker thread).
 // Both with each heartbeat given (default 1s, the daemons' default, and
 // 100ms): a node reports its jobs' states with its heartbeat, so the period
 // bounds how soon the master learns of a change.
@@ -43,7 +43,9 @@ if (!isMainThread) {
       return undefined;
     }
   };
-  const isRunner = (argv, root, id) => argv !== undefined && argv[1]?.endsWith('job-runner.js') && argv[2]?.startsWith(root) && argv[3] === id;
+  // The runner of @diprocd/jobs, which dpd-clientd finds in that package (built in this workspace).
+  const runner = fileURLToPath(new URL('../../packages/jobs/dist/job-runner.js', import.meta.url));
+  const isRunner = (argv, root, id) => argv !== undefined && argv[1] === runner && argv[2]?.startsWith(root) && argv[3] === id;
   parentPort.on('message', ({ root, id, from, timeoutMs }) => {
     // Pids created since `from` (from ns_last_pid), each re-read until it is
     // gone or has exec'd the runner (a fork shows its parent's argv until

@@ -235,6 +235,35 @@ describe('converging', () => {
     expect(statusOf('g').state).toBe('running');
   });
 
+  it('takes specs as a worker file has them, and normalises them (issue 15: a raw spec crashed in startOrder)', async () => {
+    const out = box.path('raw-report');
+    const result = await sup.apply([{ name: 'raw', run: program('report.sh'), args: [out], user: process.getuid!(), env: { GREETING: 'raw' }, stop_timeout: '2s' }]);
+    expect(result.started).toEqual(['raw']);
+    expect(statusOf('raw')).toMatchObject({ state: 'running', reason: null });
+    expect(await waitFor('the report', () => existsSync(out) && readFileSync(out, 'utf8'))).toContain('greeting=raw\n');
+    // The same spec, normalised by procspec, is the same process: nothing moves.
+    expect((await sup.apply([spec({ name: 'raw', run: program('report.sh'), args: [out], env: { GREETING: 'raw' } })])).unchanged).toEqual(['raw']);
+  });
+
+  it('refuses a list with a spec that does not validate, naming the process, the field and why, and stops nothing', async () => {
+    await sup.apply([spec({ name: 'keep' })]);
+    const { pid } = statusOf('keep');
+    const bad = [spec({ name: 'keep' }), { name: 'web', run: '/bin/sleep', args: 30, restart: 'sometimes' }, { run: '/bin/true' }, { name: 'new', run: '/bin/sleep', args: ['30'] }];
+    // What JavaScript, or a cast, can hand over.
+    const error = await sup.apply(bad as never).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ name: 'SupervisorError', code: 'DPD_INVALID_SPEC' });
+    expect((error as Error).message).toMatchInlineSnapshot(`
+      "apply: process "web" (entry 1) does not validate:
+        args: expected an array of strings, found 30 [DPD_SPEC_TYPE]
+        restart: expected true, false, "always", "on-failure" or "never", found "sometimes" [DPD_SPEC_VALUE]
+      apply: entry 2 (no name) does not validate:
+        name: required key is missing; expected a name of 1 to 128 characters, without "/", NUL or control characters, not starting with "." [DPD_SPEC_REQUIRED]"
+    `);
+    expect(sup.status().map((s) => [s.name, s.state, s.pid])).toEqual([['keep', 'running', pid]]);
+    expect(alive(pid!)).toBe(true);
+    await expect(sup.apply('web' as never)).rejects.toMatchObject({ code: 'DPD_INVALID_SPEC', message: 'apply: expected an array of process specs, found string' });
+  });
+
   it('reports an unknown name with a coded error', async () => {
     await expect(sup.stop('nope')).rejects.toMatchObject({ code: 'DPD_UNKNOWN_PROCESS', message: 'no process named "nope"' });
   });

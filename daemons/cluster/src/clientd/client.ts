@@ -6,7 +6,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { FollowedFile, controlRequest, fileBase, type DaemonBody, type Logger } from '@diprocd/daemonkit';
 import { checkText, type ClientFile } from '@diprocd/procspec';
-import { isFinalJobState, jobPaths, jobProc, listJobIds, readJobLogTail, readJobRecord, removeJobFiles, writeJobRecord, writeJobSpec } from '@diprocd/supervisor';
+import { isFinalJobState, jobPaths, jobProc, listJobIds, readJobLogTail, readJobRecord, removeJobFiles, writeJobRecord, writeJobSpec } from '@diprocd/jobs';
 import { TransportClient, type NodeReport } from '@diprocd/transport';
 import { ClusterError, osReason } from '../errors.js';
 import { LOG_CAP_BYTES, isJobItem, type ClaimAnswer, type JobReport } from '../jobs/wire.js';

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import { fileBase } from '@diprocd/daemonkit';
-import { writeFileAtomic } from '@diprocd/supervisor';
+import { writeFileAtomic } from '@diprocd/supervisor/host';
 import { ClusterError, osReason } from '../errors.js';
 
 export interface WriteOutcome {

@@ -1,7 +1,7 @@
 // Jobs on the master: submit (validate, place on a live node), follow what
 // nodes report, cancel. It decides; the HTTP API and the transport carry.
 import { redactJobSpec, redactUrls, validate, type JobSpec } from '@diprocd/procspec';
-import { JOB_STATES as JOB_RUN_STATES } from '@diprocd/supervisor';
+import { JOB_STATES as JOB_RUN_STATES } from '@diprocd/jobs';
 import type { NodeInfo, NodeReport } from '@diprocd/transport';
 import type { ClusterErrorCode } from '../errors.js';
 import { JobStore, isFinal, type MasterJob, type MasterJobState } from './job-store.js';

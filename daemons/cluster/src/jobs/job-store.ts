@@ -5,7 +5,8 @@
 import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { JobSpec } from '@diprocd/procspec';
-import { isFinalJobState, writeFileAtomic, type JobRecord } from '@diprocd/supervisor';
+import { isFinalJobState, type JobRecord } from '@diprocd/jobs';
+import { writeFileAtomic } from '@diprocd/supervisor/host';
 import { ClusterError, osReason } from '../errors.js';
 import { LOG_CAP_BYTES } from './wire.js';
 

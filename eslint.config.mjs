@@ -1,0 +1,73 @@
+// Lint for the whole workspace (run by `npm test` through each project's
+// `lint` target and by `npm run lint`). typescript-eslint's recommended
+// rules everywhere; the rules that need types (promises nobody awaits, a
+// promise where a callback is expected) on code that has a tsconfig; and
+// the project's own rule that libraries never print or exit.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import prettier from 'eslint-config-prettier';
+
+const nodeGlobals = {
+  process: 'readonly',
+  console: 'readonly',
+  Buffer: 'readonly',
+  URL: 'readonly',
+  setTimeout: 'readonly',
+  clearTimeout: 'readonly',
+  setInterval: 'readonly',
+  clearInterval: 'readonly',
+  setImmediate: 'readonly',
+  clearImmediate: 'readonly',
+  queueMicrotask: 'readonly',
+  TextEncoder: 'readonly',
+  TextDecoder: 'readonly',
+  AbortController: 'readonly',
+  AbortSignal: 'readonly',
+  fetch: 'readonly',
+  structuredClone: 'readonly',
+  performance: 'readonly',
+  globalThis: 'readonly',
+};
+
+export default tseslint.config(
+  { ignores: ['**/dist/**', '**/node_modules/**', '**/.nx/**', 'test-fixtures/**', '**/*.d.ts', '**/*.d.cts'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { ecmaVersion: 2023, sourceType: 'module', globals: nodeGlobals },
+    rules: {
+      // `_`-prefixed names say "unused on purpose".
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' },
+      ],
+      eqeqeq: ['error', 'always'],
+      'prefer-const': 'error',
+    },
+  },
+  {
+    files: ['packages/*/src/**/*.ts', 'packages/*/test/**/*.ts', 'daemons/*/src/**/*.ts', 'daemons/*/test/**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: false }],
+      '@typescript-eslint/await-thenable': 'error',
+    },
+  },
+  {
+    // Libraries never print or exit: a daemon decides that (see ARCHITECTURE.md).
+    files: ['packages/*/src/**/*.ts'],
+    rules: {
+      'no-console': 'error',
+      'no-restricted-properties': [
+        'error',
+        {
+          object: 'process',
+          property: 'exit',
+          message: 'Libraries never exit; throw a coded error and let the daemon decide.',
+        },
+      ],
+    },
+  },
+  prettier,
+);

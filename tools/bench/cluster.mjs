@@ -10,7 +10,7 @@
 //      RSS and CPU, idle with N nodes connected, and RSS after the edits.
 //
 //   npm run build
-//   node tools/bench/cluster.mjs [--nodes 100,1000] [--edits 3] [--one-node-runs 10] [--client-procs 2] [--idle-seconds 5]
+//   node tools/bench/cluster.mjs [--nodes 100,1000] [--edits 3] [--one-node-runs 10] [--client-procs 2] [--idle-seconds 5] [--no-record]
 //
 // Everything listens and connects on 127.0.0.1 only; every daemon, child
 // and temp dir is removed at the end (the worker with stop_on_exit, so the
@@ -21,6 +21,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { RECORD_OPTION, finish } from './lib/history.mjs';
 import { CLK_TCK, cmdline, daemon, freePort, lastPid, now, round, sleep, stopAll, summary, waitEvent, waitFor, wall } from './lib/kit.mjs';
 
 const { values } = parseArgs({
@@ -38,6 +39,7 @@ const { values } = parseArgs({
     heartbeat: { type: 'string', default: '1s' },
     // Internal: this file run as a process of simulated nodes.
     'sim-child': { type: 'boolean', default: false },
+    ...RECORD_OPTION,
   },
 });
 
@@ -190,8 +192,8 @@ async function oneNode(runs) {
       // Where the time went, from the daemons' own log timestamps (ms resolution).
       await sleep(300);
       const at = (child, event, match) => {
-        const e = child.events.findLast((x) => x.event === event && match(x));
-        return e ? round(Date.parse(e.time) - t0wall, 0) : null;
+        const e = child.events.findLast((x) => x.msg === event && match(x));
+        return e ? round(e.time - t0wall, 0) : null;
       };
       stages.push({
         masterReload: at(master, 'file.reload', () => true),
@@ -304,8 +306,8 @@ async function manyNodes(count, edits, procsWanted, idleSeconds) {
       const cpuTicks = masterUsage(master.pid).ticks - before;
       const load = readFileSync('/proc/loadavg', 'latin1').split(' ')[0];
       const latencies = replies.flatMap((r) => r.times).map((t) => t - t0wall);
-      const reload = master.events.findLast((e) => e.event === 'file.reload');
-      results.push({ edit: k, revision, ms: summary(latencies), masterReloadLoggedMs: reload ? round(Date.parse(reload.time) - t0wall, 0) : null, masterCpuMsDuringEdit: (cpuTicks * 1000) / CLK_TCK, loadAverage1m: Number(load), rssAfterMiB: round(masterUsage(master.pid).rssMiB) });
+      const reload = master.events.findLast((e) => e.msg === 'file.reload');
+      results.push({ edit: k, revision, ms: summary(latencies), masterReloadLoggedMs: reload ? round(reload.time - t0wall, 0) : null, masterCpuMsDuringEdit: (cpuTicks * 1000) / CLK_TCK, loadAverage1m: Number(load), rssAfterMiB: round(masterUsage(master.pid).rssMiB) });
       await sleep(2000);
     }
     const rssAfter = masterUsage(master.pid).rssMiB;
@@ -338,7 +340,7 @@ async function main() {
   const runs = Number(values['one-node-runs']);
   const clientProcs = Number(values['client-procs']);
   const idle = Number(values['idle-seconds']);
-  const result = { bench: 'dpd-masterd propagation', cores: cpus().length, node: process.version, heartbeat: values.heartbeat, openFilesSoftLimit: null };
+  const result = { cores: cpus().length, node: process.version, heartbeat: values.heartbeat, openFilesSoftLimit: null };
   try {
     result.openFilesSoftLimit = Number(/^Max open files\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'latin1'))?.[1]);
   } catch {
@@ -350,8 +352,11 @@ async function main() {
   result.manyNodes = [];
   for (const count of nodeCounts) result.manyNodes.push(await manyNodes(count, edits, clientProcs, idle));
   result.loadAverageAtEnd = readFileSync('/proc/loadavg', 'latin1').split(' ').slice(0, 3).join(' ');
-  console.log(JSON.stringify(result, null, 2));
-  console.log(`reproduce: npm run build && node tools/bench/cluster.mjs --nodes ${values.nodes} --edits ${edits} --one-node-runs ${runs} --client-procs ${clientProcs} --clients-per-proc ${values['clients-per-proc']} --idle-seconds ${idle}`);
+  finish(values, {
+    bench: 'cluster',
+    command: `npm run build && node tools/bench/cluster.mjs --nodes ${values.nodes} --edits ${edits} --one-node-runs ${runs} --client-procs ${clientProcs} --clients-per-proc ${values['clients-per-proc']} --idle-seconds ${idle}`,
+    results: result,
+  });
 }
 
 if (values['sim-child']) await simChildMain();

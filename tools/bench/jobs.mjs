@@ -8,14 +8,14 @@
 //      (the master's, the worker's log) split its time into steps.
 //   2. Latency, one job `{"cmd": "sleep 1"}` at a time: POST → `running` as
 //      the master shows it (GET /api/procs/ID/ every ~5 ms), and POST → the
-//      job runner's process on the node (`node …/job-runner.js DIR ID` in
-//      /proc/PID/cmdline, watched from a worker thread).
+//      job runner's process on the node (`node packages/jobs/dist/job-runner.js
+//      DIR ID` in /proc/PID/cmdline, watched from a worker thread).
 // Both with each heartbeat given (default 1s, the daemons' default, and
 // 100ms): a node reports its jobs' states with its heartbeat, so the period
 // bounds how soon the master learns of a change.
 //
 //   npm run build
-//   node tools/bench/jobs.mjs [--nodes 1,3] [--jobs 30] [--latency-runs 10] [--latency-nodes 1] [--heartbeats 1s,100ms]
+//   node tools/bench/jobs.mjs [--nodes 1,3] [--jobs 30] [--latency-runs 10] [--latency-nodes 1] [--heartbeats 1s,100ms] [--no-record]
 //
 // Everything listens and connects on 127.0.0.1 only; every daemon and temp
 // dir is removed at the end (clients and the master first, then the workers
@@ -26,6 +26,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Worker, isMainThread, parentPort } from 'node:worker_threads';
+import { RECORD_OPTION, finish } from './lib/history.mjs';
 import { CLK_TCK, daemon, freePort, lastPid, loadAverage, now, round, sleep, stopAll, summary, waitEvent, waitFor, wall } from './lib/kit.mjs';
 
 
@@ -42,7 +43,9 @@ if (!isMainThread) {
       return undefined;
     }
   };
-  const isRunner = (argv, root, id) => argv !== undefined && argv[1]?.endsWith('job-runner.js') && argv[2]?.startsWith(root) && argv[3] === id;
+  // The runner of @diprocd/jobs, which dpd-clientd finds in that package (built in this workspace).
+  const runner = fileURLToPath(new URL('../../packages/jobs/dist/job-runner.js', import.meta.url));
+  const isRunner = (argv, root, id) => argv !== undefined && argv[1] === runner && argv[2]?.startsWith(root) && argv[3] === id;
   parentPort.on('message', ({ root, id, from, timeoutMs }) => {
     // Pids created since `from` (from ns_last_pid), each re-read until it is
     // gone or has exec'd the runner (a fork shows its parent's argv until
@@ -91,6 +94,7 @@ const { values } = parseArgs({
     'list-poll-ms': { type: 'string', default: '20' },
     'job-poll-ms': { type: 'string', default: '5' },
     'timeout-seconds': { type: 'string', default: '120' },
+    ...RECORD_OPTION,
   },
   strict: isMainThread,
 });
@@ -156,7 +160,7 @@ function cpuSnapshot(cluster) {
 }
 const cpuSince = (before, after, jobs) => Object.fromEntries(Object.keys(before).map((k) => [k, { ms: ((after[k] - before[k]) * 1000) / CLK_TCK, perJobMs: round(((after[k] - before[k]) * 1000) / CLK_TCK / jobs) }]));
 
-const logTime = (e) => (e ? Date.parse(e.time) : null);
+const logTime = (e) => (e ? e.time : null);
 
 /** A master with `count` nodes (clientd + workerd each), all alive in /api/hosts/. */
 async function startCluster(count, heartbeat, children) {
@@ -195,7 +199,7 @@ async function startCluster(count, heartbeat, children) {
 /** Every job's steps, from the master's record and the worker's log (ms, one machine's clock). */
 function steps(job, nodes) {
   const worker = nodes.find((n) => n.name === job.node)?.worker;
-  const start = logTime(worker?.events.find((e) => e.event === 'proc.start' && e.name === `job.${job.id}`));
+  const start = logTime(worker?.events.find((e) => e.msg === 'proc.start' && e.name === `job.${job.id}`));
   return {
     // master publishes → client writes the worker file → the worker spawns the runner
     submitToSpawn: start === null ? null : start - job.submittedAt,
@@ -372,14 +376,17 @@ async function main() {
   const runs = Number(values['latency-runs']);
   const timeoutMs = 1000 * Number(values['timeout-seconds']);
   // Other work on the machine skews every number here: say how busy it was.
-  const result = { bench: 'dpd-masterd jobs', cores: cpus().length, node: process.version, loadAverageAtStart: loadAverage(), throughput: [], latency: [] };
+  const result = { cores: cpus().length, node: process.version, loadAverageAtStart: loadAverage(), throughput: [], latency: [] };
   for (const heartbeat of heartbeats) {
     for (const count of nodeCounts) result.throughput.push(await throughput(count, heartbeat, jobs, timeoutMs));
     if (runs > 0) for (const count of latencyNodes) result.latency.push(await latency(count, heartbeat, runs, timeoutMs));
   }
   result.loadAverageAtEnd = loadAverage();
-  console.log(JSON.stringify(result, null, 2));
-  console.log(`reproduce: npm run build && node tools/bench/jobs.mjs --nodes ${values.nodes} --jobs ${jobs} --latency-runs ${runs} --latency-nodes ${values['latency-nodes']} --heartbeats ${values.heartbeats}`);
+  finish(values, {
+    bench: 'jobs',
+    command: `npm run build && node tools/bench/jobs.mjs --nodes ${values.nodes} --jobs ${jobs} --latency-runs ${runs} --latency-nodes ${values['latency-nodes']} --heartbeats ${values.heartbeats}`,
+    results: result,
+  });
 }
 
 if (isMainThread) await main();

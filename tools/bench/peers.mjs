@@ -6,7 +6,7 @@
 //   npm run build
 //   apt-get install supervisor s6                                  # optional peers
 //   npm install --prefix /tmp/pm2-peer pm2                         # optional peer, outside the project
-//   node tools/bench/peers.mjs [--procs 200] [--kills 20] [--cold-starts 3] [--settle-seconds 60] [--idle-seconds 20] [--unset-env NAME]... [--pm2 /tmp/pm2-peer/node_modules/.bin/pm2]
+//   node tools/bench/peers.mjs [--procs 200] [--kills 20] [--cold-starts 3] [--settle-seconds 60] [--idle-seconds 20] [--unset-env NAME]... [--pm2 /tmp/pm2-peer/node_modules/.bin/pm2] [--only dpd,pm2,supervisord,s6] [--no-record]
 //
 // Cold start is the median of --cold-starts starts from nothing (the
 // machine's noise moves a single one by 100 ms). Idle is measured after
@@ -27,6 +27,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { RECORD_OPTION, finish } from './lib/history.mjs';
 import { cmdline, cpuNs, lastPid, now } from './lib/kit.mjs';
 
 const { values } = parseArgs({
@@ -39,6 +40,7 @@ const { values } = parseArgs({
     pm2: { type: 'string', default: '/tmp/pm2-peer/node_modules/.bin/pm2' },
     only: { type: 'string' },
     'unset-env': { type: 'string', multiple: true, default: [] },
+    ...RECORD_OPTION,
   },
 });
 // Variables taken out of the environment every manager starts with (all
@@ -497,16 +499,20 @@ function measure(make) {
 
 const makers = { dpd, pm2, supervisord, s6 };
 const chosen = values.only ? values.only.split(',') : Object.keys(makers);
-const results = [];
+const round = (x) => (typeof x === 'number' ? Math.round(x * 100) / 100 : x);
+// By the key --only takes (dpd, pm2, supervisord, s6); each names its version in `manager`.
+const managers = {};
 for (const key of chosen) {
   const result = measure(makers[key]);
   if (result) {
-    results.push(result);
+    managers[key] = Object.fromEntries(Object.entries(result).map(([k, v]) => [k, round(v)]));
     console.error(JSON.stringify(result));
   } else {
     console.error(`${key}: not installed, skipped`);
   }
 }
-const round = (x) => (typeof x === 'number' ? Math.round(x * 100) / 100 : x);
-console.log(JSON.stringify({ bench: 'peers', procs: N, kills: KILLS, coldStarts: COLD_STARTS, settleSeconds: SETTLE, idleSeconds: IDLE, unsetEnv: values['unset-env'], cores: cpus().length, node: process.version, results: results.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, round(v)]))) }, null, 2));
-console.log(`reproduce: npm run build && node tools/bench/peers.mjs --procs ${N} --kills ${KILLS} --cold-starts ${COLD_STARTS} --settle-seconds ${SETTLE} --idle-seconds ${IDLE}${values['unset-env'].map((name) => ` --unset-env ${name}`).join('')}`);
+finish(values, {
+  bench: 'peers',
+  command: `npm run build && node tools/bench/peers.mjs --procs ${N} --kills ${KILLS} --cold-starts ${COLD_STARTS} --settle-seconds ${SETTLE} --idle-seconds ${IDLE}${values.only ? ` --only ${values.only}` : ''}${values['unset-env'].map((name) => ` --unset-env ${name}`).join('')}`,
+  results: { procs: N, kills: KILLS, coldStarts: COLD_STARTS, settleSeconds: SETTLE, idleSeconds: IDLE, unsetEnv: values['unset-env'], cores: cpus().length, node: process.version, managers },
+});

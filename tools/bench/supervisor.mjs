@@ -2,7 +2,7 @@
 // processes: restart latency after SIGKILL, cold start, idle RSS and CPU,
 // apply of one added / one changed entry, stop of all.
 //
-//   npm run build && node tools/bench/supervisor.mjs [--procs 200] [--samples 200] [--idle-seconds 20] [--settle-seconds 30] [--user nobody] [--spawner helper|node]
+//   npm run build && node tools/bench/supervisor.mjs [--procs 200] [--samples 200] [--idle-seconds 20] [--settle-seconds 30] [--user nobody] [--spawner helper|node] [--no-record]
 //
 // --spawner node measures Node's own spawn (the supervisor's fallback when
 // the spawn helper is not built). RSS is the supervisor's own and, with the
@@ -16,6 +16,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { RECORD_OPTION, finish } from './lib/history.mjs';
 import { normaliseElsewhere, sleep } from './lib/kit.mjs';
 import { Supervisor } from '@diprocd/supervisor';
 
@@ -27,6 +28,7 @@ const { values } = parseArgs({
     'settle-seconds': { type: 'string', default: '30' },
     user: { type: 'string' },
     spawner: { type: 'string', default: 'helper' },
+    ...RECORD_OPTION,
   },
 });
 const PROCS = Number(values.procs);
@@ -140,5 +142,8 @@ try {
 }
 
 const round = (x) => Math.round(x * 100) / 100;
-console.log(JSON.stringify({ bench: 'supervisor', spawner: values.spawner, procs: PROCS, samples: SAMPLES, user: USER, settleSeconds: SETTLE_SECONDS, idleSeconds: IDLE_SECONDS, cores: cpus().length, node: process.version, ...Object.fromEntries(Object.entries(results).map(([k, v]) => [k, round(v)])) }, null, 2));
-console.log(`reproduce: npm run build && node tools/bench/supervisor.mjs --procs ${PROCS} --samples ${SAMPLES} --idle-seconds ${IDLE_SECONDS} --settle-seconds ${SETTLE_SECONDS}${values.user ? ` --user ${values.user}` : ''} --spawner ${values.spawner}`);
+finish(values, {
+  bench: 'supervisor',
+  command: `npm run build && node tools/bench/supervisor.mjs --procs ${PROCS} --samples ${SAMPLES} --idle-seconds ${IDLE_SECONDS} --settle-seconds ${SETTLE_SECONDS}${values.user ? ` --user ${values.user}` : ''} --spawner ${values.spawner}`,
+  results: { spawner: values.spawner, procs: PROCS, samples: SAMPLES, user: USER, settleSeconds: SETTLE_SECONDS, idleSeconds: IDLE_SECONDS, cores: cpus().length, node: process.version, ...Object.fromEntries(Object.entries(results).map(([k, v]) => [k, round(v)])) },
+});

@@ -157,7 +157,7 @@ describe('the daemon rules the worker has', () => {
     expect(readFileSync(`/proc/${first.child.pid}/cmdline`, 'utf8').split('\0')).toContain('--max-semi-space-size=2');
     const second = spawnSync(process.execPath, [MASTERD, '-f', '--log-format', 'json', cluster.masterFile], { encoding: 'utf8', timeout: 20_000 });
     expect(second.status).toBe(0);
-    expect(JSON.parse(second.stderr.trim().split('\n').at(-1)!)).toMatchObject({ event: 'master.running', pid: first.child.pid });
+    expect(JSON.parse(second.stderr.trim().split('\n').at(-1)!)).toMatchObject({ msg: 'master.running', eventPid: first.child.pid });
 
     const bad = join(cluster.dir, 'bad.json');
     writeFileSync(bad, JSON.stringify({ ...cluster.endpoints, nodes: { node1: [{ name: 'a', run: '/bin/sleep', restart: 'sometimes' }] } }));

@@ -19,8 +19,9 @@ const BIN = {
   workerd: fileURLToPath(new URL('../../worker/bin/dpd-workerd.js', import.meta.url)),
 };
 
+/** A JSON log line (pino's shape: the event's name is `msg`), or `{msg: 'raw', line}`. */
 export interface LogEvent {
-  event: string;
+  msg: string;
   [key: string]: unknown;
 }
 
@@ -42,7 +43,7 @@ export class Daemon {
         try {
           this.events.push(JSON.parse(line));
         } catch {
-          this.events.push({ event: 'raw', line });
+          this.events.push({ msg: 'raw', line });
         }
       }
     });
@@ -51,7 +52,7 @@ export class Daemon {
 
   /** Events named `event` logged after the first `after`. */
   seen(event: string, after = 0): LogEvent[] {
-    return this.events.slice(after).filter((e) => e.event === event);
+    return this.events.slice(after).filter((e) => e.msg === event);
   }
 
   next(event: string, after = 0, timeoutMs?: number): Promise<LogEvent> {
@@ -288,8 +289,8 @@ export class ClusterNode {
   pids(): Record<string, number> {
     const pids: Record<string, number> = {};
     for (const e of this.worker?.events ?? []) {
-      if (e.event === 'proc.start') pids[String(e.name)] = Number(e.pid);
-      else if (e.event === 'proc.stop') delete pids[String(e.name)];
+      if (e.msg === 'proc.start') pids[String(e.name)] = Number(e.eventPid);
+      else if (e.msg === 'proc.stop') delete pids[String(e.name)];
     }
     return pids;
   }

@@ -45,7 +45,7 @@ function call(url: string, path: string, options: Call = {}): Promise<{ status: 
 }
 
 /** dpd-masterd run to its end on `file` (a file it must refuse): its exit code and its failure event. */
-function refusedStart(file: string): { code: number | null; failed: { event: string; code?: string; message?: string } | undefined; stderr: string } {
+function refusedStart(file: string): { code: number | null; failed: { msg: string; code?: string; message?: string } | undefined; stderr: string } {
   const run = spawnSync(MASTERD, ['-f', '--log-format', 'json', file], { encoding: 'utf8', timeout: 20_000 });
   const events = run.stderr.trim().split('\n').flatMap((line) => {
     try {
@@ -54,7 +54,7 @@ function refusedStart(file: string): { code: number | null; failed: { event: str
       return [];
     }
   });
-  return { code: run.status, failed: events.find((e) => e.event === 'master.failed' || e.event === 'file.invalid'), stderr: run.stderr };
+  return { code: run.status, failed: events.find((e) => e.msg === 'master.failed' || e.msg === 'file.invalid'), stderr: run.stderr };
 }
 
 describe('the HTTP API', () => {
@@ -152,7 +152,7 @@ describe('the HTTP API over TLS', () => {
   it('refuses to start when a TLS file is missing or the pair does not fit, naming the file, the field and the reason', () => {
     const tls = selfSigned();
     cluster.writeMaster({ node1: [] }, { http_tls: { cert: tls.cert, key: join(cluster.dir, 'missing.key') } });
-    expect(refusedStart(cluster.masterFile).failed).toEqual(expect.objectContaining({ event: 'master.failed', code: 'DPD_HTTP_TLS', message: `${cluster.masterFile}: http_tls.key: cannot read ${join(cluster.dir, 'missing.key')}: ENOENT` }));
+    expect(refusedStart(cluster.masterFile).failed).toEqual(expect.objectContaining({ msg: 'master.failed', code: 'DPD_HTTP_TLS', message: `${cluster.masterFile}: http_tls.key: cannot read ${join(cluster.dir, 'missing.key')}: ENOENT` }));
     writeFileSync(join(cluster.dir, 'garbage.key'), 'not a key\n');
     cluster.writeMaster({ node1: [] }, { http_tls: { cert: tls.cert, key: join(cluster.dir, 'garbage.key') } });
     const bad = refusedStart(cluster.masterFile).failed;

@@ -91,7 +91,7 @@ describe.skipIf(reason !== null)('a node in its own network namespace', () => {
     cluster.writeMaster({ far: [cluster.sleeper('a')] }, { plaintext_remote: true });
     await cluster.startMaster();
     expect(cluster.master!.seen('transport.warning').map((e) => e.message)).toContain(`plaintext on ${cluster.endpoints.master_updates}, reachable from other hosts: anyone who can connect can read every node's desired state (its env included) and pose as any node`);
-    expect(cluster.master!.seen('transport.plaintext')[0]).toMatchObject({ level: 'warn' });
+    expect(cluster.master!.seen('transport.plaintext')[0]).toMatchObject({ level: 40 });
     const node = cluster.node('far', {}, NS);
     await expect(node.startClient()).rejects.toThrow(/refusing to connect in plaintext to tcp:\/\/10\./);
     cluster.node('far', { plaintext_remote: true }, NS);

@@ -72,7 +72,7 @@ describe('a key proves only its own node', () => {
       await waitFor('more reports of node1', async () => (await cluster.call('GET', '/api/transport')).body.counters.accepted >= accepted + 3);
       expect((await cluster.call('GET', `/api/procs/${job.body.id}/`)).body).toMatchObject({ state: 'running' });
       expect((await cluster.call('GET', `/api/procs/${job.body.id}/logfile/`, undefined, TOKEN)).status).toBe(404);
-      expect(cluster.master!.seen('transport.unproven')[0]).toMatchObject({ level: 'warn', count: 1, firstReason: 'not-proven', firstNode: 'node1' });
+      expect(cluster.master!.seen('transport.unproven')[0]).toMatchObject({ level: 40, count: 1, firstReason: 'not-proven', firstNode: 'node1' });
     } finally {
       dealer.close();
     }

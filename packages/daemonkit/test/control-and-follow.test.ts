@@ -66,7 +66,7 @@ describe('FollowedFile', () => {
     await expect(followed.reload('test')).rejects.toThrow('disk full');
     expect(await followed.reloadLogged('watch')).toBeUndefined();
     log.flush();
-    expect(lines.join('').trim().split('\n').some((line) => JSON.parse(line).event === 'file.apply-failed')).toBe(true);
+    expect(lines.join('').trim().split('\n').some((line) => JSON.parse(line).msg === 'file.apply-failed')).toBe(true);
     fail = false;
     expect(await followed.reload('test')).toEqual({ changed: true, valid: true, issues: [] });
     expect(applied).toEqual([2]);

@@ -115,11 +115,11 @@ describe('Logger', () => {
     expect(seen).toEqual([0, 0]);
     expect(writes).toHaveLength(1);
     const lines = writes[0]!.trim().split('\n').map((line) => JSON.parse(line));
-    expect(lines.map((line) => [line.event, line.level])).toEqual([['proc.exit', 'info'], ['proc.restart', 'info']]);
-    expect(lines[0].pid).toBe(1);
+    expect(lines.map((line) => [line.msg, line.level])).toEqual([['proc.exit', 30], ['proc.restart', 30]]);
+    expect(lines[0].eventPid).toBe(1);
     // The time is when it was logged, not when it was written.
-    expect(Date.parse(lines[0].time)).toBeGreaterThanOrEqual(before);
-    expect(Date.parse(lines[0].time)).toBeLessThanOrEqual(after);
+    expect(lines[0].time).toBeGreaterThanOrEqual(before);
+    expect(lines[0].time).toBeLessThanOrEqual(after);
   });
 
   it('writes its last lines before a process that has nothing else to do ends', () => {
@@ -127,7 +127,7 @@ describe('Logger', () => {
     writeFileSync(script, `import { Logger } from ${JSON.stringify(require.resolve('@diprocd/daemonkit').replace(/\.cjs$/, '.js'))};\nnew Logger(process.stderr, 'json', false).info('ready', { pid: process.pid });\n`);
     const run = spawnSync(process.execPath, [script], { encoding: 'utf8', timeout: 10_000 });
     expect(run.status).toBe(0);
-    expect(JSON.parse(run.stderr)).toMatchObject({ level: 'info', event: 'ready', pid: run.pid });
+    expect(JSON.parse(run.stderr)).toMatchObject({ level: 30, msg: 'ready', pid: run.pid, eventPid: run.pid });
   });
 
   it('writes what it kept at once on flush(), in the human format on a terminal', () => {

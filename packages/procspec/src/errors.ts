@@ -48,11 +48,16 @@ export interface Issue {
   message: string;
 }
 
-/** Base of every diprocd error: a stable `code` and, where one exists, the `cause`. */
-export class DiprocdError extends Error {
-  readonly code: string;
+/**
+ * Base of every diprocd error: a stable `code` and, where one exists, the
+ * `cause`. A package's error class passes its registry's keys as `C`, so a
+ * code outside the registry does not compile:
+ * `class TransportError extends DiprocdError<TransportErrorCode> { override name = 'TransportError'; }`.
+ */
+export class DiprocdError<C extends string = string> extends Error {
+  readonly code: C;
 
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+  constructor(code: C, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'DiprocdError';
     this.code = code;

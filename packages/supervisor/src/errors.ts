@@ -11,7 +11,7 @@ export const SUPERVISOR_ERROR_CODES = {
   DPD_STATE_DIR: 'The state directory cannot be created, read or written.',
   DPD_CLOSED: 'The supervisor was closed.',
   DPD_UNSAFE_PATH: 'A log or pid file path passes through a symlink, or a directory (or file) that someone other than root and the program\'s user could change; nothing was written there.',
-  DPD_INVALID_SPEC: 'apply() was given a list that does not validate.',
+  DPD_INVALID_SPEC: 'apply() was given a list with a spec that does not validate (the message names the process, the field and why) or a name twice; nothing moved.',
 } as const;
 
 export type SupervisorErrorCode = keyof typeof SUPERVISOR_ERROR_CODES;

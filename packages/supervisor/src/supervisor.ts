@@ -3,6 +3,7 @@
 // out as typed events and status().
 import { EventEmitter } from 'node:events';
 import { SOURCES, type Sampler } from '@diprocd/loadgate';
+import type { ProcInput } from '@diprocd/procspec';
 import { diffProcs, type LoadSource, type Proc } from '@diprocd/procspec/runtime';
 import { systemClock, type Clock } from './clock.js';
 import { SupervisorError } from './errors.js';
@@ -18,6 +19,7 @@ import type { ProcState } from './state/machine.js';
 import { lockStateDir } from './store/lock.js';
 import { specDigest, stopOnlySpec } from './store/record-spec.js';
 import { StateStore } from './store/state-store.js';
+import { acceptSpecs } from './spec/accept-specs.js';
 
 /** Options of a Supervisor. */
 export interface SupervisorOptions {
@@ -172,12 +174,15 @@ export class Supervisor {
   // ---- converging --------------------------------------------------------
 
   /**
-   * Converges to `procs` (normalised specs): starts the new, stops the
-   * gone, restarts the changed, leaves the rest untouched. Resolves when
-   * every moved process has settled (running, or down with a reason).
+   * Converges to `procs`: starts the new, stops the gone, restarts the
+   * changed, leaves the rest untouched. Resolves when every moved process
+   * has settled (running, or down with a reason). Each entry is a spec as
+   * written in a worker file (`{name, run, args}`), or one procspec has
+   * normalised; a list with an entry that does not validate, or a name
+   * twice, is refused whole (DPD_INVALID_SPEC) and nothing moves.
    */
-  apply(procs: readonly Proc[]): Promise<ApplyResult> {
-    return this.serial(() => this.converge(procs));
+  apply(procs: readonly (Proc | ProcInput)[]): Promise<ApplyResult> {
+    return this.serial(async () => this.converge(await acceptSpecs(procs)));
   }
 
   private async converge(desired: readonly Proc[]): Promise<ApplyResult> {

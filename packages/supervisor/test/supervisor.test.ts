@@ -153,8 +153,8 @@ describe('what a program leaves in its process group', () => {
   it.each(spawners)('is waited for at a stop, and killed at stop_timeout when it ignores the stop signal (%s)', async (_how, spawnHelper) => {
     const own = box.supervisor({ spawnHelper, stateDir: box.path(`deaf-state-${spawnHelper}`) });
     const file = box.path(`deaf-${spawnHelper}`);
-    // The program dies of SIGTERM; the sleep it started ignores it.
-    await own.apply([spec({ name: 'deaf', run: '/bin/sh', args: ['-c', `(trap '' TERM; exec sleep 100000) & echo $! > ${file}.tmp && mv ${file}.tmp ${file}; wait`], stop_timeout: '300ms' })]);
+    // The program dies of SIGTERM; the sleep it started ignores it (its pid is written once the trap is set, not at the fork).
+    await own.apply([spec({ name: 'deaf', run: '/bin/sh', args: ['-c', `(trap '' TERM; exec sh -c 'echo $$ > ${file}.tmp && mv ${file}.tmp ${file}; exec sleep 100000') & wait`], stop_timeout: '300ms' })]);
     const deaf = await waitFor('the background sleep', () => readPid(file));
     const started = Date.now();
     await own.stop('deaf');
@@ -233,6 +233,35 @@ describe('converging', () => {
     await waitFor('gave up', () => statusOf('g').state === 'gave-up');
     await sup.apply([spec({ name: 'g' })]);
     expect(statusOf('g').state).toBe('running');
+  });
+
+  it('takes specs as a worker file has them, and normalises them (issue 15: a raw spec crashed in startOrder)', async () => {
+    const out = box.path('raw-report');
+    const result = await sup.apply([{ name: 'raw', run: program('report.sh'), args: [out], user: process.getuid!(), env: { GREETING: 'raw' }, stop_timeout: '2s' }]);
+    expect(result.started).toEqual(['raw']);
+    expect(statusOf('raw')).toMatchObject({ state: 'running', reason: null });
+    expect(await waitFor('the report', () => existsSync(out) && readFileSync(out, 'utf8'))).toContain('greeting=raw\n');
+    // The same spec, normalised by procspec, is the same process: nothing moves.
+    expect((await sup.apply([spec({ name: 'raw', run: program('report.sh'), args: [out], env: { GREETING: 'raw' } })])).unchanged).toEqual(['raw']);
+  });
+
+  it('refuses a list with a spec that does not validate, naming the process, the field and why, and stops nothing', async () => {
+    await sup.apply([spec({ name: 'keep' })]);
+    const { pid } = statusOf('keep');
+    const bad = [spec({ name: 'keep' }), { name: 'web', run: '/bin/sleep', args: 30, restart: 'sometimes' }, { run: '/bin/true' }, { name: 'new', run: '/bin/sleep', args: ['30'] }];
+    // What JavaScript, or a cast, can hand over.
+    const error = await sup.apply(bad as never).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ name: 'SupervisorError', code: 'DPD_INVALID_SPEC' });
+    expect((error as Error).message).toMatchInlineSnapshot(`
+      "apply: process "web" (entry 1) does not validate:
+        args: expected an array of strings, found 30 [DPD_SPEC_TYPE]
+        restart: expected true, false, "always", "on-failure" or "never", found "sometimes" [DPD_SPEC_VALUE]
+      apply: entry 2 (no name) does not validate:
+        name: required key is missing; expected a name of 1 to 128 characters, without "/", NUL or control characters, not starting with "." [DPD_SPEC_REQUIRED]"
+    `);
+    expect(sup.status().map((s) => [s.name, s.state, s.pid])).toEqual([['keep', 'running', pid]]);
+    expect(alive(pid!)).toBe(true);
+    await expect(sup.apply('web' as never)).rejects.toMatchObject({ code: 'DPD_INVALID_SPEC', message: 'apply: expected an array of process specs, found string' });
   });
 
   it('reports an unknown name with a coded error', async () => {

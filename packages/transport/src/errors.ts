@@ -1,4 +1,5 @@
 // Stable codes of the errors the transport raises or reports.
+import { DiprocdError } from '@diprocd/procspec/runtime';
 
 export const TRANSPORT_ERROR_CODES = {
   DPD_TRANSPORT_BIND: 'The master could not bind an endpoint: address in use, no such interface, permission denied, or a malformed endpoint.',
@@ -21,13 +22,6 @@ export const TRANSPORT_ERROR_CODES = {
 export type TransportErrorCode = keyof typeof TRANSPORT_ERROR_CODES;
 
 /** An error of the transport, with a stable `code` and, where one exists, the ZeroMQ or OS error as `cause`. */
-export class TransportError extends Error {
-  /** One of {@link TRANSPORT_ERROR_CODES}; stable across releases. */
-  readonly code: TransportErrorCode;
-
-  constructor(code: TransportErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'TransportError';
-    this.code = code;
-  }
+export class TransportError extends DiprocdError<TransportErrorCode> {
+  override name = 'TransportError';
 }

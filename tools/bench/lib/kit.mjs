@@ -103,7 +103,7 @@ export function daemon(bin, file, log, children, role = 'daemon') {
       try {
         lines.push(JSON.parse(line));
       } catch {
-        lines.push({ event: 'raw', line });
+        lines.push({ msg: 'raw', line });
       }
     }
   });
@@ -127,7 +127,7 @@ export async function waitFor(what, probe, timeoutMs, everyMs = 20) {
 export const waitEvent = (child, event, timeoutMs = 20_000, match = () => true) =>
   waitFor(`${child.role} ${event}`, () => {
     if (child.exitCode !== null) throw new Error(`${child.role} exited (${child.exitCode}) before ${event}: ${JSON.stringify(child.events.slice(-5))}`);
-    return child.events.find((e) => e.event === event && match(e));
+    return child.events.find((e) => e.msg === event && match(e));
   }, timeoutMs);
 
 /**

@@ -1,8 +1,9 @@
-// The dependency direction of DESIGN.md, enforced from the nx tags of each
+// The dependency direction of ARCHITECTURE.md § What may import what,
+// enforced from the nx tags of each
 // package: procspec and loadgate import nothing of ours, supervisor and
-// transport import procspec (supervisor may use loadgate), daemons compose
-// libraries (daemonkit holds what the daemons share), and nothing imports a
-// daemon.
+// transport import procspec (supervisor may use loadgate), jobs run under a
+// supervisor, daemons compose libraries (daemonkit holds what the daemons
+// share, and imports only procspec), and nothing imports a daemon.
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -53,8 +54,9 @@ function projects(): Project[] {
 const ALLOWED: Record<string, string[]> = {
   'lib:procspec': [],
   'lib:loadgate': [],
-  'lib:daemonkit': ['@diprocd/procspec', '@diprocd/supervisor'],
+  'lib:daemonkit': ['@diprocd/procspec'],
   'lib:supervisor': ['@diprocd/procspec', '@diprocd/loadgate'],
+  'lib:jobs': ['@diprocd/procspec', '@diprocd/supervisor'],
   'lib:transport': ['@diprocd/procspec'],
 };
 

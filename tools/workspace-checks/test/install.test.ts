@@ -8,12 +8,13 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { waitFor } from '@diprocd/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, published } from './published.js';
 
 let app = '';
 let installLog = '';
-const LIBRARIES = ['@diprocd/procspec', '@diprocd/procspec/runtime', '@diprocd/supervisor', '@diprocd/loadgate', '@diprocd/transport', '@diprocd/daemonkit'];
+const LIBRARIES = ['@diprocd/procspec', '@diprocd/procspec/runtime', '@diprocd/supervisor', '@diprocd/supervisor/host', '@diprocd/jobs', '@diprocd/loadgate', '@diprocd/transport', '@diprocd/daemonkit'];
 
 const sh = (file: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeout?: number } = {}) => {
   const result = spawnSync(file, args, { cwd: options.cwd ?? app, env: options.env ?? process.env, encoding: 'utf8', timeout: options.timeout ?? 30_000 });
@@ -85,7 +86,6 @@ describe('the packages, installed from their tarballs', () => {
     const readme = readFileSync(join(ROOT, 'packages/supervisor/README.md'), 'utf8');
     const example = /```ts\n([\s\S]*?)```/.exec(readme)![1]!;
     const state = join(app, 'state');
-    writeFileSync(join(app, 'worker.json'), JSON.stringify({ procs: [{ name: 'napper', run: '/bin/sleep', args: ['30'] }] }));
     // The example as written, with its state directory here; then what was started is stopped.
     const program = `${example.replace('/var/lib/myapp/supervisor', state)}
 const again = new Supervisor('${state}');
@@ -103,7 +103,7 @@ await again.close();
     const tsc = join(ROOT, 'node_modules/typescript/bin/tsc');
     const readme = readFileSync(join(ROOT, 'packages/supervisor/README.md'), 'utf8');
     writeFileSync(join(app, 'example.mts'), /```ts\n([\s\S]*?)```/.exec(readme)![1]!);
-    writeFileSync(join(app, 'old.ts'), "import { redactUrls } from '@diprocd/procspec/runtime';\nimport { normaliseProc } from '@diprocd/procspec';\nexport const url: string = redactUrls('https://a:b@host/');\nexport const proc = normaliseProc({ name: 'a', run: '/bin/true' });\n");
+    writeFileSync(join(app, 'old.ts'), "import { redactUrls } from '@diprocd/procspec/runtime';\nimport { normaliseProc } from '@diprocd/procspec';\nimport { writeFileAtomic } from '@diprocd/supervisor/host';\nexport const url: string = redactUrls('https://a:b@host/');\nexport const proc = normaliseProc({ name: 'a', run: '/bin/true' });\nexport const write: (path: string, text: string) => void = writeFileAtomic;\n");
     const common = { strict: true, noEmit: true, skipLibCheck: false, types: ['node'], typeRoots: [join(ROOT, 'node_modules/@types')], target: 'es2022' };
     writeFileSync(join(app, 'tsconfig.modern.json'), JSON.stringify({ compilerOptions: { ...common, module: 'nodenext', moduleResolution: 'nodenext' }, files: ['example.mts', 'old.ts'] }));
     writeFileSync(join(app, 'tsconfig.node10.json'), JSON.stringify({ compilerOptions: { ...common, module: 'commonjs', moduleResolution: 'node10' }, files: ['old.ts'] }));
@@ -111,6 +111,38 @@ await again.close();
       const checked = node([tsc, '-p', config]);
       expect([config, checked.code, checked.stdout]).toEqual([config, 0, '']);
     }
+  });
+
+  it('run a job with the job runner of the installed @diprocd/jobs', async () => {
+    const jobs = join(app, 'jobs');
+    // Started by a supervisor that is closed at once: a job runs on by itself and records how it ended.
+    writeFileSync(
+      join(app, 'job.mjs'),
+      `import { normalise } from '@diprocd/procspec';
+import { Supervisor } from '@diprocd/supervisor';
+import { jobProc, writeJobSpec } from '@diprocd/jobs';
+const supervisor = new Supervisor(${JSON.stringify(join(app, 'job-state'))});
+writeJobSpec(${JSON.stringify(jobs)}, '1', normalise('job', { cmd: 'echo from the job' }));
+const proc = jobProc(${JSON.stringify(jobs)}, '1');
+process.stdout.write(proc.args[0] + '\\n');
+await supervisor.apply([proc]);
+await supervisor.close();
+`,
+    );
+    const started = sh(process.execPath, ['job.mjs']);
+    expect([started.code, started.stderr]).toEqual([0, '']);
+    expect(started.stdout).toBe(`${join(app, 'node_modules/@diprocd/jobs/dist/job-runner.js')}\n`);
+    // Empty from the runner's claim until its first record; each record replaces the file whole.
+    const recorded = () => {
+      const text = existsSync(join(jobs, '1.state.json')) ? readFileSync(join(jobs, '1.state.json'), 'utf8') : '';
+      return text === '' ? null : (JSON.parse(text) as { state: string; reason: string | null });
+    };
+    const record = await waitFor('the job to end', () => {
+      const now = recorded();
+      return (now?.state === 'success' || now?.state === 'failed') && now;
+    });
+    expect([record.state, record.reason]).toEqual(['success', null]);
+    expect(readFileSync(join(jobs, '1.log'), 'utf8')).toContain('from the job\n');
   });
 
   it('provide every command, under its own name and through diprocd', () => {

@@ -12,7 +12,7 @@ const names = new Set(published.map(({ pkg }) => pkg.name));
 
 describe('published packages', () => {
   it('are the ones the release tool moves together', () => {
-    expect(published.map(({ pkg }) => pkg.name).sort()).toEqual(['@diprocd/cluster', '@diprocd/daemonkit', '@diprocd/loadgate', '@diprocd/procspec', '@diprocd/run', '@diprocd/supervisor', '@diprocd/transport', '@diprocd/worker', 'diprocd']);
+    expect(published.map(({ pkg }) => pkg.name).sort()).toEqual(['@diprocd/cluster', '@diprocd/daemonkit', '@diprocd/jobs', '@diprocd/loadgate', '@diprocd/procspec', '@diprocd/run', '@diprocd/supervisor', '@diprocd/transport', '@diprocd/worker', 'diprocd']);
     const config = JSON.parse(readFileSync(join(ROOT, '.changeset/config.json'), 'utf8')) as { fixed: string[][] };
     expect(config.fixed).toEqual([['diprocd', '@diprocd/*']]);
     expect(new Set(published.map(({ pkg }) => pkg.version)).size).toBe(1);

@@ -6,8 +6,9 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { FollowedFile, controlRequest, fileBase, type DaemonBody, type Logger } from '@diprocd/daemonkit';
 import { checkText, type ClientFile } from '@diprocd/procspec';
-import { isFinalJobState, jobPaths, jobProc, listJobIds, readJobLogTail, readJobRecord, removeJobFiles, writeJobRecord, writeJobSpec } from '@diprocd/supervisor';
+import { isFinalJobState, jobPaths, jobProc, listJobIds, readJobLogTail, readJobRecord, removeJobFiles, writeJobRecord, writeJobSpec } from '@diprocd/jobs';
 import { TransportClient, type NodeReport } from '@diprocd/transport';
+import { ClusterError, osReason } from '../errors.js';
 import { LOG_CAP_BYTES, isJobItem, type ClaimAnswer, type JobReport } from '../jobs/wire.js';
 import { resolveKey } from '../keys.js';
 import { workerSocket, writeProcs } from './worker-file.js';
@@ -110,10 +111,18 @@ export class Client implements DaemonBody {
           this.log.warn('job.refused', { id, reason: reason ?? null, note: 'the master did not grant this node the job; it is not started here' });
           return;
         }
-        mkdirSync(this.jobsDir, { recursive: true, mode: 0o700 });
         // The node's part: who a job that names no user runs as, where file:// may read, how much it may download.
         const options = { user: this.client.job_user, fileDirs: this.client.job_file_dirs, downloadMaxBytes: this.client.job_download_max_size };
-        if (!existsSync(jobPaths(this.jobsDir, id).spec)) writeJobSpec(this.jobsDir, id, spec as never, options);
+        try {
+          mkdirSync(this.jobsDir, { recursive: true, mode: 0o700 });
+          if (!existsSync(jobPaths(this.jobsDir, id).spec)) writeJobSpec(this.jobsDir, id, spec as never, options);
+        } catch (cause) {
+          // Not started without its spec; the claim is made again (a granted job is granted again) after a pause.
+          const error = new ClusterError('DPD_JOB_FILES', `job ${id}: cannot write its spec in ${this.jobsDir}: ${osReason(cause)}`, { cause });
+          this.log.error('job.unwritable', { id, code: error.code, message: error.message, note: `tried again in ${RETRY_MS} ms` });
+          this.scheduleRetry(revision);
+          return;
+        }
         this.log.info('job.granted', { id });
         if (this.latest && !this.stopping) void this.receive(this.latest.revision, this.latest.items);
       },
@@ -121,9 +130,14 @@ export class Client implements DaemonBody {
         this.claiming.delete(id);
         // No answer (the master is away): asked again with the next list, or after a pause.
         this.log.warn('job.claim-unanswered', { id, code: error.code ?? null, message: error.message });
-        if (!this.stopping && this.latest?.revision === revision) this.retry = setTimeout(() => this.latest && void this.receive(this.latest.revision, this.latest.items), RETRY_MS);
+        this.scheduleRetry(revision);
       },
     );
+  }
+
+  /** Receives the last list again after a pause, unless a newer one came meanwhile. */
+  private scheduleRetry(revision: number): void {
+    if (!this.stopping && this.latest?.revision === revision) this.retry = setTimeout(() => this.latest && void this.receive(this.latest.revision, this.latest.items), RETRY_MS);
   }
 
   private async receive(revision: number, items: unknown[]): Promise<void> {

@@ -1,8 +1,9 @@
 // Jobs on the master: submit (validate, place on a live node), follow what
 // nodes report, cancel. It decides; the HTTP API and the transport carry.
 import { redactJobSpec, redactUrls, validate, type JobSpec } from '@diprocd/procspec';
-import { JOB_STATES as JOB_RUN_STATES } from '@diprocd/supervisor';
+import { JOB_STATES as JOB_RUN_STATES } from '@diprocd/jobs';
 import type { NodeInfo, NodeReport } from '@diprocd/transport';
+import type { ClusterErrorCode } from '../errors.js';
 import { JobStore, isFinal, type MasterJob, type MasterJobState } from './job-store.js';
 import { reportedJobs, type ClaimAnswer, type JobItem } from './wire.js';
 
@@ -132,7 +133,7 @@ export class JobService {
     if (!checked.valid) return { status: 400, body: { error: 'invalid job spec', issues: checked.issues.filter((issue) => issue.severity === 'error') } };
     const spec = checked.value!;
     const refused = refusedUser(spec.user, this.users());
-    if (refused !== null) return { status: 403, body: { error: 'job refused', issues: [{ code: 'DPD_JOB_USER', path: 'user', message: refused, severity: 'error' }] } };
+    if (refused !== null) return { status: 403, body: { error: 'job refused', issues: [{ code: 'DPD_JOB_USER' satisfies ClusterErrorCode, path: 'user', message: refused, severity: 'error' }] } };
     const placed = this.place(spec);
     if ('error' in placed) return { status: 503, body: { error: placed.error } };
     const job = this.store.add(spec, placed.node);

@@ -6,7 +6,7 @@
 // starts a job only once the master granted its claim on it: a transport
 // request `{claim: id}`, answered `{granted, reason?}`.
 import type { JobSpec } from '@diprocd/procspec';
-import type { JobRecord } from '@diprocd/supervisor';
+import type { JobRecord } from '@diprocd/jobs';
 
 /** The largest job log that travels and is kept (its tail). */
 export const LOG_CAP_BYTES = 256 * 1024;

@@ -17,6 +17,7 @@ import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { HostView } from '@diprocd/daemonkit';
 import type { NodeInfo, TransportCounters } from '@diprocd/transport';
+import { ClusterError, osReason } from '../errors.js';
 import type { JobService, Outcome } from '../jobs/job-service.js';
 import { redactProc } from '../jobs/redact.js';
 import { hostRefused } from './host-check.js';
@@ -209,7 +210,7 @@ export function serveApi(address: string, source: ApiSource, options: HttpOption
   };
   const server: Server = options.tls ? createTlsServer({ cert: options.tls.cert, key: options.tls.key }, handler) : createServer(handler);
   return new Promise((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) => reject(Object.assign(new Error(`http ${address}: cannot listen: ${error.code ?? error.message}`), { code: 'DPD_HTTP_LISTEN' })));
+    server.once('error', (error: NodeJS.ErrnoException) => reject(new ClusterError('DPD_HTTP_LISTEN', `http ${address}: cannot listen: ${osReason(error)}`, { cause: error })));
     server.listen(port, hostname, () => {
       const bound = server.address() as AddressInfo;
       resolve({ server, url: `${options.tls ? 'https' : 'http'}://${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${bound.port}` });

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { readinessNotifier, startDaemon } from '@diprocd/daemonkit';
 import { validate, type Proc, type ProcInput } from '@diprocd/procspec';
 import { versionLine } from '@diprocd/procspec/runtime';
-import { Supervisor, removePidFile, writePidFile, type ExitStatus } from '@diprocd/supervisor';
+import { Supervisor, type ExitStatus } from '@diprocd/supervisor';
+import { removePidFile, writePidFile } from '@diprocd/supervisor/host';
 import { RLIMIT_HELP, UsageError, expandArgs, parseRunArgs, type RunArgs } from './args.js';
 import { USAGE } from './usage.js';
 

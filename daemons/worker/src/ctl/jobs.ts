@@ -1,7 +1,7 @@
 // dpd-ctl job …: jobs through the master's HTTP API.
 //   job submit SPEC.json [--node N] [--follow]   job list   job show ID   job logs ID   job cancel ID
 import { readFileSync } from 'node:fs';
-import { isFinalJobState } from '@diprocd/supervisor';
+import { isFinalJobState } from '@diprocd/jobs';
 import { CtlError } from './errors.js';
 import { callMaster } from './master-status.js';
 import { columns, formatExit } from './format.js';

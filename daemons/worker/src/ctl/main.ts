@@ -95,7 +95,7 @@ function socketPath(options: { socket?: string; file?: string }): string {
 
 /** Prints a file, then (with follow) what is appended to it, until interrupted. Streams: never the whole file in memory. */
 async function showLog(path: string, follow: boolean): Promise<void> {
-  if (!existsSync(path)) throw new ControlError('DPD_NO_LOG', `the log file ${path} does not exist (yet)`);
+  if (!existsSync(path)) throw new CtlError('DPD_NO_LOG', `the log file ${path} does not exist (yet)`);
   // A reader that went away (dpd-ctl logs x | head) ends us quietly.
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code === 'EPIPE') process.exit(0);
@@ -208,7 +208,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     case 'logs': {
       const { logs } = await request(socket, { cmd: 'logs', name: name! });
-      if (logs === null) throw new ControlError('DPD_NO_LOG', `${name} has no "logs" file (its output goes to /dev/null or to its log_pipe)`);
+      if (logs === null) throw new CtlError('DPD_NO_LOG', `${name} has no "logs" file (its output goes to /dev/null or to its log_pipe)`);
       await showLog(logs, values.follow);
       return 0;
     }

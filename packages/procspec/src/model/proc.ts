@@ -1,6 +1,7 @@
-// The process definition: every key of the contract in DESIGN.md, with the
-// original diprocd keys unchanged. This object is the source of truth for
-// the TypeScript input type, the validator and the published JSON Schema.
+// The process definition: every key a process may have. The original
+// diprocd keys keep their names and meaning; new keys are only added. This
+// object is the source of truth for the TypeScript input type, the
+// validator and the published JSON Schema.
 import { Type, type Static } from '@sinclair/typebox';
 import { Account, ArgList, Command, Duration, Env, NulFree, Path, Signal, Size, StringList, hinted } from './common.js';
 import { NAME_PATTERN, RLIMIT_NAMES, UMASK_PATTERN } from './units.js';

@@ -5,7 +5,8 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync }
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { normaliseProc } from '@diprocd/procspec';
-import { jobProc, listJobIds, readJobLogTail, readJobRecord, removeJobFiles, type Supervisor } from '@diprocd/supervisor';
+import { jobProc, listJobIds, readJobLogTail, readJobRecord, removeJobFiles } from '@diprocd/jobs';
+import type { Supervisor } from '@diprocd/supervisor';
 import { describe, expect, it } from 'vitest';
 import { type Sandbox, alive, httpServerPerFile, waitFor } from './helpers.js';
 import { jobBenchPerTest, type JobBench } from './job-helpers.js';

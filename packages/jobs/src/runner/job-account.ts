@@ -3,7 +3,7 @@
 // log is root's too, but the job writes to it); everything the job does — its set-up steps, its command, reading a
 // file:// download, removing its directory — runs as the job's user, with
 // no capabilities and only that user's primary group.
-import { lookupUser } from '../os/identity.js';
+import { lookupUser } from '@diprocd/supervisor/host';
 
 /** A job ends failed with this message as its reason. */
 export class JobFailure extends Error {}

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { redactUrls } from '@diprocd/procspec/runtime';
 import { JobFailure, jobAccount, type JobAccount } from './job-account.js';
 import { downloadAll } from './job-download.js';
-import { JOB_DOWNLOAD_MAX_BYTES, jobPaths, writeJobRecord, type JobInputFile, type JobRecord, type JobState } from './job-files.js';
+import { JOB_DOWNLOAD_MAX_BYTES, jobPaths, writeJobRecord, type JobInputFile, type JobRecord, type JobState } from '../files/job-files.js';
 
 const [dir, id] = process.argv.slice(2) as [string, string];
 const paths = jobPaths(dir, id);

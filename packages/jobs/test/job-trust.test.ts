@@ -6,7 +6,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, symlinkSync, 
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { normalise, normaliseProc } from '@diprocd/procspec';
-import { jobProc, readJobLogTail, writeJobSpec } from '@diprocd/supervisor';
+import { jobProc, readJobLogTail, writeJobSpec } from '@diprocd/jobs';
 import { describe, expect, it } from 'vitest';
 import { httpServerPerFile } from './helpers.js';
 import { jobBenchPerTest, type JobBench } from './job-helpers.js';

@@ -4,7 +4,8 @@
 import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { normalise, normaliseProc, type JobInput } from '@diprocd/procspec';
-import { jobProc, readJobRecord, writeJobSpec, type JobRunOptions, type Supervisor } from '@diprocd/supervisor';
+import { jobProc, readJobRecord, writeJobSpec, type JobRunOptions } from '@diprocd/jobs';
+import type { Supervisor } from '@diprocd/supervisor';
 import { afterEach, beforeEach } from 'vitest';
 import { Sandbox, waitFor } from './helpers.js';
 

@@ -10,7 +10,14 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { RECORD_OPTION, finish } from './lib/history.mjs';
 
-const { values } = parseArgs({ options: { lines: { type: 'string', default: '1000000' }, 'synced-lines': { type: 'string', default: '20000' }, runs: { type: 'string', default: '5' }, ...RECORD_OPTION } });
+const { values } = parseArgs({
+  options: {
+    lines: { type: 'string', default: '1000000' },
+    'synced-lines': { type: 'string', default: '20000' },
+    runs: { type: 'string', default: '5' },
+    ...RECORD_OPTION,
+  },
+});
 const BIN = fileURLToPath(new URL('../../daemons/run/bin/dpd-log.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'dpd-log-bench-'));
 
@@ -41,7 +48,14 @@ try {
   finish(values, {
     bench: 'dpd-log',
     command: `npm run build && node tools/bench/dpd-log.mjs --lines ${lines} --synced-lines ${synced} --runs ${values.runs}`,
-    results: { lines, syncedLines: synced, runs: Number(values.runs), cores: cpus().length, node: process.version, ...results },
+    results: {
+      lines,
+      syncedLines: synced,
+      runs: Number(values.runs),
+      cores: cpus().length,
+      node: process.version,
+      ...results,
+    },
   });
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -33,5 +33,14 @@ const dpdRunMs = medianMs(process.execPath, [BIN, '-n', '-1', '/bin/true']);
 finish(values, {
   bench: 'dpd-run',
   command: `npm run build && node tools/bench/dpd-run.mjs --runs ${runs}`,
-  results: { runs, cores: cpus().length, node: process.version, trueMs, nodeStartMs: nodeMs, dpdRunMs, overheadMs: Math.round((dpdRunMs - trueMs) * 10) / 10, ratioToNodeStart: Math.round((dpdRunMs / nodeMs) * 100) / 100 },
+  results: {
+    runs,
+    cores: cpus().length,
+    node: process.version,
+    trueMs,
+    nodeStartMs: nodeMs,
+    dpdRunMs,
+    overheadMs: Math.round((dpdRunMs - trueMs) * 10) / 10,
+    ratioToNodeStart: Math.round((dpdRunMs / nodeMs) * 100) / 100,
+  },
 });

@@ -13,7 +13,14 @@ import { Logger } from '@diprocd/daemonkit';
 import pino from 'pino';
 import { RECORD_OPTION, finish } from './lib/history.mjs';
 
-const { values } = parseArgs({ options: { lines: { type: 'string', default: '200000' }, rounds: { type: 'string', default: '7' }, batch: { type: 'string', default: '64' }, ...RECORD_OPTION } });
+const { values } = parseArgs({
+  options: {
+    lines: { type: 'string', default: '200000' },
+    rounds: { type: 'string', default: '7' },
+    batch: { type: 'string', default: '64' },
+    ...RECORD_OPTION,
+  },
+});
 const LINES = Number(values.lines);
 const ROUNDS = Number(values.rounds);
 /** Lines a write carries: what a busy worker logs within 5 ms. */
@@ -53,12 +60,20 @@ class IsoLogger {
 
 // What a worker logs while it restarts processes, and a reload now and then.
 const MIX = [
-  ['info', 'proc.exit', { name: 'web-7', pid: 48213, runMs: 1204, code: 1, signal: null, timedOut: false, at: 1796688440601 }],
+  [
+    'info',
+    'proc.exit',
+    { name: 'web-7', pid: 48213, runMs: 1204, code: 1, signal: null, timedOut: false, at: 1796688440601 },
+  ],
   ['info', 'proc.restart', { name: 'web-7', restarts: 3 }],
   ['info', 'proc.start', { name: 'web-7', pid: 48230, restarts: 3 }],
   ['info', 'proc.backoff', { name: 'cron', delayMs: 2000 }],
   ['warn', 'proc.gave-up', { name: 'flaky', starts: 6, withinMs: 9870 }],
-  ['info', 'file.reload', { file: '/etc/diprocd/worker.json', reason: 'watch', added: ['a'], removed: [], changed: ['web-7'], unchanged: 12 }],
+  [
+    'info',
+    'file.reload',
+    { file: '/etc/diprocd/worker.json', reason: 'watch', added: ['a'], removed: [], changed: ['web-7'], unchanged: 12 },
+  ],
   ['error', 'proc.error', { name: 'db', code: 'DPD_SPAWN_FAILED', message: 'db: spawn /usr/bin/postgres: ENOENT' }],
   ['info', 'ctl.restart', { name: 'web-7' }],
 ];
@@ -104,7 +119,10 @@ function batched(make) {
   };
 }
 
-/** pino as an application uses it: into the stream it is given, or on a file its own sonic-boom, synchronous (its default). */
+/**
+ * pino as an application uses it: into the stream it is given, or on a file its own sonic-boom, synchronous (its
+ * default).
+ */
 function pinoInto(sink) {
   const log = pino({ level: 'info' }, sink.file ? pino.destination({ dest: sink.file, sync: true }) : sink);
   return () => {
@@ -116,7 +134,11 @@ function pinoInto(sink) {
 }
 
 const loggers = [
-  { name: 'before (ISO time, level names, event)', kind: 'before', pass: batched((sink) => new IsoLogger(sink, 'json', false)) },
+  {
+    name: 'before (ISO time, level names, event)',
+    kind: 'before',
+    pass: batched((sink) => new IsoLogger(sink, 'json', false)),
+  },
   { name: 'now (pino shape)', kind: 'now', pass: batched((sink) => new Logger(sink, 'json', false)) },
   { name: `pino ${pino.version}`, kind: 'pino', pass: pinoInto },
 ];
@@ -146,21 +168,63 @@ for (let round = 0; round < ROUNDS + 1; round++) {
 }
 const rows = cases.map(({ sink, logger, samples }) => {
   const ms = median(samples);
-  return { sink: sink.name, logger: logger.name, kind: logger.kind, linesPerSecond: Math.round(LINES / (ms / 1000)), bytesPerLine: logger.bytes, msPerRun: Math.round(ms * 10) / 10 };
+  return {
+    sink: sink.name,
+    logger: logger.name,
+    kind: logger.kind,
+    linesPerSecond: Math.round(LINES / (ms / 1000)),
+    bytesPerLine: logger.bytes,
+    msPerRun: Math.round(ms * 10) / 10,
+  };
 });
 /** Lines a second of the pino shape over those of the format before it, per sink. */
-const speedup = Object.fromEntries(sinks.map((sink) => {
-  const of = (kind) => rows.find((row) => row.sink === sink.name && row.kind === kind).linesPerSecond;
-  return [sink.name, Math.round((of('now') / of('before')) * 100) / 100];
-}));
+const speedup = Object.fromEntries(
+  sinks.map((sink) => {
+    const of = (kind) => rows.find((row) => row.sink === sink.name && row.kind === kind).linesPerSecond;
+    return [sink.name, Math.round((of('now') / of('before')) * 100) / 100];
+  }),
+);
 
 const command = `npm run build && node tools/bench/logger.mjs --lines ${LINES} --rounds ${ROUNDS} --batch ${BATCH}`;
 
 const width = Math.max(...rows.map((row) => row.logger.length));
 console.log(`${'sink'.padEnd(18)} ${'logger'.padEnd(width)} ${'lines/s'.padStart(10)} ${'bytes/line'.padStart(10)}`);
-for (const row of rows) console.log(`${row.sink.padEnd(18)} ${row.logger.padEnd(width)} ${String(row.linesPerSecond).padStart(10)} ${String(row.bytesPerLine).padStart(10)}`);
-console.log(`now / before, lines a second: ${Object.entries(speedup).map(([sink, x]) => `${x}x into ${sink}`).join(', ')}`);
-console.log(`(${LINES} lines a run, median of ${ROUNDS} runs, ${BATCH} lines a write for diprocd's loggers; bytes with this pid and host name, ${String(process.pid).length + hostname().length} characters; ${cpus().length} cores, Node ${process.version})`);
+for (const row of rows)
+  console.log(
+    `${row.sink.padEnd(18)} ${row.logger.padEnd(width)} ${String(row.linesPerSecond).padStart(10)} ${String(row.bytesPerLine).padStart(10)}`,
+  );
+console.log(
+  `now / before, lines a second: ${Object.entries(speedup)
+    .map(([sink, x]) => `${x}x into ${sink}`)
+    .join(', ')}`,
+);
+console.log(
+  `(${LINES} lines a run, median of ${ROUNDS} runs, ${BATCH} lines a write for diprocd's loggers; bytes with this pid and host name, ${String(process.pid).length + hostname().length} characters; ${cpus().length} cores, Node ${process.version})`,
+);
 // Stored by sink, then by logger (before, now, pino), as the summary table reads them.
-const bySink = Object.fromEntries(sinks.map((sink) => [sink.key, Object.fromEntries(rows.filter((row) => row.sink === sink.name).map((row) => [row.kind, { linesPerSecond: row.linesPerSecond, bytesPerLine: row.bytesPerLine, msPerRun: row.msPerRun }]))]));
-finish(values, { bench: 'logger', command, results: { lines: LINES, rounds: ROUNDS, batch: BATCH, pino: pino.version, cores: cpus().length, ...bySink, nowOverBefore: speedup } });
+const bySink = Object.fromEntries(
+  sinks.map((sink) => [
+    sink.key,
+    Object.fromEntries(
+      rows
+        .filter((row) => row.sink === sink.name)
+        .map((row) => [
+          row.kind,
+          { linesPerSecond: row.linesPerSecond, bytesPerLine: row.bytesPerLine, msPerRun: row.msPerRun },
+        ]),
+    ),
+  ]),
+);
+finish(values, {
+  bench: 'logger',
+  command,
+  results: {
+    lines: LINES,
+    rounds: ROUNDS,
+    batch: BATCH,
+    pino: pino.version,
+    cores: cpus().length,
+    ...bySink,
+    nowOverBefore: speedup,
+  },
+});

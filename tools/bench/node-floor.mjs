@@ -13,7 +13,9 @@ import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { RECORD_OPTION, finish } from './lib/history.mjs';
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' }, flags: { type: 'string', default: '' }, ...RECORD_OPTION } });
+const { values } = parseArgs({
+  options: { runs: { type: 'string', default: '3' }, flags: { type: 'string', default: '' }, ...RECORD_OPTION },
+});
 const RUNS = Number(values.runs);
 const flags = values.flags.split(' ').filter(Boolean);
 
@@ -26,7 +28,10 @@ function rssKiB(modules) {
 }
 
 const results = {};
-for (const [name, modules] of [['nothing loaded', []], ['the built-in modules the supervisor needs', NEEDED]]) {
+for (const [name, modules] of [
+  ['nothing loaded', []],
+  ['the built-in modules the supervisor needs', NEEDED],
+]) {
   const runs = Array.from({ length: RUNS }, () => rssKiB(modules) / 1024);
   results[name] = runs.map((mib) => Math.round(mib * 10) / 10);
 }

@@ -19,7 +19,16 @@ function time(run, repeat = 5) {
   return Math.round(samples.sort((a, b) => a - b)[Math.floor(repeat / 2)] * 10) / 10;
 }
 
-const good = { procs: Array.from({ length: N }, (_, i) => ({ name: `p${i}`, run: '/bin/sleep', args: ['60'], restart: true, stop_timeout: '5s', env: { A: 'b' } })) };
+const good = {
+  procs: Array.from({ length: N }, (_, i) => ({
+    name: `p${i}`,
+    run: '/bin/sleep',
+    args: ['60'],
+    restart: true,
+    stop_timeout: '5s',
+    env: { A: 'b' },
+  })),
+};
 const bad = { procs: Array.from({ length: N }, (_, i) => ({ name: `p${i}`, run: 1, args: 'x' })) };
 const list = validate('worker', good).value.procs;
 const changed = list.map((p, i) => (i === 0 ? { ...p, args: ['61'] } : p));

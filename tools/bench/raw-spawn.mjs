@@ -9,14 +9,17 @@ import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { RECORD_OPTION, finish } from './lib/history.mjs';
 
-const { values } = parseArgs({ options: { procs: { type: 'string', default: '200' }, samples: { type: 'string', default: '200' }, ...RECORD_OPTION } });
+const { values } = parseArgs({
+  options: { procs: { type: 'string', default: '200' }, samples: { type: 'string', default: '200' }, ...RECORD_OPTION },
+});
 const PROCS = Number(values.procs);
 const SAMPLES = Number(values.samples);
-const start = () => spawn('/bin/sleep', ['100000'], { detached: true, stdio: 'ignore', env: { ...process.env, LC_ALL: 'C' } });
+const start = () =>
+  spawn('/bin/sleep', ['100000'], { detached: true, stdio: 'ignore', env: { ...process.env, LC_ALL: 'C' } });
 const ms = (ns) => Number(ns) / 1e6;
 
 const children = [];
-let t = process.hrtime.bigint();
+const t = process.hrtime.bigint();
 for (let i = 0; i < PROCS; i++) children.push(start());
 const coldStartMs = ms(process.hrtime.bigint() - t);
 const rssMiB = process.memoryUsage().rss / 2 ** 20;
@@ -40,5 +43,14 @@ const round = (x) => Math.round(x * 100) / 100;
 finish(values, {
   bench: 'raw-spawn',
   command: `node tools/bench/raw-spawn.mjs --procs ${PROCS} --samples ${SAMPLES}`,
-  results: { procs: PROCS, samples: SAMPLES, cores: cpus().length, node: process.version, coldStartMs: round(coldStartMs), rssMiB: round(rssMiB), restartMedianMs: round(latencies[Math.floor(SAMPLES / 2)]), restartP95Ms: round(latencies[Math.floor(SAMPLES * 0.95)]) },
+  results: {
+    procs: PROCS,
+    samples: SAMPLES,
+    cores: cpus().length,
+    node: process.version,
+    coldStartMs: round(coldStartMs),
+    rssMiB: round(rssMiB),
+    restartMedianMs: round(latencies[Math.floor(SAMPLES / 2)]),
+    restartP95Ms: round(latencies[Math.floor(SAMPLES * 0.95)]),
+  },
 });

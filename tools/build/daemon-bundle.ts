@@ -43,9 +43,13 @@ const packageRelativeUrls: Plugin = {
       return { contents: text.replaceAll('import.meta.url', url), loader: 'js' };
     });
     build.onEnd((result) => {
-      const left = (result.outputFiles ?? []).filter((file) => file.path.endsWith('.js') && file.text.includes('import.meta.url'));
+      const left = (result.outputFiles ?? []).filter(
+        (file) => file.path.endsWith('.js') && file.text.includes('import.meta.url'),
+      );
       if (left.length > 0) {
-        throw new Error(`import.meta.url left in ${left.map((file) => file.path).join(', ')}: code bundled there would look for its files in the daemon's dist/ (tools/build/daemon-bundle.ts)`);
+        throw new Error(
+          `import.meta.url left in ${left.map((file) => file.path).join(', ')}: code bundled there would look for its files in the daemon's dist/ (tools/build/daemon-bundle.ts)`,
+        );
       }
     });
   },

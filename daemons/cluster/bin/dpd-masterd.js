@@ -8,4 +8,4 @@
 // its built-in modules, about 25 ms more at start; the master starts
 // rarely.)
 // Committed so npm can link the bin at install time; the build writes dist/.
-import("../dist/masterd.js");
+import('../dist/masterd.js');

@@ -9,7 +9,8 @@ export const CLUSTER_ERROR_CODES = {
   DPD_JOB_USER: 'A job asks for root without `jobs_allow_root`, or for a user `job_users` does not list.',
   DPD_JOB_STORE: "The master's job records (`jobs` in its state directory) cannot be created or written.",
   DPD_JOB_FILES: "A node cannot write a granted job's spec into its jobs directory.",
-  DPD_WORKER_FILE: 'The worker file dpd-clientd writes into cannot be read or written (no permission, not a directory on its path, disk full).',
+  DPD_WORKER_FILE:
+    'The worker file dpd-clientd writes into cannot be read or written (no permission, not a directory on its path, disk full).',
   DPD_WORKER_FILE_INVALID: 'The worker file dpd-clientd must write into is not a JSON object.',
 } as const;
 

@@ -48,12 +48,19 @@ export interface DaemonDefinition<F> {
 export const fileBase = (file: string): string => join(dirname(resolve(file)), basename(file).replace(/\.json$/, ''));
 
 /** The pid file and log a daemon's file names, else `<file without .json>.pid` and `.log` beside it. */
-export function besideFile(file: string, keys: { pid_file: string | null; log_file: string | null }): { pidFile: string; logFile: string } {
+export function besideFile(
+  file: string,
+  keys: { pid_file: string | null; log_file: string | null },
+): { pidFile: string; logFile: string } {
   return { pidFile: keys.pid_file ?? `${fileBase(file)}.pid`, logFile: keys.log_file ?? `${fileBase(file)}.log` };
 }
 
 /** Runs a daemon to its end and returns its exit code (0 also when another copy already runs). */
-export async function daemonMain<F>(def: DaemonDefinition<F>, argv: string[], io: { stdout: Writable; stderr: Writable & { isTTY?: boolean } }): Promise<number> {
+export async function daemonMain<F>(
+  def: DaemonDefinition<F>,
+  argv: string[],
+  io: { stdout: Writable; stderr: Writable & { isTTY?: boolean } },
+): Promise<number> {
   const notifier = readinessNotifier();
   const say = (line: string) => io.stderr.write(`${def.name}: ${line}\n`);
   if (def.umask !== undefined) process.umask(def.umask);
@@ -126,9 +133,15 @@ export async function daemonMain<F>(def: DaemonDefinition<F>, argv: string[], io
     let body: DaemonBody | undefined;
     let pending: 'reload' | 'stop' | undefined;
     // A reload that fails is logged (the body's own reload says what it could); never an unhandled rejection.
-    const reload = () => void Promise.resolve().then(() => body!.reload('signal')).catch((error: Error & { code?: string }) => log.error(`${def.role}.reload-failed`, { code: error.code, message: error.message }));
+    const reload = () =>
+      void Promise.resolve()
+        .then(() => body!.reload('signal'))
+        .catch((error: Error & { code?: string }) =>
+          log.error(`${def.role}.reload-failed`, { code: error.code, message: error.message }),
+        );
     process.on('SIGHUP', () => (body ? reload() : (pending ??= 'reload')));
-    for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => (body ? void body.shutdown() : (pending = 'stop')));
+    for (const signal of ['SIGTERM', 'SIGINT'] as const)
+      process.on(signal, () => (body ? void body.shutdown() : (pending = 'stop')));
 
     /** A start that failed: logged with its code, told to a waiting parent. */
     const failed = (error: unknown) => {
@@ -145,7 +158,11 @@ export async function daemonMain<F>(def: DaemonDefinition<F>, argv: string[], io
       return failed(error);
     }
     if (!lock.held) {
-      log.info(`${def.role}.running`, { pid: lock.pid, pidFile: paths.pidFile, note: `another ${def.name} holds the pid file; nothing done` });
+      log.info(`${def.role}.running`, {
+        pid: lock.pid,
+        pidFile: paths.pidFile,
+        note: `another ${def.name} holds the pid file; nothing done`,
+      });
       log.flush();
       notifier.running(lock.pid);
       return 0;

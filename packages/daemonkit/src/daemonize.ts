@@ -16,7 +16,10 @@ export type StartOutcome =
   | { outcome: 'error'; message: string }
   | { outcome: 'died' };
 
-/** The child's side: how to tell the waiting parent. Call once at start-up; it also removes the variable so supervised processes never inherit it. */
+/**
+ * The child's side: how to tell the waiting parent. Call once at start-up; it also removes the variable so supervised
+ * processes never inherit it.
+ */
 export function readinessNotifier(env: NodeJS.ProcessEnv = process.env) {
   const fd = Number(env[NOTIFY_ENV]);
   delete env[NOTIFY_ENV];
@@ -51,7 +54,11 @@ export function startDaemon(script: string, argv: string[], logFile: string, cwd
     mkdirSync(dirname(logFile), { recursive: true });
     out = openSync(logFile, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o640);
   } catch (error) {
-    throw new DaemonkitError('DPD_LOG_FILE', `cannot open the log file ${logFile}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { cause: error });
+    throw new DaemonkitError(
+      'DPD_LOG_FILE',
+      `cannot open the log file ${logFile}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      { cause: error },
+    );
   }
   const child = spawn(process.execPath, [...process.execArgv, script, ...argv], {
     detached: true,

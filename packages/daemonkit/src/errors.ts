@@ -27,7 +27,10 @@ export class DaemonkitError extends DiprocdError<DaemonkitErrorCode> {
 export class ControlError extends DiprocdError {
   override name = 'ControlError';
 
-  /** A constructor call with a code not in {@link DAEMONKIT_ERROR_CODES} does not compile unless `answered` says the worker gave it. */
+  /**
+   * A constructor call with a code not in {@link DAEMONKIT_ERROR_CODES} does not compile unless `answered` says the
+   * worker gave it.
+   */
   constructor(code: DaemonkitErrorCode, message: string, options?: { cause?: unknown });
   constructor(code: string, message: string, options: { cause?: unknown; answered: true });
   constructor(code: string, message: string, options?: { cause?: unknown; answered?: true }) {

@@ -4,7 +4,18 @@
 // running" only when it names a live copy of the same daemon for this same
 // file; anything else (its process gone, the pid reused, another file's
 // daemon) is stale and replaced.
-import { closeSync, constants, fchmodSync, linkSync, mkdirSync, openSync, readFileSync, readlinkSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fchmodSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readlinkSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { DaemonkitError } from './errors.js';
 
@@ -32,7 +43,8 @@ function daemonFor(pid: number, program: string, file: string): boolean {
  * which live copy holds it. Throws DPD_PID_FILE when it cannot be taken.
  */
 export function lockPidFile(path: string, program: string, file: string): LockResult {
-  const fail = (why: string, cause?: unknown) => new DaemonkitError('DPD_PID_FILE', `cannot take the pid file ${path}: ${why}`, { cause });
+  const fail = (why: string, cause?: unknown) =>
+    new DaemonkitError('DPD_PID_FILE', `cannot take the pid file ${path}: ${why}`, { cause });
   const temp = `${path}.${process.pid}.tmp`;
   try {
     mkdirSync(dirname(path), { recursive: true });

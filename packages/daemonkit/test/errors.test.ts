@@ -29,12 +29,19 @@ describe('error codes', () => {
     const named = codesInSource(join(ROOT, 'src'));
     expect(named).toEqual(expect.arrayContaining(ENVIRONMENT)); // the exception list cannot go stale
     const ours = named.filter((code) => !ENVIRONMENT.includes(code) && !Object.hasOwn(ERROR_CODES, code));
-    expect({ documented: documentedCodes(join(ROOT, 'README.md')), inSource: ours }).toEqual({ documented: registry, inSource: registry });
+    expect({ documented: documentedCodes(join(ROOT, 'README.md')), inSource: ours }).toEqual({
+      documented: registry,
+      inSource: registry,
+    });
   });
 
   it('DaemonkitError and ControlError are DiprocdErrors carrying their code and cause', () => {
     const cause = new Error('EACCES');
-    const errors = [new DaemonkitError('DPD_PID_FILE', 'x', { cause }), new ControlError('DPD_CONTROL_DENIED', 'x', { cause }), new ControlError('DPD_UNKNOWN_PROCESS', 'x', { answered: true })];
+    const errors = [
+      new DaemonkitError('DPD_PID_FILE', 'x', { cause }),
+      new ControlError('DPD_CONTROL_DENIED', 'x', { cause }),
+      new ControlError('DPD_UNKNOWN_PROCESS', 'x', { answered: true }),
+    ];
     expect(errors.map((error) => [error instanceof DiprocdError, error.name, error.code, error.cause])).toEqual([
       [true, 'DaemonkitError', 'DPD_PID_FILE', cause],
       [true, 'ControlError', 'DPD_CONTROL_DENIED', cause],
@@ -64,18 +71,32 @@ describe('OS errors become coded errors where they enter', () => {
 
   it('lockPidFile: DPD_PID_FILE with the path and what the OS said', () => {
     const error = caught(() => lockPidFile(blocked('d.pid'), 'workerd', '/etc/w.json'));
-    expect([error instanceof DaemonkitError, error.code, (error.cause as NodeJS.ErrnoException).code]).toEqual([true, 'DPD_PID_FILE', 'ENOTDIR']);
-    expect(error.message.replaceAll(dir, 'DIR')).toMatchInlineSnapshot(`"cannot take the pid file DIR/not-a-dir/run/d.pid: ENOTDIR"`);
+    expect([error instanceof DaemonkitError, error.code, (error.cause as NodeJS.ErrnoException).code]).toEqual([
+      true,
+      'DPD_PID_FILE',
+      'ENOTDIR',
+    ]);
+    expect(error.message.replaceAll(dir, 'DIR')).toMatchInlineSnapshot(
+      `"cannot take the pid file DIR/not-a-dir/run/d.pid: ENOTDIR"`,
+    );
   });
 
   it('startDaemon: DPD_LOG_FILE with the path and what the OS said', () => {
     const error = caught(() => startDaemon(join(dir, 'never-run.mjs'), [], blocked('d.log')));
-    expect([error instanceof DaemonkitError, error.code, (error.cause as NodeJS.ErrnoException).code]).toEqual([true, 'DPD_LOG_FILE', 'ENOTDIR']);
-    expect(error.message.replaceAll(dir, 'DIR')).toMatchInlineSnapshot(`"cannot open the log file DIR/not-a-dir/run/d.log: ENOTDIR"`);
+    expect([error instanceof DaemonkitError, error.code, (error.cause as NodeJS.ErrnoException).code]).toEqual([
+      true,
+      'DPD_LOG_FILE',
+      'ENOTDIR',
+    ]);
+    expect(error.message.replaceAll(dir, 'DIR')).toMatchInlineSnapshot(
+      `"cannot open the log file DIR/not-a-dir/run/d.log: ENOTDIR"`,
+    );
   });
 
   describe('daemonMain', () => {
-    /** Runs a daemon through daemonMain whose pid file and log go where `paths` says; its start must never be reached. */
+    /**
+     * Runs a daemon through daemonMain whose pid file and log go where `paths` says; its start must never be reached.
+     */
     const daemon = (paths: { pidFile: string; logFile: string }, ...argv: string[]) => {
       const script = join(dir, 'dpd-testd.mjs');
       const entry = require.resolve('@diprocd/daemonkit').replace(/\.cjs$/, '.js');
@@ -86,20 +107,29 @@ const definition = { name: 'dpd-testd', role: 'test', what: 'test file', usage: 
 process.exitCode = await daemonMain(definition, process.argv.slice(2), process);\n`,
       );
       writeFileSync(join(dir, 't.json'), '{}');
-      const run = spawnSync(process.execPath, [script, ...argv, join(dir, 't.json')], { encoding: 'utf8', timeout: 10_000 });
+      const run = spawnSync(process.execPath, [script, ...argv, join(dir, 't.json')], {
+        encoding: 'utf8',
+        timeout: 10_000,
+      });
       return { status: run.status, stdout: run.stdout, stderr: run.stderr.replaceAll(dir, 'DIR') };
     };
 
     it('a pid file it cannot take: the code and the reason logged, exit 1', () => {
       const run = daemon({ pidFile: blocked('t.pid'), logFile: join(dir, 't.log') }, '-f', '--log-format', 'json');
       expect(run.status).toBe(1);
-      expect(run.stderr).toMatch(/"code":"DPD_PID_FILE".*cannot take the pid file DIR\/not-a-dir\/run\/t\.pid: ENOTDIR/);
+      expect(run.stderr).toMatch(
+        /"code":"DPD_PID_FILE".*cannot take the pid file DIR\/not-a-dir\/run\/t\.pid: ENOTDIR/,
+      );
       expect(run.stderr).not.toMatch(/started/);
     });
 
     it('a log file it cannot open as it becomes a daemon: one line with the code, exit 1', () => {
       const run = daemon({ pidFile: join(dir, 't.pid'), logFile: blocked('t.log') });
-      expect(run).toEqual({ status: 1, stdout: '', stderr: 'dpd-testd: cannot open the log file DIR/not-a-dir/run/t.log: ENOTDIR [DPD_LOG_FILE]\n' });
+      expect(run).toEqual({
+        status: 1,
+        stdout: '',
+        stderr: 'dpd-testd: cannot open the log file DIR/not-a-dir/run/t.log: ENOTDIR [DPD_LOG_FILE]\n',
+      });
     });
   });
 });

@@ -45,8 +45,34 @@ describe('Logger, JSON', () => {
     const log = new Logger(out, 'json', false, { now: () => 7, pid: 1, hostname: 'h' });
     log.info('odd', { a: 1, level: 'x', time: 'y', pid: 2, hostname: 'z', msg: 'm', b: 2 });
     log.flush();
-    expect(JSON.parse(writes[0]!)).toStrictEqual({ level: 30, time: 7, pid: 1, hostname: 'h', a: 1, eventLevel: 'x', eventTime: 'y', eventPid: 2, eventHostname: 'z', eventMsg: 'm', b: 2, msg: 'odd' });
-    expect(Object.keys(JSON.parse(writes[0]!))).toEqual(['level', 'time', 'pid', 'hostname', 'a', 'eventLevel', 'eventTime', 'eventPid', 'eventHostname', 'eventMsg', 'b', 'msg']);
+    expect(JSON.parse(writes[0]!)).toStrictEqual({
+      level: 30,
+      time: 7,
+      pid: 1,
+      hostname: 'h',
+      a: 1,
+      eventLevel: 'x',
+      eventTime: 'y',
+      eventPid: 2,
+      eventHostname: 'z',
+      eventMsg: 'm',
+      b: 2,
+      msg: 'odd',
+    });
+    expect(Object.keys(JSON.parse(writes[0]!))).toEqual([
+      'level',
+      'time',
+      'pid',
+      'hostname',
+      'a',
+      'eventLevel',
+      'eventTime',
+      'eventPid',
+      'eventHostname',
+      'eventMsg',
+      'b',
+      'msg',
+    ]);
   });
 
   it("a daemon's log reads in pino-pretty: its level, pid and message", async () => {
@@ -88,7 +114,11 @@ process.exit(code);
       await exited;
     }
 
-    const pretty = spawnSync(process.execPath, [require.resolve('pino-pretty/bin.js'), '--no-colorize'], { input: log, encoding: 'utf8', timeout: 10_000 });
+    const pretty = spawnSync(process.execPath, [require.resolve('pino-pretty/bin.js'), '--no-colorize'], {
+      input: log,
+      encoding: 'utf8',
+      timeout: 10_000,
+    });
     expect(pretty.status).toBe(0);
     const rendered = pretty.stdout.replace(/^\[\d\d:\d\d:\d\d\.\d{3}\]/gm, '[T]');
     const [one, two] = [first.pid, lastWriter(log)];

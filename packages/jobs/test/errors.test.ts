@@ -18,7 +18,11 @@ describe('error codes', () => {
 
 describe('a job id', () => {
   it('that could leave the directory is refused with DPD_JOB_ID before a path is made of it', () => {
-    for (const use of [() => jobPaths('/nonexistent', '../x'), () => jobProc('/nonexistent', '../x'), () => writeJobSpec('/nonexistent', '../x', {} as never)]) {
+    for (const use of [
+      () => jobPaths('/nonexistent', '../x'),
+      () => jobProc('/nonexistent', '../x'),
+      () => writeJobSpec('/nonexistent', '../x', {} as never),
+    ]) {
       const error = (() => {
         try {
           use();
@@ -30,7 +34,9 @@ describe('a job id', () => {
       expect(error).toBeInstanceOf(JobError);
       expect(error).toBeInstanceOf(DiprocdError);
       expect((error as JobError).code).toBe('DPD_JOB_ID');
-      expect((error as Error).message).toMatchInlineSnapshot(`"job id "../x": expected 1 to 64 letters, digits, "_", "." or "-""`);
+      expect((error as Error).message).toMatchInlineSnapshot(
+        `"job id "../x": expected 1 to 64 letters, digits, "_", "." or "-""`,
+      );
     }
   });
 });

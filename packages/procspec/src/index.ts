@@ -2,7 +2,16 @@
 export { DiprocdError, SpecError, ISSUE_CODES, ERROR_CODES } from './errors.js';
 export { ProcSchema, RestartPolicy as RestartPolicySchema } from './model/proc.js';
 export { WorkerSchema, MasterSchema, ClientSchema, JobSchema, KINDS, KIND_TITLES } from './model/files.js';
-export { parseDuration, formatDuration, parseSize, parseSignal, SIGNAL_NAMES, RLIMIT_NAMES, MAX_DURATION_MS, MAX_SIZE_BYTES } from './model/units.js';
+export {
+  parseDuration,
+  formatDuration,
+  parseSize,
+  parseSignal,
+  SIGNAL_NAMES,
+  RLIMIT_NAMES,
+  MAX_DURATION_MS,
+  MAX_SIZE_BYTES,
+} from './model/units.js';
 export { DEFAULTS } from './normalise/defaults.js';
 export { normalise, normaliseProc } from './normalise/normalise.js';
 export { urlBasename } from './model/download-name.js';

@@ -9,5 +9,14 @@ export { HIDDEN, redactJobSpec, redactUrls, redactValues } from './redact/redact
 export { splitLines } from './text/split-lines.js';
 
 export type { ProcDiff } from './diff/diff-procs.js';
-export type { Proc, WorkerFile, MasterFile, ClientFile, JobSpec, RestartPolicy, LoadSource, RlimitValue } from './normalise/types.js';
+export type {
+  Proc,
+  WorkerFile,
+  MasterFile,
+  ClientFile,
+  JobSpec,
+  RestartPolicy,
+  LoadSource,
+  RlimitValue,
+} from './normalise/types.js';
 export type { RlimitName } from './model/units.js';

@@ -11,7 +11,10 @@ import { PACKAGE_ROOT, fixture } from './helpers.js';
 describe('error codes', () => {
   it("are the registries', every one documented in the README and named in the source, and no other", () => {
     const registry = [...new Set([...Object.keys(ISSUE_CODES), ...Object.keys(ERROR_CODES)])].sort();
-    expect({ documented: documentedCodes(join(PACKAGE_ROOT, 'README.md')), inSource: codesInSource(join(PACKAGE_ROOT, 'src')) }).toEqual({ documented: registry, inSource: registry });
+    expect({
+      documented: documentedCodes(join(PACKAGE_ROOT, 'README.md')),
+      inSource: codesInSource(join(PACKAGE_ROOT, 'src')),
+    }).toEqual({ documented: registry, inSource: registry });
   });
 
   it('SpecError and UsageError are DiprocdErrors carrying their code', () => {

@@ -5,7 +5,11 @@ import { splitLines } from '@diprocd/procspec/runtime';
 function split(chunks: string[], maxLine?: number, dropLong = false): { lines: string[]; tooLong: number } {
   const lines: string[] = [];
   let tooLong = 0;
-  const splitter = splitLines((line) => lines.push(line.toString('utf8')), maxLine, dropLong ? () => tooLong++ : undefined);
+  const splitter = splitLines(
+    (line) => lines.push(line.toString('utf8')),
+    maxLine,
+    dropLong ? () => tooLong++ : undefined,
+  );
   for (const chunk of chunks) splitter.push(Buffer.from(chunk));
   splitter.end();
   return { lines, tooLong };

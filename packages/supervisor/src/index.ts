@@ -1,7 +1,13 @@
 // The public API of @diprocd/supervisor: adding to it is a semver commitment.
 export { Supervisor } from './supervisor.js';
 export { SupervisorError, SUPERVISOR_ERROR_CODES } from './errors.js';
-export { STATES, EVENTS as TRANSITION_EVENTS, TRANSITIONS, REFUSED as REFUSED_TRANSITIONS, transition } from './state/machine.js';
+export {
+  STATES,
+  EVENTS as TRANSITION_EVENTS,
+  TRANSITIONS,
+  REFUSED as REFUSED_TRANSITIONS,
+  transition,
+} from './state/machine.js';
 export { decideAfterExit } from './policy/restart-policy.js';
 export { systemClock } from './clock.js';
 

@@ -14,8 +14,13 @@ describe('error codes', () => {
   it("are the registry's, every one documented in the README and named in the source, and no other", () => {
     const registry = Object.keys(SUPERVISOR_ERROR_CODES).sort();
     // procspec's codes are procspec's to document.
-    const ours = codesInSource(join(ROOT, 'src')).filter((code) => !Object.hasOwn(ISSUE_CODES, code) && !Object.hasOwn(ERROR_CODES, code));
-    expect({ documented: documentedCodes(join(ROOT, 'README.md')), inSource: ours }).toEqual({ documented: registry, inSource: registry });
+    const ours = codesInSource(join(ROOT, 'src')).filter(
+      (code) => !Object.hasOwn(ISSUE_CODES, code) && !Object.hasOwn(ERROR_CODES, code),
+    );
+    expect({ documented: documentedCodes(join(ROOT, 'README.md')), inSource: ours }).toEqual({
+      documented: registry,
+      inSource: registry,
+    });
   });
 });
 

@@ -11,21 +11,30 @@ import { TRANSPORT_ERROR_CODES, TransportClient, TransportError, TransportServer
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 describe('error codes', () => {
-  it('are the registry\'s, every one documented in the README and named in the source, and no other', () => {
+  it("are the registry's, every one documented in the README and named in the source, and no other", () => {
     const registry = Object.keys(TRANSPORT_ERROR_CODES).sort();
-    expect({ documented: documentedCodes(`${ROOT}README.md`), inSource: codesInSource(`${ROOT}src`) }).toEqual({ documented: registry, inSource: registry });
+    expect({ documented: documentedCodes(`${ROOT}README.md`), inSource: codesInSource(`${ROOT}src`) }).toEqual({
+      documented: registry,
+      inSource: registry,
+    });
   });
 
   it('TransportError is a DiprocdError carrying its code and cause', () => {
     const cause = new Error('boom');
     const error = new TransportError('DPD_TRANSPORT_AUTH', 'x', { cause });
-    expect([error instanceof DiprocdError, error.name, error.code, error.cause]).toEqual([true, 'TransportError', 'DPD_TRANSPORT_AUTH', cause]);
+    expect([error instanceof DiprocdError, error.name, error.code, error.cause]).toEqual([
+      true,
+      'TransportError',
+      'DPD_TRANSPORT_AUTH',
+      cause,
+    ]);
     // @ts-expect-error a code that is not in the registry does not compile
     expect(new TransportError('DPD_NOT_A_CODE', 'x').code).toBe('DPD_NOT_A_CODE');
   });
 
-  it('TransportError is procspec\'s DiprocdError through require() too (one class per module system)', () => {
-    const script = 'const { DiprocdError } = require("@diprocd/procspec"), { TransportError } = require("@diprocd/transport"); process.stdout.write(String(new TransportError("DPD_TRANSPORT_KEY", "x") instanceof DiprocdError))';
+  it("TransportError is procspec's DiprocdError through require() too (one class per module system)", () => {
+    const script =
+      'const { DiprocdError } = require("@diprocd/procspec"), { TransportError } = require("@diprocd/transport"); process.stdout.write(String(new TransportError("DPD_TRANSPORT_KEY", "x") instanceof DiprocdError))';
     const run = spawnSync(process.execPath, ['-e', script], { cwd: ROOT, encoding: 'utf8' });
     expect(run.stderr + run.stdout).toBe('true');
   });
@@ -46,10 +55,20 @@ describe('options', () => {
       code(() => new TransportServer({ ...ends, heartbeatMs: 0 })),
       code(() => new TransportServer({ ...ends, suspectAfterMs: 500, downAfterMs: 100 })),
       code(() => new TransportServer({ ...ends, curve: { publicKey: 'x', secretKey: 'y', allow: {} } })),
-      code(() => new TransportClient({ ...ends, node: 'a\0b', report: () => ({ revision: 0, load: [0, 0, 0], procs: [] }) })),
+      code(
+        () =>
+          new TransportClient({ ...ends, node: 'a\0b', report: () => ({ revision: 0, load: [0, 0, 0], procs: [] }) }),
+      ),
       code(() => new TransportClient({ ...ends, node: 'a' } as never)),
       code(() => new TransportServer(ends).setDesired('', [])),
-    ]).toEqual(['DPD_TRANSPORT_OPTIONS', 'DPD_TRANSPORT_OPTIONS', 'DPD_TRANSPORT_KEY', 'DPD_TRANSPORT_NODE', 'DPD_TRANSPORT_OPTIONS', 'DPD_TRANSPORT_NODE']);
+    ]).toEqual([
+      'DPD_TRANSPORT_OPTIONS',
+      'DPD_TRANSPORT_OPTIONS',
+      'DPD_TRANSPORT_KEY',
+      'DPD_TRANSPORT_NODE',
+      'DPD_TRANSPORT_OPTIONS',
+      'DPD_TRANSPORT_NODE',
+    ]);
   });
 
   it('a closed server cannot start', async () => {

@@ -123,7 +123,10 @@ export function record(values, run, options = {}) {
   return entry;
 }
 
-/** A bench script's last step: prints its results and the command that reproduces them, then records the run (see record). */
+/**
+ * A bench script's last step: prints its results and the command that reproduces them, then records the run (see
+ * record).
+ */
 export function finish(values, run) {
   console.log(JSON.stringify({ bench: run.bench, ...run.results }, null, 2));
   console.log(`reproduce: ${run.command}`);
@@ -176,8 +179,8 @@ export function formatValue(value, unit) {
   const text = Array.isArray(value)
     ? value.map((item) => formatValue(item, undefined)).join(', ')
     : typeof value === 'object'
-    ? JSON.stringify(value)
-    : String(value);
+      ? JSON.stringify(value)
+      : String(value);
   return unit ? `${text} ${unit}` : text;
 }
 

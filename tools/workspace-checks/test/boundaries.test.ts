@@ -45,7 +45,14 @@ function projects(): Project[] {
         }
         const runtime = { ...pkg.dependencies, ...pkg.peerDependencies };
         const declared = Object.keys(deps).filter((d) => d.startsWith('@diprocd/'));
-        return { dir, name: pkg.name, tags: pkg.nx?.tags ?? [], declared, dev: declared.filter((d) => !(d in runtime)), imported: [...imported] };
+        return {
+          dir,
+          name: pkg.name,
+          tags: pkg.nx?.tags ?? [],
+          declared,
+          dev: declared.filter((d) => !(d in runtime)),
+          imported: [...imported],
+        };
       }),
   );
 }
@@ -79,7 +86,8 @@ describe('package boundaries', () => {
     // Nothing depends on a daemon, except a daemon's tests, which may run another daemon beside it,
     // and the distribution (the unscoped diprocd package), which exists to carry the daemons.
     const testsOfDaemon = (dep: string) => project.tags.includes('scope:daemon') && project.dev.includes(dep);
-    if (!project.tags.includes('scope:dist')) expect(project.declared.filter((dep) => daemons.includes(dep) && !testsOfDaemon(dep))).toEqual([]);
+    if (!project.tags.includes('scope:dist'))
+      expect(project.declared.filter((dep) => daemons.includes(dep) && !testsOfDaemon(dep))).toEqual([]);
     // ... and nothing depends on the distribution.
     const dists = all.filter((p) => p.tags.includes('scope:dist')).map((p) => p.name);
     expect(project.declared.filter((dep) => dists.includes(dep))).toEqual([]);

@@ -34,9 +34,14 @@ function readDoc(path: string): Doc {
   try {
     doc = JSON.parse(text);
   } catch (error) {
-    throw new ClusterError('DPD_WORKER_FILE_INVALID', `${path}: not valid JSON (${(error as Error).message}); left as it is until it is fixed`, { cause: error });
+    throw new ClusterError(
+      'DPD_WORKER_FILE_INVALID',
+      `${path}: not valid JSON (${(error as Error).message}); left as it is until it is fixed`,
+      { cause: error },
+    );
   }
-  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) throw new ClusterError('DPD_WORKER_FILE_INVALID', `${path}: not a JSON object; left as it is until it is fixed`);
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc))
+    throw new ClusterError('DPD_WORKER_FILE_INVALID', `${path}: not a JSON object; left as it is until it is fixed`);
   return doc as Doc;
 }
 
@@ -52,7 +57,9 @@ export function writeProcs(path: string, procs: unknown[]): WriteOutcome {
     written: false,
     added: [...after.keys()].filter((name) => !before.has(name)),
     removed: [...before.keys()].filter((name) => !after.has(name)),
-    changed: [...after.keys()].filter((name) => before.has(name) && !isDeepStrictEqual(before.get(name), after.get(name))),
+    changed: [...after.keys()].filter(
+      (name) => before.has(name) && !isDeepStrictEqual(before.get(name), after.get(name)),
+    ),
   };
   if (isDeepStrictEqual(doc.procs, procs)) return outcome;
   // Mode 0600: process definitions may carry secrets in env.
@@ -64,7 +71,10 @@ export function writeProcs(path: string, procs: unknown[]): WriteOutcome {
   return { ...outcome, written: true };
 }
 
-/** The worker's control socket: the client file's control_socket, else the worker file's, else dpd-workerd's default beside it. */
+/**
+ * The worker's control socket: the client file's control_socket, else the worker file's, else dpd-workerd's default
+ * beside it.
+ */
 export function workerSocket(confFile: string, configured: string | null): string {
   if (configured !== null) return configured;
   let own: unknown;

@@ -40,7 +40,6 @@ export interface MasterJob {
 
 export const isFinal = (job: { state: string }) => isFinalJobState(job.state) || job.state === 'lost';
 
-
 /** Replaces a record or log file whole, durably, readable by the master's user only. */
 function write(path: string, text: string): void {
   try {
@@ -62,7 +61,9 @@ export class JobStore {
       mkdirSync(dir, { recursive: true, mode: 0o700 });
       names = readdirSync(dir);
     } catch (error) {
-      throw new ClusterError('DPD_JOB_STORE', `cannot open the job records in ${dir}: ${osReason(error)}`, { cause: error });
+      throw new ClusterError('DPD_JOB_STORE', `cannot open the job records in ${dir}: ${osReason(error)}`, {
+        cause: error,
+      });
     }
     for (const name of names) {
       if (!/^\d+\.json$/.test(name)) continue;
@@ -96,7 +97,22 @@ export class JobStore {
   }
 
   add(spec: JobSpec, node: string, now = Date.now()): MasterJob {
-    const job: MasterJob = { id: String(this.next++), spec, node, state: 'queued', code: null, signal: null, reason: null, workdir: null, cancelRequested: false, grantedAt: null, submittedAt: now, startedAt: null, endedAt: null, updatedAt: now };
+    const job: MasterJob = {
+      id: String(this.next++),
+      spec,
+      node,
+      state: 'queued',
+      code: null,
+      signal: null,
+      reason: null,
+      workdir: null,
+      cancelRequested: false,
+      grantedAt: null,
+      submittedAt: now,
+      startedAt: null,
+      endedAt: null,
+      updatedAt: now,
+    };
     this.save(job);
     return job;
   }

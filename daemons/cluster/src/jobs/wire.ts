@@ -37,5 +37,13 @@ export type JobReport = JobRecord & { log?: string };
 /** The jobs in a node's report (an empty list when it has none or sends something else). */
 export function reportedJobs(extra: Record<string, unknown> | undefined): JobReport[] {
   const jobs = extra?.jobs;
-  return Array.isArray(jobs) ? jobs.filter((job): job is JobReport => typeof job === 'object' && job !== null && typeof (job as JobReport).id === 'string' && typeof (job as JobReport).state === 'string') : [];
+  return Array.isArray(jobs)
+    ? jobs.filter(
+        (job): job is JobReport =>
+          typeof job === 'object' &&
+          job !== null &&
+          typeof (job as JobReport).id === 'string' &&
+          typeof (job as JobReport).state === 'string',
+      )
+    : [];
 }

@@ -29,7 +29,10 @@ export function httpOptions(file: string, master: MasterFile): HttpOptions {
     // The pair is checked now, so a wrong file stops the start, not the first client.
     createSecureContext(tls);
   } catch (error) {
-    throw tlsError(`${file}: http_tls: the certificate ${master.http_tls.cert} and the key ${master.http_tls.key} cannot serve TLS: ${(error as Error).message}`, error);
+    throw tlsError(
+      `${file}: http_tls: the certificate ${master.http_tls.cert} and the key ${master.http_tls.key} cannot serve TLS: ${(error as Error).message}`,
+      error,
+    );
   }
   return { tls, hostnames: master.http_hostnames };
 }

@@ -55,7 +55,8 @@ export interface Results {
   shutdown: { stopping: boolean };
 }
 
-export type Response = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: { code: string; message: string } };
+export type Response =
+  { id: number; ok: true; result: unknown } | { id: number; ok: false; error: { code: string; message: string } };
 
 /** The longest answer a client accepts: a status of thousands of processes fits. */
 export const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
@@ -72,7 +73,11 @@ export const MAX_REQUEST_BYTES = 1024 * 1024;
  * one line splitter of diprocd), in linear time. A line over `maxBytes` is
  * not passed: `onTooLong` is called once for it and its bytes are dropped.
  */
-export function lineReader(onLine: (line: string) => void, maxBytes: number, onTooLong: () => void): (chunk: Buffer) => void {
+export function lineReader(
+  onLine: (line: string) => void,
+  maxBytes: number,
+  onTooLong: () => void,
+): (chunk: Buffer) => void {
   const lines = splitLines(
     (line) => {
       const text = line.toString('utf8');

@@ -41,7 +41,8 @@ const SAFE_ID = /^[A-Za-z0-9_.-]{1,64}$/;
 
 /** The files of job `id` in `dir`. */
 export function jobPaths(dir: string, id: string) {
-  if (!SAFE_ID.test(id)) throw new JobError('DPD_JOB_ID', `job id ${JSON.stringify(id)}: expected 1 to 64 letters, digits, "_", "." or "-"`);
+  if (!SAFE_ID.test(id))
+    throw new JobError('DPD_JOB_ID', `job id ${JSON.stringify(id)}: expected 1 to 64 letters, digits, "_", "." or "-"`);
   return { spec: join(dir, `${id}.spec.json`), state: join(dir, `${id}.state.json`), log: join(dir, `${id}.log`) };
 }
 
@@ -53,7 +54,10 @@ export interface JobRunOptions {
    * runner's own user.
    */
   user?: string | number | null;
-  /** Directories a file:// download may read from (links resolved; read as the job's user). Default none: file:// is refused. */
+  /**
+   * Directories a file:// download may read from (links resolved; read as the job's user). Default none: file:// is
+   * refused.
+   */
   fileDirs?: string[];
   /** The most the job's downloads may take together, in bytes. Default 1 GiB. */
   downloadMaxBytes?: number;
@@ -111,7 +115,9 @@ export function readJobLogTail(dir: string, id: string, maxBytes: number): strin
 /** The ids of the jobs that have files in `dir`. */
 export function listJobIds(dir: string): string[] {
   try {
-    return [...new Set(readdirSync(dir).flatMap((name) => /^(.+)\.(?:spec|state)\.json$/.exec(name)?.[1] ?? []))].filter((id) => SAFE_ID.test(id));
+    return [
+      ...new Set(readdirSync(dir).flatMap((name) => /^(.+)\.(?:spec|state)\.json$/.exec(name)?.[1] ?? [])),
+    ].filter((id) => SAFE_ID.test(id));
   } catch {
     return [];
   }

@@ -17,7 +17,11 @@ const MAX_LINE = 64 * 1024;
  * chunks (a megabyte line sent a byte at a time must not cost a terabyte
  * of copying), and at most `maxLine` bytes are held.
  */
-export function splitLines(onLine: (line: Buffer) => void, maxLine = MAX_LINE, onTooLong?: () => void): { push(chunk: Buffer): void; end(): void } {
+export function splitLines(
+  onLine: (line: Buffer) => void,
+  maxLine = MAX_LINE,
+  onTooLong?: () => void,
+): { push(chunk: Buffer): void; end(): void } {
   // The line so far, as the pieces it came in.
   let parts: Buffer[] = [];
   let size = 0;
@@ -30,7 +34,7 @@ export function splitLines(onLine: (line: Buffer) => void, maxLine = MAX_LINE, o
   };
   return {
     push(chunk) {
-      for (let start = 0; start <= chunk.length; ) {
+      for (let start = 0; start <= chunk.length;) {
         const newline = chunk.indexOf(10, start);
         let piece = chunk.subarray(start, newline < 0 ? chunk.length : newline);
         while (!dropping && size + piece.length > maxLine) {

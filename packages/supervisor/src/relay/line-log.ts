@@ -12,7 +12,9 @@ import { inDir, openDirSafely, trustedFor, type Trusted } from '../os/safe-path.
 
 const NEWLINE = Buffer.from('\n');
 // Rotated names sort by time; within one millisecond, by their -n suffix.
-const byAge = (a: string, b: string) => a.replace(/(-\d+)?\.log$/, '').localeCompare(b.replace(/(-\d+)?\.log$/, '')) || Number(/-(\d+)\.log$/.exec(a)?.[1] ?? 0) - Number(/-(\d+)\.log$/.exec(b)?.[1] ?? 0);
+const byAge = (a: string, b: string) =>
+  a.replace(/(-\d+)?\.log$/, '').localeCompare(b.replace(/(-\d+)?\.log$/, '')) ||
+  Number(/-(\d+)\.log$/.exec(a)?.[1] ?? 0) - Number(/-(\d+)\.log$/.exec(b)?.[1] ?? 0);
 
 export interface LineLogOptions {
   /** The file appended to; absent: standard output (no rotation). */
@@ -30,9 +32,15 @@ export interface LineLogOptions {
   maxAgeMs?: number;
   /** Rotated files kept. Default 5. */
   keep?: number;
-  /** The directory of `file`, already opened safely by whoever started us (the log relay's fd 3); else it is opened here. */
+  /**
+   * The directory of `file`, already opened safely by whoever started us (the log relay's fd 3); else it is opened
+   * here.
+   */
   dirFd?: number;
-  /** The uid of the program whose output this is: it, root and this process may own the file and the directories on the way. Default: this process's. */
+  /**
+   * The uid of the program whose output this is: it, root and this process may own the file and the directories on the
+   * way. Default: this process's.
+   */
   ownerUid?: number;
 }
 
@@ -47,7 +55,8 @@ export class LineLog {
 
   constructor(private readonly options: LineLogOptions) {
     this.trusted = trustedFor(options.ownerUid);
-    if (options.file !== undefined) this.dirFd = options.dirFd ?? openDirSafely(dirname(options.file), this.trusted, true);
+    if (options.file !== undefined)
+      this.dirFd = options.dirFd ?? openDirSafely(dirname(options.file), this.trusted, true);
     this.open();
   }
 
@@ -69,7 +78,8 @@ export class LineLog {
   /** Writes one line (without its newline). Throws on a write error. */
   write(line: Buffer | string): void {
     if (this.options.skipEmpty && line.length === 0) return;
-    if (this.options.maxAgeMs !== undefined && this.size > 0 && Date.now() - this.openedAt >= this.options.maxAgeMs) this.rotate();
+    if (this.options.maxAgeMs !== undefined && this.size > 0 && Date.now() - this.openedAt >= this.options.maxAgeMs)
+      this.rotate();
     const stamp = this.options.timestamps ? `${new Date().toISOString()} ` : '';
     const head = stamp || this.options.prefix ? [Buffer.from(`${stamp}${this.options.prefix ?? ''}`)] : [];
     const bytes = Buffer.concat([...head, typeof line === 'string' ? Buffer.from(line) : line, NEWLINE]);
@@ -123,7 +133,9 @@ export class LineLog {
       let target = `${stamp}.log`;
       for (let n = 1; lstatSync(this.at(target), { throwIfNoEntry: false }); n++) target = `${stamp}-${n}.log`;
       renameSync(this.at(name), this.at(target));
-      const rotated = readdirSync(this.at('')).filter((entry) => /^\d{4}-\d\d-\d\dT.*Z(-\d+)?\.log$/.test(entry) && entry !== name).sort(byAge);
+      const rotated = readdirSync(this.at(''))
+        .filter((entry) => /^\d{4}-\d\d-\d\dT.*Z(-\d+)?\.log$/.test(entry) && entry !== name)
+        .sort(byAge);
       for (const old of rotated.slice(0, Math.max(0, rotated.length - keep))) unlinkSync(this.at(old));
     } else if (keep === 0) {
       unlinkSync(this.at(name));

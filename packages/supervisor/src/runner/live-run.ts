@@ -8,11 +8,15 @@ import type { Run } from './run.js';
 /** Fires `timeout` after `ms` of running. */
 export function armTimeout(proc: ProcessCore, run: Run, ms: number): void {
   run.timeout.deadline = proc.host.clock.now() + ms;
-  run.setTimer('timeout', () => {
-    run.timeout.timedOut = true;
-    proc.reason = `ran longer than its timeout of ${proc.spec.timeout} ms`;
-    proc.fire('timeout');
-  }, ms);
+  run.setTimer(
+    'timeout',
+    () => {
+      run.timeout.timedOut = true;
+      proc.reason = `ran longer than its timeout of ${proc.spec.timeout} ms`;
+      proc.fire('timeout');
+    },
+    ms,
+  );
 }
 
 export function halt(proc: ProcessCore): void {
@@ -53,7 +57,12 @@ export class LoadControl {
     if (this.current?.key === key) return this.current.gate;
     this.stop();
     if (load === null) return null;
-    const gate = new LoadGate({ pauseAbove: load.pause_above, resumeBelow: load.resume_below, intervalMs: load.interval, sampler: this.proc.host.loadSamplers[load.source] });
+    const gate = new LoadGate({
+      pauseAbove: load.pause_above,
+      resumeBelow: load.resume_below,
+      intervalMs: load.interval,
+      sampler: this.proc.host.loadSamplers[load.source],
+    });
     gate.add({ pause: () => this.proc.fire('load-high'), resume: () => this.proc.fire('load-low') });
     this.current = { key, gate: gate.start() };
     return gate;

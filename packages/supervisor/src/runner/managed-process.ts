@@ -72,7 +72,10 @@ export class ManagedProcess extends ProcessDriver {
     if (!target) return false;
     // A process left paused (SIGSTOP) by the earlier supervisor is woken;
     // the load gate pauses it again if the load is still high.
-    if (readProcStat(record.pid)?.state === 'T') target.pgid ? signalGroup(target.pgid, 'SIGCONT') : signalPid(target.pid, 'SIGCONT');
+    if (readProcStat(record.pid)?.state === 'T') {
+      if (target.pgid) signalGroup(target.pgid, 'SIGCONT');
+      else signalPid(target.pid, 'SIGCONT');
+    }
     const run = newRun(this, record.startedAt);
     run.target = target;
     run.uid = targetUid(this.spec, this.host.ctx); // its pid file is removed as any other's

@@ -7,7 +7,15 @@ import type { Proc } from '@diprocd/procspec/runtime';
 import { SupervisorError, type SupervisorErrorCode } from '../errors.js';
 import type { ExitStatus } from '../events.js';
 import { decideAfterExit, recentStarts, type RestartHistory } from '../policy/restart-policy.js';
-import { shownAs, transition, type Action, type Edge, type ProcEvent, type ProcState, type ShownState } from '../state/machine.js';
+import {
+  shownAs,
+  transition,
+  type Action,
+  type Edge,
+  type ProcEvent,
+  type ProcState,
+  type ShownState,
+} from '../state/machine.js';
 import { specDigest, stopFields } from '../store/record-spec.js';
 import { awaitDaemon } from './daemon-wait.js';
 import { armTimeout, halt, LoadControl, proceed } from './live-run.js';
@@ -46,7 +54,11 @@ export abstract class ProcessDriver implements ProcessCore {
       exited: ({ pid, command, code, signal, inUse }) => {
         if (command) host.emit('proc.log-exit', { name: this.name, pid, code, signal });
         const what = command ? 'log_pipe command' : 'log relay';
-        if (inUse) this.report('DPD_SPAWN_FAILED', new Error(`${what} exited with ${signal ?? `code ${code}`}; the next run starts another`));
+        if (inUse)
+          this.report(
+            'DPD_SPAWN_FAILED',
+            new Error(`${what} exited with ${signal ?? `code ${code}`}; the next run starts another`),
+          );
       },
     });
   }
@@ -85,7 +97,8 @@ export abstract class ProcessDriver implements ProcessCore {
     const from = this.current;
     const edge = transition(this.name, from, event);
     this.current = edge.to;
-    if (shownAs(from) !== shownAs(edge.to)) this.host.emit('proc.state', { name: this.name, from: shownAs(from), to: shownAs(edge.to) });
+    if (shownAs(from) !== shownAs(edge.to))
+      this.host.emit('proc.state', { name: this.name, from: shownAs(from), to: shownAs(edge.to) });
     this.actions[edge.action]();
     this.changed();
     for (const listener of [...this.listeners]) listener();
@@ -118,7 +131,11 @@ export abstract class ProcessDriver implements ProcessCore {
     'give-up': () => {
       this.settle();
       this.reason = `more than ${this.spec.restart_limit.starts} starts within ${this.spec.restart_limit.within} ms`;
-      this.host.emit('proc.gave-up', { name: this.name, starts: this.spec.restart_limit.starts, withinMs: this.spec.restart_limit.within });
+      this.host.emit('proc.gave-up', {
+        name: this.name,
+        starts: this.spec.restart_limit.starts,
+        withinMs: this.spec.restart_limit.within,
+      });
     },
     'stand-down': () => {
       this.settle();
@@ -184,9 +201,17 @@ export abstract class ProcessDriver implements ProcessCore {
 
   private onLive(): void {
     const run = this.run!;
-    if (this.spec.timeout !== null) armTimeout(this, run, Math.max(0, this.spec.timeout - (this.host.clock.now() - run.startedAt)));
+    if (this.spec.timeout !== null)
+      armTimeout(this, run, Math.max(0, this.spec.timeout - (this.host.clock.now() - run.startedAt)));
     const target = run.target!;
-    this.host.store.set(this.name, { pid: target.pid, startTime: target.startTime, startedAt: run.startedAt, restarts: this.restarts, digest: specDigest(this.spec), stop: stopFields(this.spec) });
+    this.host.store.set(this.name, {
+      pid: target.pid,
+      startTime: target.startTime,
+      startedAt: run.startedAt,
+      restarts: this.restarts,
+      digest: specDigest(this.spec),
+      stop: stopFields(this.spec),
+    });
     if (this.adopted) this.host.emit('proc.adopted', { name: this.name, pid: target.pid, via: this.adopted });
     else this.host.emit('proc.start', { name: this.name, pid: target.pid, restarts: this.restarts });
     // A run that starts while the machine is overloaded starts paused (a
@@ -203,7 +228,8 @@ export abstract class ProcessDriver implements ProcessCore {
     const { status, runMs } = endRun(this, run);
     const verdict = decideAfterExit(this.spec, status, runMs, this.history, this.host.clock.now());
     if (verdict.event === 'exit:backoff') this.backoffDelay = verdict.delay;
-    if (verdict.event === 'exit:restart') this.host.emit('proc.restart', { name: this.name, restarts: this.restarts + 1 });
+    if (verdict.event === 'exit:restart')
+      this.host.emit('proc.restart', { name: this.name, restarts: this.restarts + 1 });
     this.fire(verdict.event);
   }
 
@@ -215,10 +241,20 @@ export abstract class ProcessDriver implements ProcessCore {
     this.host.store.delete(this.name);
   }
 
-  /** Emits proc.error; one of our coded errors keeps its code (DPD_UNSAFE_PATH), and is prefixed with `context` when given. */
+  /**
+   * Emits proc.error; one of our coded errors keeps its code (DPD_UNSAFE_PATH), and is prefixed with `context` when
+   * given.
+   */
   report(code: SupervisorErrorCode, error: unknown, context?: string): void {
     const coded = error instanceof SupervisorError;
-    const wrapped = coded && !context ? error : new SupervisorError(coded ? error.code : code, `${this.name}: ${context ? `${context}: ` : ''}${(error as Error).message}`, { cause: error });
+    const wrapped =
+      coded && !context
+        ? error
+        : new SupervisorError(
+            coded ? error.code : code,
+            `${this.name}: ${context ? `${context}: ` : ''}${(error as Error).message}`,
+            { cause: error },
+          );
     this.host.emit('proc.error', { name: this.name, error: wrapped });
   }
 }

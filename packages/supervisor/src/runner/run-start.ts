@@ -96,7 +96,13 @@ function spawnFailed(proc: ProcessCore, code: SupervisorErrorCode, reason: strin
   proc.fire('spawn-error');
 }
 
-function childExited(proc: ProcessCore, run: Run, code: number | null, signal: NodeJS.Signals | null, groupLeft?: boolean): void {
+function childExited(
+  proc: ProcessCore,
+  run: Run,
+  code: number | null,
+  signal: NodeJS.Signals | null,
+  groupLeft?: boolean,
+): void {
   if (proc.run !== run) return;
   run.child = null;
   if (proc.spec.daemon) {

@@ -15,7 +15,10 @@ export const FAST_POLL_MS = 20;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export class Run {
-  /** Our child (being started, or running): the program, or a forking daemon's launcher; null once it exited (or when adopted). */
+  /**
+   * Our child (being started, or running): the program, or a forking daemon's launcher; null once it exited (or when
+   * adopted).
+   */
   child: Child | null = null;
   /** A forking daemon's launcher: its group while it may still be signalled, and its /proc start time. */
   launcherPgid: number | null = null;
@@ -63,17 +66,25 @@ export class Run {
   }
 
   status(): ExitStatus {
-    return { code: this.exit?.code ?? null, signal: this.exit?.signal ?? null, timedOut: this.timeout.timedOut, at: this.clock.now() };
+    return {
+      code: this.exit?.code ?? null,
+      signal: this.exit?.signal ?? null,
+      timedOut: this.timeout.timedOut,
+      at: this.clock.now(),
+    };
   }
 
   setTimer(name: RunTimer, fn: () => void, ms: number): void {
     this.clearTimer(name);
     const step = Math.min(ms, MAX_TIMER_MS);
-    this.timers.set(name, this.clock.setTimeout(() => {
-      this.timers.delete(name);
-      if (ms > MAX_TIMER_MS) this.setTimer(name, fn, ms - MAX_TIMER_MS);
-      else fn();
-    }, step));
+    this.timers.set(
+      name,
+      this.clock.setTimeout(() => {
+        this.timers.delete(name);
+        if (ms > MAX_TIMER_MS) this.setTimer(name, fn, ms - MAX_TIMER_MS);
+        else fn();
+      }, step),
+    );
   }
 
   hasTimer(name: RunTimer): boolean {

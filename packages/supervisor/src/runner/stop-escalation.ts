@@ -60,7 +60,8 @@ export function checkStop(proc: ProcessCore): void {
   // Our own program's exit was seen (run.exit): it is gone, and the
   // spawner may have seen its group empty, which then stays empty.
   const ownExit = !spec.daemon && run.exit !== null;
-  const leaderGone = run.child === null && !awaitingPid && (target === null || ownExit || !isAlive(target.pid, target.startTime));
+  const leaderGone =
+    run.child === null && !awaitingPid && (target === null || ownExit || !isAlive(target.pid, target.startTime));
   if (leaderGone) {
     const group = target?.pgid ?? run.launcherPgid;
     if (group === null || (ownExit && run.groupEmpty) || !run.signal(() => groupAlive(group))) return finish(proc, run);

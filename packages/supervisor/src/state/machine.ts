@@ -29,7 +29,10 @@ export const STATES = [
 export type ProcState = (typeof STATES)[number];
 
 /** The states status() and `proc.state` show: the variants of one are shown as it. */
-export type ShownState = Exclude<ProcState, 'respawning' | 'paused-by-load' | 'stopping-to-restart' | 'stopping-to-remove' | 'stopping-on-timeout'>;
+export type ShownState = Exclude<
+  ProcState,
+  'respawning' | 'paused-by-load' | 'stopping-to-restart' | 'stopping-to-remove' | 'stopping-on-timeout'
+>;
 const SHOWN: Partial<Record<ProcState, ShownState>> = {
   respawning: 'starting',
   'paused-by-load': 'paused',
@@ -125,14 +128,20 @@ const ALL = STATES.filter((state) => state !== 'removed');
 export const isLive = (state: ProcState): boolean => (LIVE as readonly ProcState[]).includes(state);
 
 /** Every state but removed that is not in `named`. */
-const others = (...named: (readonly ProcState[])[]): ProcState[] => ALL.filter((state) => !named.some((list) => list.includes(state)));
+const others = (...named: (readonly ProcState[])[]): ProcState[] =>
+  ALL.filter((state) => !named.some((list) => list.includes(state)));
 
 const verdict = (to: ProcState, action: Action): Column => [
   [JUDGED, [to, action]],
   [others(JUDGED), 'refuse'],
 ];
 // What happens to a run: one cell for the live states, one for the stopping ones.
-const runFact = (liveStates: readonly ProcState[], live: Cell, stopStates: readonly ProcState[], stopping: Cell): Column => [
+const runFact = (
+  liveStates: readonly ProcState[],
+  live: Cell,
+  stopStates: readonly ProcState[],
+  stopping: Cell,
+): Column => [
   [liveStates, live],
   [stopStates, stopping],
   [others(liveStates, stopStates), 'refuse'],
@@ -144,18 +153,30 @@ const only = (state: ProcState, cell: Cell): Column => [
 
 // A run under way is stopped and started again; one being stopped starts again once it is down.
 const STOP_AND_START: Column = [
-  [['starting', 'running', 'paused-by-load'], ['stopping-to-restart', 'signal-stop']],
+  [
+    ['starting', 'running', 'paused-by-load'],
+    ['stopping-to-restart', 'signal-stop'],
+  ],
   [['paused'], ['stopping-to-restart', 'stop-paused']],
   [['respawning'], [SAME, 'none']],
   [STOPPING, ['stopping-to-restart', 'none']],
 ];
 
-/** Each event's column: which states take it, to what, and which refuse it. Every state but removed is named once per event (removed refuses all). */
+/**
+ * Each event's column: which states take it, to what, and which refuse it. Every state but removed is named once per
+ * event (removed refuses all).
+ */
 const COLUMNS: Record<ProcEvent, Column> = {
   start: [
     [['idle'], ['starting', 'spawn']],
-    [['waiting', 'backoff', 'stopped', ...ENDED], ['starting', 'fresh-start']],
-    [[...LIVE, 'respawning'], [SAME, 'none']],
+    [
+      ['waiting', 'backoff', 'stopped', ...ENDED],
+      ['starting', 'fresh-start'],
+    ],
+    [
+      [...LIVE, 'respawning'],
+      [SAME, 'none'],
+    ],
     [STOPPING, ['stopping-to-restart', 'none']],
   ],
   wait: [
@@ -164,39 +185,72 @@ const COLUMNS: Record<ProcEvent, Column> = {
     [[...LIVE, 'respawning', 'backoff', ...STOPPING], 'refuse'],
   ],
   stop: [
-    [['starting', 'running', 'paused-by-load'], ['stopping', 'signal-stop']],
+    [
+      ['starting', 'running', 'paused-by-load'],
+      ['stopping', 'signal-stop'],
+    ],
     [['paused'], ['stopping', 'stop-paused']],
-    [[...QUIET, 'respawning'], ['stopped', 'stand-down']],
+    [
+      [...QUIET, 'respawning'],
+      ['stopped', 'stand-down'],
+    ],
     [STOPPING, ['stopping', 'none']],
   ],
   remove: [
-    [['starting', 'running', 'paused-by-load'], ['stopping-to-remove', 'signal-stop']],
+    [
+      ['starting', 'running', 'paused-by-load'],
+      ['stopping-to-remove', 'signal-stop'],
+    ],
     [['paused'], ['stopping-to-remove', 'stop-paused']],
-    [[...QUIET, 'respawning'], ['removed', 'retire']],
+    [
+      [...QUIET, 'respawning'],
+      ['removed', 'retire'],
+    ],
     [STOPPING, ['stopping-to-remove', 'none']],
   ],
   restart: [
     ...STOP_AND_START,
     [['idle'], ['starting', 'spawn']],
-    [['waiting', 'backoff', 'stopped', ...ENDED], ['starting', 'fresh-start']],
+    [
+      ['waiting', 'backoff', 'stopped', ...ENDED],
+      ['starting', 'fresh-start'],
+    ],
   ],
   reset: [
     [ENDED, ['starting', 'fresh-start']],
-    [['idle', 'waiting', 'backoff', 'stopped', 'respawning', ...LIVE, ...STOPPING], [SAME, 'forget']],
+    [
+      ['idle', 'waiting', 'backoff', 'stopped', 'respawning', ...LIVE, ...STOPPING],
+      [SAME, 'forget'],
+    ],
   ],
   update: [
     ...STOP_AND_START,
-    [['waiting', 'backoff', ...ENDED], ['starting', 'fresh-start']],
-    [['idle', 'stopped'], [SAME, 'take-spec']],
+    [
+      ['waiting', 'backoff', ...ENDED],
+      ['starting', 'fresh-start'],
+    ],
+    [
+      ['idle', 'stopped'],
+      [SAME, 'take-spec'],
+    ],
   ],
   'update-unready': [
     ...STOP_AND_START,
-    [['backoff', ...ENDED], ['starting', 'fresh-start']],
-    [['idle', 'waiting', 'stopped'], [SAME, 'take-spec']],
+    [
+      ['backoff', ...ENDED],
+      ['starting', 'fresh-start'],
+    ],
+    [
+      ['idle', 'waiting', 'stopped'],
+      [SAME, 'take-spec'],
+    ],
   ],
   pause: only('running', ['paused', 'halt']),
   resume: [
-    [['paused', 'paused-by-load'], ['running', 'continue']],
+    [
+      ['paused', 'paused-by-load'],
+      ['running', 'continue'],
+    ],
     [others(['paused', 'paused-by-load']), 'refuse'],
   ],
   'load-high': [
@@ -244,7 +298,8 @@ function build(): { cells: Map<string, Edge>; refused: Set<string> } {
     for (const [states, cell] of [...COLUMNS[event], [['removed'], 'refuse'] as const]) {
       for (const state of states) {
         const key = `${state}|${event}`;
-        if (cells.has(key) || refused.has(key)) throw new SupervisorError('DPD_ILLEGAL_TRANSITION', `the table names ${key} twice`);
+        if (cells.has(key) || refused.has(key))
+          throw new SupervisorError('DPD_ILLEGAL_TRANSITION', `the table names ${key} twice`);
         if (cell === 'refuse') refused.add(key);
         else cells.set(key, { to: cell[0] === SAME ? state : cell[0], action: cell[1] });
       }

@@ -1,14 +1,22 @@
 import { describe, expect, it } from 'vitest';
-import { REFUSED_TRANSITIONS, STATES, SupervisorError, TRANSITION_EVENTS, TRANSITIONS, transition } from '@diprocd/supervisor';
+import {
+  REFUSED_TRANSITIONS,
+  STATES,
+  SupervisorError,
+  TRANSITION_EVENTS,
+  TRANSITIONS,
+  transition,
+} from '@diprocd/supervisor';
 
 describe('the state machine', () => {
   it('keeps operator stop, gave up, spawn failure, planned exit and paused as states of their own', () => {
-    for (const state of ['stopped', 'gave-up', 'spawn-failed', 'exited', 'failed', 'paused'] as const) expect(STATES).toContain(state);
+    for (const state of ['stopped', 'gave-up', 'spawn-failed', 'exited', 'failed', 'paused'] as const)
+      expect(STATES).toContain(state);
   });
 
   it('reaches every state from idle', () => {
     const reached = new Set(['idle']);
-    for (let grew = true; grew; ) {
+    for (let grew = true; grew;) {
       grew = false;
       for (const [key, edge] of TRANSITIONS) {
         if (reached.has(key.split('|')[0]!) && !reached.has(edge.to)) {
@@ -24,7 +32,9 @@ describe('the state machine', () => {
     for (const state of STATES) {
       for (const event of TRANSITION_EVENTS) {
         const key = `${state}|${event}`;
-        expect([TRANSITIONS.has(key), REFUSED_TRANSITIONS.has(key)], key).toEqual(TRANSITIONS.has(key) ? [true, false] : [false, true]);
+        expect([TRANSITIONS.has(key), REFUSED_TRANSITIONS.has(key)], key).toEqual(
+          TRANSITIONS.has(key) ? [true, false] : [false, true],
+        );
       }
     }
     expect(TRANSITIONS.size + REFUSED_TRANSITIONS.size).toBe(STATES.length * TRANSITION_EVENTS.length);
@@ -42,7 +52,9 @@ describe('the state machine', () => {
       const cells = TRANSITION_EVENTS.flatMap((event) => {
         const edge = TRANSITIONS.get(`${state}|${event}`);
         if (!edge) return [];
-        return [`  ${event}: ${edge.to === state ? 'stays' : `→ ${edge.to}`}${edge.action === 'none' ? '' : ` (${edge.action})`}`];
+        return [
+          `  ${event}: ${edge.to === state ? 'stays' : `→ ${edge.to}`}${edge.action === 'none' ? '' : ` (${edge.action})`}`,
+        ];
       });
       const refused = TRANSITION_EVENTS.filter((event) => REFUSED_TRANSITIONS.has(`${state}|${event}`));
       return [state, ...cells, `  refuses: ${refused.join(', ')}`].join('\n');
@@ -71,7 +83,10 @@ describe('the state machine', () => {
     expect(transition('web', 'stopping', 'stop-done')).toEqual({ to: 'stopped', action: 'stand-down' });
     expect(transition('web', 'stopping-to-restart', 'stop-done')).toEqual({ to: 'respawning', action: 'respawn' });
     expect(transition('web', 'stopping-to-remove', 'stop-done')).toEqual({ to: 'removed', action: 'retire' });
-    expect(transition('web', 'stopping-on-timeout', 'stop-done')).toEqual({ to: 'stopping-on-timeout', action: 'judge' });
+    expect(transition('web', 'stopping-on-timeout', 'stop-done')).toEqual({
+      to: 'stopping-on-timeout',
+      action: 'judge',
+    });
     expect(transition('web', 'paused-by-load', 'load-low')).toEqual({ to: 'running', action: 'continue' });
     expect(transition('web', 'paused', 'load-low')).toEqual({ to: 'paused', action: 'none' });
   });

@@ -397,6 +397,44 @@ describe('converging', () => {
     });
   });
 
+  // Regressions from a review: an entry with every key of a normalised spec was taken as one without a look at its
+  // values, so `depends: null` stopped what was running and then crashed in startOrder, `stop_timeout: "1s"` made
+  // a stop that never sent SIGKILL, and inherited keys or a hole in the list got through.
+  it('takes a copy of a normalised spec only as exactly what procspec makes, and refuses the rest before anything moves', async () => {
+    await sup.apply([spec({ name: 'keep' })]);
+    const { pid } = statusOf('keep');
+    const copy = structuredClone(spec({ name: 'copy' }));
+    const bad = [
+      spec({ name: 'keep' }),
+      { ...spec({ name: 'web' }), depends: null },
+      { ...spec({ name: 'slow' }), stop_timeout: '1s' },
+      Object.create(spec({ name: 'heir' })),
+      undefined,
+      copy,
+    ];
+    const error = await sup.apply(bad as never).catch((caught: unknown) => caught);
+    expect((error as Error).message).toMatchInlineSnapshot(`
+      "apply: process "web" (entry 1) has every key of a normalised spec, but its fields do not have the types of one (proc.depends is not iterable)
+      apply: process "slow" (entry 2) has every key of a normalised spec, but its values do not validate:
+        stop_timeout: expected a duration such as 10 or "500ms", "10s", "5m", "1h", found "1sms" [DPD_SPEC_DURATION]
+      apply: process "heir" (entry 3) does not validate:
+        name: required key is missing; expected a name of 1 to 128 characters, without "/", NUL or control characters, not starting with "." [DPD_SPEC_REQUIRED]
+        run: required key is missing; expected a non-empty string without NUL [DPD_SPEC_REQUIRED]
+        log_pipe: log_pipe cannot be used with logs; choose one destination for the output [DPD_SPEC_CONFLICT]
+      apply: entry 4 (no name) does not validate:
+        expected an object, found nothing [DPD_SPEC_TYPE]"
+    `);
+    expect(sup.status().map((s) => [s.name, s.state, s.pid])).toEqual([['keep', 'running', pid]]);
+    expect(alive(pid!)).toBe(true);
+    // A hole is an entry too.
+    await expect(sup.apply([spec({ name: 'keep' }), , copy] as never)).rejects.toMatchObject({
+      code: 'DPD_INVALID_SPEC',
+    });
+    // The copy alone is what procspec makes: it runs, and stays the same process when the original comes.
+    expect((await sup.apply([spec({ name: 'keep' }), copy])).started).toEqual(['copy']);
+    expect((await sup.apply([spec({ name: 'keep' }), spec({ name: 'copy' })])).unchanged).toEqual(['keep', 'copy']);
+  });
+
   it('reports an unknown name with a coded error', async () => {
     await expect(sup.stop('nope')).rejects.toMatchObject({
       code: 'DPD_UNKNOWN_PROCESS',

@@ -8,6 +8,7 @@ import { parseDuration, parseSignal, parseSize, type RlimitName } from '../model
 import { urlBasename } from '../model/download-name.js';
 import { nodeOfKeyFile } from '../validate/semantic.js';
 import { DEFAULTS } from './defaults.js';
+import { markNormalised } from './mark.js';
 import type {
   ClientFile,
   JobSpec,
@@ -59,7 +60,7 @@ function rlimits(input: ProcInput['rlimits']): Proc['rlimits'] {
 export function normaliseProc(input: ProcInput): Proc {
   const daemon = input.daemon ?? DEFAULTS.daemon;
   const chroot = input.chroot === undefined || absolute(input.chroot) === '/' ? null : absolute(input.chroot);
-  return {
+  return markNormalised({
     name: input.name,
     run: input.run,
     args: [...(input.args ?? DEFAULTS.args)],
@@ -111,7 +112,7 @@ export function normaliseProc(input: ProcInput): Proc {
         }
       : null,
     depends: [...(input.depends ?? [])],
-  };
+  });
 }
 
 // The processes of a worker or master file, normalised once per JSON text of

@@ -1,13 +1,19 @@
 // apply() takes each entry of its list as a user writes it (a ProcInput,
-// as in a worker file) or as procspec normalised it (a Proc). A written one
-// is validated and normalised here, by procspec, exactly as loadFile does
-// for a file; one that does not validate fails the whole list before
-// anything moves.
+// as in a worker file) or as procspec normalised it (a Proc). A spec that
+// procspec's normaliseProc made in this process carries its mark and is
+// taken as it is (a worker file, every apply of a daemon: the validator is
+// never loaded for them). Any other entry is checked by procspec: a written
+// one is validated and normalised, exactly as loadFile does for a file; one
+// in the normalised form (a copy, or one built by hand) must be exactly what
+// procspec makes of its written form. One entry that fails refuses the
+// whole list before anything moves.
+import { isDeepStrictEqual } from 'node:util';
 import type { Issue, Proc, ProcInput } from '@diprocd/procspec';
+import { isNormalisedProc } from '@diprocd/procspec/runtime';
 import { SupervisorError } from '../errors.js';
 
 // Every key of a normalised Proc (the compiler holds this list to the type):
-// an entry that has them all is taken as normalised.
+// a plain object with them all, as its own, is in the normalised form.
 const NORMALISED_KEYS = Object.keys({
   name: true,
   run: true,
@@ -40,10 +46,13 @@ const NORMALISED_KEYS = Object.keys({
   timeout: true,
   load: true,
   depends: true,
-} satisfies Record<keyof Proc, true>);
+} satisfies Record<keyof Proc, true>) as (keyof Proc)[];
 
-const isNormalised = (entry: unknown): entry is Proc =>
-  typeof entry === 'object' && entry !== null && NORMALISED_KEYS.every((key) => key in entry);
+const inNormalisedForm = (entry: unknown): entry is Record<keyof Proc, unknown> =>
+  typeof entry === 'object' &&
+  entry !== null &&
+  [Object.prototype, null].includes(Object.getPrototypeOf(entry)) &&
+  NORMALISED_KEYS.every((key) => Object.hasOwn(entry, key));
 
 /** How an entry is named in a message: its name if it has one, and its place in the list. */
 function label(entry: unknown, index: number): string {
@@ -66,22 +75,60 @@ export async function acceptSpecs(list: readonly (Proc | ProcInput)[]): Promise<
       'DPD_INVALID_SPEC',
       `apply: expected an array of process specs, found ${list === null ? 'null' : typeof list}`,
     );
-  // Normalised lists (a worker file, every apply of a daemon) never load the validator.
-  if (list.every(isNormalised)) return list;
-  const { validate } = await import('@diprocd/procspec');
+  // Indexes, not every() or map(): a hole in the list is an entry, and is refused.
+  const unmarked = Array.from({ length: list.length }, (_, index) => index).filter(
+    (index) => !isNormalisedProc(list[index]),
+  );
+  if (unmarked.length === 0) return list;
+  const procspec = await import('@diprocd/procspec');
+  const procs = [...list] as Proc[];
   const problems: string[] = [];
-  const procs = list.map((entry, index) => {
-    if (isNormalised(entry)) return entry;
-    const result = validate('proc', entry);
-    if (!result.valid)
-      problems.push(
-        `apply: ${label(entry, index)} does not validate:\n${result.issues
-          .filter((issue) => issue.severity === 'error')
-          .map(describe)
-          .join('\n')}`,
-      );
-    return result.value!;
-  });
+  for (const index of unmarked) {
+    const checked = check(procspec, list[index]);
+    if ('problem' in checked) problems.push(`apply: ${label(list[index], index)} ${checked.problem}`);
+    else procs[index] = checked.proc;
+  }
   if (problems.length > 0) throw new SupervisorError('DPD_INVALID_SPEC', problems.join('\n'));
   return procs;
 }
+
+type Procspec = typeof import('@diprocd/procspec');
+
+/**
+ * One entry without procspec's mark, checked: its normalised form, or why it is refused. One in the normalised form
+ * is taken when it is exactly what procspec makes of the spec it stands for; else it is read as written (a written
+ * spec may name every key too, its durations as text), and when that fails too, what is said is why it is not a
+ * normalised spec.
+ */
+function check(procspec: Procspec, entry: unknown): { proc: Proc } | { problem: string } {
+  const normal = inNormalisedForm(entry) ? asNormalised(procspec, entry) : undefined;
+  if (normal && 'proc' in normal) return normal;
+  const result = procspec.validate('proc', entry);
+  if (result.valid) return { proc: result.value! };
+  return normal ?? { problem: `does not validate:\n${errors(result.issues)}` };
+}
+
+/** The entry, when it is what procspec makes of the spec it stands for; else why not. */
+function asNormalised(
+  { validate, procToSpec }: Procspec,
+  entry: Record<keyof Proc, unknown>,
+): { proc: Proc } | { problem: string } {
+  const says = 'has every key of a normalised spec, but';
+  let written: ProcInput;
+  try {
+    written = procToSpec(entry as Proc);
+  } catch (error) {
+    return { problem: `${says} its fields do not have the types of one (${(error as Error).message})` };
+  }
+  const result = validate('proc', written);
+  if (!result.valid) return { problem: `${says} its values do not validate:\n${errors(result.issues)}` };
+  const differ = NORMALISED_KEYS.filter((key) => !isDeepStrictEqual(result.value![key], entry[key]));
+  if (differ.length > 0) return { problem: `${says} ${differ.join(', ')} differ from what procspec makes of them` };
+  return { proc: result.value! };
+}
+
+const errors = (issues: Issue[]) =>
+  issues
+    .filter((issue) => issue.severity === 'error')
+    .map(describe)
+    .join('\n');

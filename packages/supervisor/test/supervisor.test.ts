@@ -426,8 +426,9 @@ describe('converging', () => {
     `);
     expect(sup.status().map((s) => [s.name, s.state, s.pid])).toEqual([['keep', 'running', pid]]);
     expect(alive(pid!)).toBe(true);
-    // A hole is an entry too.
-    await expect(sup.apply([spec({ name: 'keep' }), , copy] as never)).rejects.toMatchObject({
+    // A hole is an entry too (an array of length 3 with nothing at 1).
+    const holed = Object.assign(new Array(3), { 0: spec({ name: 'keep' }), 2: copy });
+    await expect(sup.apply(holed as never)).rejects.toMatchObject({
       code: 'DPD_INVALID_SPEC',
     });
     // The copy alone is what procspec makes: it runs, and stays the same process when the original comes.

@@ -1,6 +1,6 @@
 // dpd-ctl --master URL status: the cluster as dpd-masterd's read-only HTTP API sees it.
 import type { HostView, ProcView } from '@diprocd/daemonkit';
-import { CtlError } from './errors.js';
+import { CtlError } from '../errors.js';
 import { columns, formatExit, formatUptime } from './format.js';
 
 export interface ClusterStatus {
@@ -10,8 +10,13 @@ export interface ClusterStatus {
 
 const TIMEOUT_MS = 5_000;
 
-/** The master's base URL, checked: http(s) only, without a trailing slash. */
-export function masterUrl(text: string, from = '--master'): string {
+/**
+ * The master's base URL, checked: http(s) only, without a trailing slash.
+ * `option`: the --master value, if that is where `text` came from (else the
+ * environment's DPD_MASTER), to name it in the message.
+ */
+export function masterUrl(text: string, option: string | undefined): string {
+  const from = option === undefined ? 'DPD_MASTER' : '--master';
   let url: URL | undefined;
   try {
     url = new URL(text);
@@ -19,7 +24,7 @@ export function masterUrl(text: string, from = '--master'): string {
     // reported below
   }
   if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-    throw new CtlError('DPD_MASTER_URL', `${from} ${JSON.stringify(text)} is not an http or https URL; expected e.g. http://127.0.0.1:5080`, 2);
+    throw new CtlError('DPD_MASTER_URL', `${from} ${JSON.stringify(text)} is not an http or https URL; expected e.g. http://127.0.0.1:5080`, { exitCode: 2 });
   }
   // The API's paths go after the base's own (a master behind a proxy at /diprocd/); a query or #hash has no place.
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;

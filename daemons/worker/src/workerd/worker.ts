@@ -2,9 +2,9 @@
 // the control socket, wired together. It logs; main() owns the process.
 import type { Server } from 'node:net';
 import type { WorkerFile } from '@diprocd/procspec';
-import { Supervisor, type ApplyResult, type SupervisorEventName } from '@diprocd/supervisor';
+import { Supervisor, SupervisorError, type ApplyResult, type SupervisorEventName } from '@diprocd/supervisor';
 import { serveControl } from '../control/server.js';
-import { FollowedFile, type ControlRequest as Request, type ControlResults as Results, type Level, type Logger } from '@diprocd/daemonkit';
+import { ControlError, FollowedFile, type ControlRequest as Request, type ControlResults as Results, type Level, type Logger } from '@diprocd/daemonkit';
 import { loadWorkerFile, workerPaths } from './paths.js';
 
 // How each supervisor event is logged.
@@ -95,7 +95,7 @@ export class Worker {
         return this.supervisor[request.cmd](request.name);
       case 'logs': {
         const proc = this.worker.procs.find((p) => p.name === request.name);
-        if (!proc) throw Object.assign(new Error(`no process named ${JSON.stringify(request.name)}`), { code: 'DPD_UNKNOWN_PROCESS' });
+        if (!proc) throw new SupervisorError('DPD_UNKNOWN_PROCESS', `no process named ${JSON.stringify(request.name)}`);
         return { name: proc.name, logs: proc.logs } satisfies Results['logs'];
       }
       case 'reload':
@@ -105,7 +105,7 @@ export class Worker {
         setImmediate(() => void this.shutdown(request.stopProcesses));
         return { stopping: request.stopProcesses || this.worker.stop_on_exit } satisfies Results['shutdown'];
       default:
-        throw Object.assign(new Error(`unknown command ${JSON.stringify((request as { cmd: unknown }).cmd)}`), { code: 'DPD_CONTROL_PROTOCOL' });
+        throw new ControlError('DPD_CONTROL_PROTOCOL', `unknown command ${JSON.stringify((request as { cmd: unknown }).cmd)}`);
     }
   }
 

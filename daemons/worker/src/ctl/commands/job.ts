@@ -1,10 +1,59 @@
-// dpd-ctl job …: jobs through the master's HTTP API.
-//   job submit SPEC.json [--node N] [--follow]   job list   job show ID   job logs ID   job cancel ID
 import { readFileSync } from 'node:fs';
+import { UsageError } from '@diprocd/procspec/runtime';
 import { isFinalJobState } from '@diprocd/supervisor';
-import { CtlError } from './errors.js';
-import { callMaster } from './master-status.js';
-import { columns, formatExit } from './format.js';
+import { CtlError } from '../../errors.js';
+import type { MasterCommand } from '../command.js';
+import { callMaster, masterUrl } from '../master-status.js';
+import { columns, formatExit } from '../format.js';
+import { apiToken, type TokenOptions } from '../token.js';
+
+/**
+ * `job submit SPEC.json [--node N] [--follow]`, `job list [--json]`, `job
+ * show ID`, `job logs ID`, `job cancel ID`: jobs through the master
+ * (--master URL, or DPD_MASTER). Writes and a job's log send the API token.
+ *
+ * Protocol (the master's HTTP API): submit `POST /api/procs/` with the spec
+ * as JSON → `{id, node, process}` (with --follow, then `GET
+ * /api/procs/ID/` and `GET /api/nodes/NODE` until the job ends); list `GET
+ * /api/procs/?per_page=100` → `{total, procs}`; show `GET /api/procs/ID/`;
+ * logs `GET /api/procs/ID/logfile/` (text); cancel `DELETE /api/procs/ID/`.
+ * The token goes as `authorization: Bearer TOKEN`.
+ */
+export const job = {
+  kind: 'master',
+  name: 'job',
+  help: [
+    ['job submit SPEC.json', 'run a job spec once on a live node; --node pins', 'it, --follow prints its states until it ends', '(exit 1 when it failed)'],
+    ['job list [--json]', 'jobs, newest first'],
+    ['job show ID | logs ID', "one job's record | its log (uploaded when it fails; needs the token)"],
+    ['job cancel ID', 'stop it'],
+  ],
+  synopsis: ['--master URL job submit SPEC.json [--node NODE] [--follow]', '--master URL job list|show ID|logs ID|cancel ID'],
+  section: `Jobs, through the master (--master URL or DPD_MASTER; writes and a job's
+log need the API token: DPD_API_TOKEN, or --token-file FILE holding it on
+one line; --token TOKEN works but warns, since every user of the host can
+read a command line):`,
+  options: {
+    token: { type: 'string' },
+    'token-file': { type: 'string' },
+    node: { type: 'string' },
+    json: { type: 'boolean', default: false },
+    follow: { type: 'boolean', short: 'f', default: false },
+  },
+  async run(values, [action, arg]) {
+    const url = values.master ?? (process.env.DPD_MASTER || undefined);
+    if (url === undefined) throw new UsageError('job commands talk to the master: give --master URL (or set DPD_MASTER)');
+    if (values.node !== undefined && action !== 'submit') throw new UsageError('--node goes with job submit only');
+    return jobCommand(action, arg, {
+      master: masterUrl(url, values.master),
+      token: apiToken(values, process.env, (line) => process.stderr.write(`dpd-ctl: warning: ${line}\n`)),
+      json: values.json,
+      follow: values.follow,
+      node: values.node,
+      out: (text) => process.stdout.write(text),
+    });
+  },
+} satisfies MasterCommand<TokenOptions & { master?: string; node?: string; json: boolean; follow: boolean }>;
 
 interface JobView {
   id: string;
@@ -20,7 +69,7 @@ interface JobView {
 // How often --follow asks the master (its nodes report once a heartbeat).
 const FOLLOW_POLL_MS = 250;
 
-export interface JobOptions {
+interface JobOptions {
   master: string;
   token: string | null;
   json: boolean;
@@ -36,10 +85,10 @@ function readSpec(path: string, node: string | undefined): string {
     spec = JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
     const why = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-    throw new CtlError('DPD_JOB_SPEC', `${path}: cannot read it as a JSON job spec: ${why}`, 2);
+    throw new CtlError('DPD_JOB_SPEC', `${path}: cannot read it as a JSON job spec: ${why}`, { exitCode: 2 });
   }
   if (node !== undefined) {
-    if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) throw new CtlError('DPD_JOB_SPEC', `${path}: a job spec is a JSON object`, 2);
+    if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) throw new CtlError('DPD_JOB_SPEC', `${path}: a job spec is a JSON object`, { exitCode: 2 });
     spec = { ...spec, node };
   }
   return JSON.stringify(spec);
@@ -48,16 +97,16 @@ function readSpec(path: string, node: string | undefined): string {
 const line = (job: JobView) => `job ${job.id} on ${job.node}: ${job.state}${isFinalJobState(job.state) ? ` (${job.reason ?? formatExit({ code: job.code, signal: job.signal })})` : ''}`;
 
 /** Runs `job ACTION ARG`; resolves with the exit code (1 when a followed job failed). */
-export async function jobCommand(action: string | undefined, arg: string | undefined, options: JobOptions): Promise<number> {
+async function jobCommand(action: string | undefined, arg: string | undefined, options: JobOptions): Promise<number> {
   const { master, token, out } = options;
   const show = (value: unknown, text: () => string) => out(options.json ? `${JSON.stringify(value, null, 2)}\n` : `${text()}\n`);
   const needId = () => {
-    if (arg === undefined) throw new CtlError('DPD_USAGE', `job ${action} needs a job ID`, 2);
+    if (arg === undefined) throw new CtlError('DPD_USAGE', `job ${action} needs a job ID`, { exitCode: 2 });
     return encodeURIComponent(arg);
   };
   switch (action) {
     case 'submit': {
-      if (arg === undefined) throw new CtlError('DPD_USAGE', 'job submit needs a spec file', 2);
+      if (arg === undefined) throw new CtlError('DPD_USAGE', 'job submit needs a spec file', { exitCode: 2 });
       const created = (await callMaster(master, '/api/procs/', { method: 'POST', body: readSpec(arg, options.node), token })) as { id: string; node: string; process: string };
       if (!options.follow) {
         show(created, () => `job ${created.id} submitted to ${created.node}: ${master}${created.process}`);
@@ -105,6 +154,6 @@ export async function jobCommand(action: string | undefined, arg: string | undef
       return 0;
     }
     default:
-      throw new CtlError('DPD_USAGE', `job ${action === undefined ? 'needs an action' : `has no action ${JSON.stringify(action)}`}: submit, list, show, logs or cancel`, 2);
+      throw new CtlError('DPD_USAGE', `job ${action === undefined ? 'needs an action' : `has no action ${JSON.stringify(action)}`}: submit, list, show, logs or cancel`, { exitCode: 2 });
   }
 }

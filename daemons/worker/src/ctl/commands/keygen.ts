@@ -1,13 +1,30 @@
-// dpd-ctl keygen: a CURVE key pair for the master or a node, in two files.
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { CtlError } from './errors.js';
+import { UsageError } from '@diprocd/procspec/runtime';
+import { CtlError } from '../../errors.js';
+import type { LocalCommand } from '../command.js';
 
 /**
- * Writes DIR/NAME.key (mode 0600) and DIR/NAME.pub and returns what to print:
- * the two paths, the public key, and where they go in the master and client files.
+ * `keygen [--dir DIR] NAME`: a CURVE key pair for the master or a node, in
+ * DIR/NAME.key (mode 0600) and DIR/NAME.pub; prints both paths, the public
+ * key, and where they go in the master and client files. Talks to no one.
  */
-export async function keygen(dir: string, name: string): Promise<string> {
+export const keygen = {
+  kind: 'local',
+  name: 'keygen',
+  help: [['keygen [--dir DIR] NAME', 'write a CURVE key pair: DIR/NAME.key (mode 0600) and', 'DIR/NAME.pub (default DIR: the current directory)']],
+  synopsis: ['keygen [--dir DIR] NAME'],
+  options: { dir: { type: 'string' } },
+  async run(values, [name, ...extra]) {
+    if (!name || extra.length > 0) throw new UsageError("keygen needs one key NAME (e.g. master, or the node's name)");
+    if (values.master !== undefined || values.socket !== undefined || values.file !== undefined) throw new UsageError('keygen takes no --master, --socket or --file');
+    process.stdout.write(await writeKeyPair(values.dir ?? '.', name));
+    return 0;
+  },
+} satisfies LocalCommand<{ dir?: string; master?: string; socket?: string; file?: string }>;
+
+/** Writes DIR/NAME.key and DIR/NAME.pub; returns what to print. */
+async function writeKeyPair(dir: string, name: string): Promise<string> {
   const at = resolve(dir);
   // writeKeyFiles refuses too, but only file by file: checking both first
   // leaves no new secret key behind when only the .pub was in the way.
@@ -24,7 +41,7 @@ export async function keygen(dir: string, name: string): Promise<string> {
     written = { secretFile, publicFile, publicKey: readKeyFile(publicFile) };
   } catch (error) {
     // A bad NAME, a directory that cannot be created or written.
-    if (error instanceof TransportError) throw new CtlError(error.code, error.message);
+    if (error instanceof TransportError) throw new CtlError(error.code, error.message, { cause: error });
     throw error;
   }
   const { secretFile, publicFile, publicKey } = written;

@@ -10,7 +10,8 @@
 //      RSS and CPU, idle with N nodes connected, and RSS after the edits.
 //
 //   npm run build
-//   node tools/bench/cluster.mjs [--nodes 100,1000] [--edits 3] [--one-node-runs 10] [--client-procs 2] [--idle-seconds 5]
+//   node tools/bench/cluster.mjs [--nodes 100,1000] [--edits 3] [--one-node-runs 10] [--client-procs 2] [--idle-seconds
+// 5] [--no-record]
 //
 // Everything listens and connects on 127.0.0.1 only; every daemon, child
 // and temp dir is removed at the end (the worker with stop_on_exit, so the
@@ -21,7 +22,22 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { CLK_TCK, cmdline, daemon, freePort, lastPid, now, round, sleep, stopAll, summary, waitEvent, waitFor, wall } from './lib/kit.mjs';
+import { RECORD_OPTION, finish } from './lib/history.mjs';
+import {
+  CLK_TCK,
+  cmdline,
+  daemon,
+  freePort,
+  lastPid,
+  now,
+  round,
+  sleep,
+  stopAll,
+  summary,
+  waitEvent,
+  waitFor,
+  wall,
+} from './lib/kit.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -38,6 +54,7 @@ const { values } = parseArgs({
     heartbeat: { type: 'string', default: '1s' },
     // Internal: this file run as a process of simulated nodes.
     'sim-child': { type: 'boolean', default: false },
+    ...RECORD_OPTION,
   },
 });
 
@@ -50,7 +67,6 @@ const BIN = {
 
 const pause = new Int32Array(new SharedArrayBuffer(4));
 const nap = (ms) => Atomics.wait(pause, 0, 0, ms);
-
 
 // ---- simulated nodes (a child process) --------------------------------------
 
@@ -67,26 +83,44 @@ async function simChildMain() {
       for (const [i, node] of names.entries()) {
         seen.push(new Map());
         let applied = 0;
-        const client = new TransportClient({ node, updates, stats, heartbeatMs, report: () => ({ revision: applied, load: [0, 0, 0], procs: [] }) });
+        const client = new TransportClient({
+          node,
+          updates,
+          stats,
+          heartbeatMs,
+          report: () => ({ revision: applied, load: [0, 0, 0], procs: [] }),
+        });
         client.on('state', ({ revision }) => {
           seen[i].set(revision, wall());
           applied = revision;
           client.setApplied(revision);
           if (waiting && complete(waiting.revision)) {
-            process.send({ type: 'revision', revision: waiting.revision, times: seen.map((m) => m.get(waiting.revision)) });
+            process.send({
+              type: 'revision',
+              revision: waiting.revision,
+              times: seen.map((m) => m.get(waiting.revision)),
+            });
             waiting = undefined;
           }
         });
-        client.on('error', ({ error }) => process.send({ type: 'error', node, code: error.code, message: error.message }));
+        client.on('error', ({ error }) =>
+          process.send({ type: 'error', node, code: error.code, message: error.message }),
+        );
         clients.push(client);
         await client.start();
       }
       process.send({ type: 'started', count: clients.length });
     } else if (msg.type === 'await') {
-      if (complete(msg.revision)) process.send({ type: 'revision', revision: msg.revision, times: seen.map((m) => m.get(msg.revision)) });
+      if (complete(msg.revision))
+        process.send({ type: 'revision', revision: msg.revision, times: seen.map((m) => m.get(msg.revision)) });
       else waiting = { revision: msg.revision };
     } else if (msg.type === 'progress') {
-      process.send({ type: 'progress', revision: msg.revision, have: seen.filter((m) => m.has(msg.revision)).length, of: seen.length });
+      process.send({
+        type: 'progress',
+        revision: msg.revision,
+        have: seen.filter((m) => m.has(msg.revision)).length,
+        of: seen.length,
+      });
     } else if (msg.type === 'close') {
       await Promise.all(clients.map((c) => c.close()));
       process.send({ type: 'closed' }, () => process.exit(0));
@@ -97,22 +131,19 @@ async function simChildMain() {
 
 // ---- helpers of the parent --------------------------------------------------
 
-
 function writeAtomic(file, value) {
   writeFileSync(`${file}.tmp`, JSON.stringify(value));
   renameSync(`${file}.tmp`, file);
 }
 
-
-
-
-
-
 function masterUsage(pid) {
   const status = readFileSync(`/proc/${pid}/status`, 'latin1');
   const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return { rssMiB: Number(/^VmRSS:\s+(\d+) kB$/m.exec(status)[1]) / 1024, ticks: Number(fields[11]) + Number(fields[12]) };
+  return {
+    rssMiB: Number(/^VmRSS:\s+(\d+) kB$/m.exec(status)[1]) / 1024,
+    ticks: Number(fields[11]) + Number(fields[12]),
+  };
 }
 
 async function cpuPercent(pid, seconds) {
@@ -122,7 +153,6 @@ async function cpuPercent(pid, seconds) {
   const ticks = masterUsage(pid).ticks - before;
   return (100 * ticks) / CLK_TCK / ((now() - t0) / 1000);
 }
-
 
 /**
  * Blocks (the daemons are other processes) until a process whose argv is
@@ -162,8 +192,16 @@ async function oneNode(runs) {
     const proc = (i) => ({ name: `p${i}`, run: '/bin/sleep', args: [String(base + i)] });
     let list = [proc(0)];
     writeFileSync(workerFile, JSON.stringify({ procs: [], stop_on_exit: true }));
-    writeAtomic(masterFile, { ...endpoints, http: `127.0.0.1:${http}`, heartbeat: values.heartbeat, nodes: { node1: list } });
-    writeFileSync(clientFile, JSON.stringify({ ...endpoints, node_name: 'node1', conf_file: workerFile, heartbeat: values.heartbeat }));
+    writeAtomic(masterFile, {
+      ...endpoints,
+      http: `127.0.0.1:${http}`,
+      heartbeat: values.heartbeat,
+      nodes: { node1: list },
+    });
+    writeFileSync(
+      clientFile,
+      JSON.stringify({ ...endpoints, node_name: 'node1', conf_file: workerFile, heartbeat: values.heartbeat }),
+    );
 
     const worker = daemon(BIN.worker, workerFile, join(dir, 'worker.log'), children);
     await waitEvent(worker, 'worker.ready');
@@ -190,8 +228,8 @@ async function oneNode(runs) {
       // Where the time went, from the daemons' own log timestamps (ms resolution).
       await sleep(300);
       const at = (child, event, match) => {
-        const e = child.events.findLast((x) => x.event === event && match(x));
-        return e ? round(Date.parse(e.time) - t0wall, 0) : null;
+        const e = child.events.findLast((x) => x.msg === event && match(x));
+        return e ? round(e.time - t0wall, 0) : null;
       };
       stages.push({
         masterReload: at(master, 'file.reload', () => true),
@@ -211,7 +249,9 @@ async function oneNode(runs) {
 // ---- 2. N simulated nodes ---------------------------------------------------
 
 function simChild(children) {
-  const child = fork(fileURLToPath(import.meta.url), ['--sim-child'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(fileURLToPath(import.meta.url), ['--sim-child'], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   children.push(child);
   child.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   child.errors = [];
@@ -252,7 +292,12 @@ async function manyNodes(count, edits, procsWanted, idleSeconds) {
     const endpoints = { master_stats: `tcp://127.0.0.1:${stats}`, master_updates: `tcp://127.0.0.1:${updates}` };
     const masterFile = join(dir, 'master.json');
     const names = Array.from({ length: count }, (_, i) => `sim${i}`);
-    const file = (k) => ({ ...endpoints, http: `127.0.0.1:${http}`, heartbeat: values.heartbeat, nodes: Object.fromEntries(names.map((n) => [n, [{ name: 'a', run: '/bin/sleep', args: [String(1000 + k)] }]])) });
+    const file = (k) => ({
+      ...endpoints,
+      http: `127.0.0.1:${http}`,
+      heartbeat: values.heartbeat,
+      nodes: Object.fromEntries(names.map((n) => [n, [{ name: 'a', run: '/bin/sleep', args: [String(1000 + k)] }]])),
+    });
     writeAtomic(masterFile, file(0));
     const master = daemon(BIN.master, masterFile, join(dir, 'master.log'), children);
     await waitEvent(master, 'master.ready');
@@ -264,22 +309,40 @@ async function manyNodes(count, edits, procsWanted, idleSeconds) {
     for (let p = 0; p < procs; p++) {
       const child = simChild(children);
       sims.push(child);
-      child.send({ type: 'start', names: names.slice(p * per, (p + 1) * per), updates: endpoints.master_updates, stats: endpoints.master_stats, heartbeatMs: 1000 * Number.parseFloat(values.heartbeat) });
+      child.send({
+        type: 'start',
+        names: names.slice(p * per, (p + 1) * per),
+        updates: endpoints.master_updates,
+        stats: endpoints.master_stats,
+        heartbeatMs: 1000 * Number.parseFloat(values.heartbeat),
+      });
     }
     await Promise.all(sims.map((child) => reply(child, 'started', 60_000)));
     // Every node has its initial state (revision 1).
-    await Promise.all(sims.map((child) => { const r = reply(child, 'revision', 60_000, (m) => m.revision === 1); child.send({ type: 'await', revision: 1 }); return r; }));
+    await Promise.all(
+      sims.map((child) => {
+        const r = reply(child, 'revision', 60_000, (m) => m.revision === 1);
+        child.send({ type: 'await', revision: 1 });
+        return r;
+      }),
+    );
     const connectedMs = now() - t0;
     // Every node reported applied revision 1 to the master.
     const hostsUrl = `http://127.0.0.1:${http}/api/hosts/`;
     let lastHosts = 'none';
-    await waitFor('every node alive and applied in /api/hosts/', async () => {
-      const hosts = await (await fetch(hostsUrl)).json();
-      const tally = {};
-      for (const h of hosts) tally[`${h.liveness}/applied=${h.applied}`] = (tally[`${h.liveness}/applied=${h.applied}`] ?? 0) + 1;
-      lastHosts = JSON.stringify(tally);
-      return hosts.length === count && hosts.every((h) => h.liveness === 'alive' && h.applied === 1);
-    }, 60_000, 200).catch((error) => {
+    await waitFor(
+      'every node alive and applied in /api/hosts/',
+      async () => {
+        const hosts = await (await fetch(hostsUrl)).json();
+        const tally = {};
+        for (const h of hosts)
+          tally[`${h.liveness}/applied=${h.applied}`] = (tally[`${h.liveness}/applied=${h.applied}`] ?? 0) + 1;
+        lastHosts = JSON.stringify(tally);
+        return hosts.length === count && hosts.every((h) => h.liveness === 'alive' && h.applied === 1);
+      },
+      60_000,
+      200,
+    ).catch((error) => {
       throw new Error(`${error.message}; last /api/hosts/: ${lastHosts}`);
     });
     const allAliveMs = now() - t0;
@@ -304,8 +367,16 @@ async function manyNodes(count, edits, procsWanted, idleSeconds) {
       const cpuTicks = masterUsage(master.pid).ticks - before;
       const load = readFileSync('/proc/loadavg', 'latin1').split(' ')[0];
       const latencies = replies.flatMap((r) => r.times).map((t) => t - t0wall);
-      const reload = master.events.findLast((e) => e.event === 'file.reload');
-      results.push({ edit: k, revision, ms: summary(latencies), masterReloadLoggedMs: reload ? round(Date.parse(reload.time) - t0wall, 0) : null, masterCpuMsDuringEdit: (cpuTicks * 1000) / CLK_TCK, loadAverage1m: Number(load), rssAfterMiB: round(masterUsage(master.pid).rssMiB) });
+      const reload = master.events.findLast((e) => e.msg === 'file.reload');
+      results.push({
+        edit: k,
+        revision,
+        ms: summary(latencies),
+        masterReloadLoggedMs: reload ? round(reload.time - t0wall, 0) : null,
+        masterCpuMsDuringEdit: (cpuTicks * 1000) / CLK_TCK,
+        loadAverage1m: Number(load),
+        rssAfterMiB: round(masterUsage(master.pid).rssMiB),
+      });
       await sleep(2000);
     }
     const rssAfter = masterUsage(master.pid).rssMiB;
@@ -316,7 +387,13 @@ async function manyNodes(count, edits, procsWanted, idleSeconds) {
       connectAndInitialStateMs: round(connectedMs, 0),
       allAliveAndAppliedMs: round(allAliveMs, 0),
       simulatedNodesIdleCpuPercentOfOneCore: round(simIdleCpu, 1),
-      master: { rssNoNodesMiB: round(rssNoNodes), rssIdleMiB: round(idleRss), cpuIdlePercentOfOneCore: round(idleCpu, 2), idleWindowSeconds: idleSeconds, rssAfterEditsMiB: round(rssAfter) },
+      master: {
+        rssNoNodesMiB: round(rssNoNodes),
+        rssIdleMiB: round(idleRss),
+        cpuIdlePercentOfOneCore: round(idleCpu, 2),
+        idleWindowSeconds: idleSeconds,
+        rssAfterEditsMiB: round(rssAfter),
+      },
       edits: results,
       transportErrors: { count: errors.length, first: errors.slice(0, 3) },
     };
@@ -338,9 +415,11 @@ async function main() {
   const runs = Number(values['one-node-runs']);
   const clientProcs = Number(values['client-procs']);
   const idle = Number(values['idle-seconds']);
-  const result = { bench: 'dpd-masterd propagation', cores: cpus().length, node: process.version, heartbeat: values.heartbeat, openFilesSoftLimit: null };
+  const result = { cores: cpus().length, node: process.version, heartbeat: values.heartbeat, openFilesSoftLimit: null };
   try {
-    result.openFilesSoftLimit = Number(/^Max open files\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'latin1'))?.[1]);
+    result.openFilesSoftLimit = Number(
+      /^Max open files\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'latin1'))?.[1],
+    );
   } catch {
     // not Linux
   }
@@ -350,8 +429,11 @@ async function main() {
   result.manyNodes = [];
   for (const count of nodeCounts) result.manyNodes.push(await manyNodes(count, edits, clientProcs, idle));
   result.loadAverageAtEnd = readFileSync('/proc/loadavg', 'latin1').split(' ').slice(0, 3).join(' ');
-  console.log(JSON.stringify(result, null, 2));
-  console.log(`reproduce: npm run build && node tools/bench/cluster.mjs --nodes ${values.nodes} --edits ${edits} --one-node-runs ${runs} --client-procs ${clientProcs} --clients-per-proc ${values['clients-per-proc']} --idle-seconds ${idle}`);
+  finish(values, {
+    bench: 'cluster',
+    command: `npm run build && node tools/bench/cluster.mjs --nodes ${values.nodes} --edits ${edits} --one-node-runs ${runs} --client-procs ${clientProcs} --clients-per-proc ${values['clients-per-proc']} --idle-seconds ${idle}`,
+    results: result,
+  });
 }
 
 if (values['sim-child']) await simChildMain();

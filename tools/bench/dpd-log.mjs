@@ -1,15 +1,23 @@
 // dpd-log throughput: lines per second into a file, buffered (-b) and with
 // an fsync per line (the default), timed as whole processes.
 //
-//   npm run build && node tools/bench/dpd-log.mjs [--lines 1000000] [--synced-lines 20000] [--runs 5]
+//   npm run build && node tools/bench/dpd-log.mjs [--lines 1000000] [--synced-lines 20000] [--runs 5] [--no-record]
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { RECORD_OPTION, finish } from './lib/history.mjs';
 
-const { values } = parseArgs({ options: { lines: { type: 'string', default: '1000000' }, 'synced-lines': { type: 'string', default: '20000' }, runs: { type: 'string', default: '5' } } });
+const { values } = parseArgs({
+  options: {
+    lines: { type: 'string', default: '1000000' },
+    'synced-lines': { type: 'string', default: '20000' },
+    runs: { type: 'string', default: '5' },
+    ...RECORD_OPTION,
+  },
+});
 const BIN = fileURLToPath(new URL('../../daemons/run/bin/dpd-log.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'dpd-log-bench-'));
 
@@ -37,8 +45,18 @@ try {
     bufferedTimestampsLinesPerSecond: linesPerSecond(lines, ['-b', '-t']),
     fsyncPerLineLinesPerSecond: linesPerSecond(synced, []),
   };
-  console.log(JSON.stringify({ bench: 'dpd-log', lines, syncedLines: synced, runs: Number(values.runs), cores: cpus().length, node: process.version, ...results }, null, 2));
-  console.log(`reproduce: npm run build && node tools/bench/dpd-log.mjs --lines ${lines} --synced-lines ${synced} --runs ${values.runs}`);
+  finish(values, {
+    bench: 'dpd-log',
+    command: `npm run build && node tools/bench/dpd-log.mjs --lines ${lines} --synced-lines ${synced} --runs ${values.runs}`,
+    results: {
+      lines,
+      syncedLines: synced,
+      runs: Number(values.runs),
+      cores: cpus().length,
+      node: process.version,
+      ...results,
+    },
+  });
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

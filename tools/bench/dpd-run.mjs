@@ -2,13 +2,14 @@
 // against Node's own start-up (`node -e 0`), each timed as a whole process,
 // median of many runs.
 //
-//   npm run build && node tools/bench/dpd-run.mjs [--runs 30]
+//   npm run build && node tools/bench/dpd-run.mjs [--runs 30] [--no-record]
 import { spawnSync } from 'node:child_process';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { RECORD_OPTION, finish } from './lib/history.mjs';
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '30' } } });
+const { values } = parseArgs({ options: { runs: { type: 'string', default: '30' }, ...RECORD_OPTION } });
 const runs = Number(values.runs);
 const BIN = fileURLToPath(new URL('../../daemons/run/bin/dpd-run.js', import.meta.url));
 
@@ -29,11 +30,17 @@ function medianMs(file, args) {
 const trueMs = medianMs('/bin/true', []);
 const nodeMs = medianMs(process.execPath, ['-e', '0']);
 const dpdRunMs = medianMs(process.execPath, [BIN, '-n', '-1', '/bin/true']);
-console.log(
-  JSON.stringify(
-    { bench: 'dpd-run', runs, cores: cpus().length, node: process.version, trueMs, nodeStartMs: nodeMs, dpdRunMs, overheadMs: Math.round((dpdRunMs - trueMs) * 10) / 10, ratioToNodeStart: Math.round((dpdRunMs / nodeMs) * 100) / 100 },
-    null,
-    2,
-  ),
-);
-console.log(`reproduce: npm run build && node tools/bench/dpd-run.mjs --runs ${runs}`);
+finish(values, {
+  bench: 'dpd-run',
+  command: `npm run build && node tools/bench/dpd-run.mjs --runs ${runs}`,
+  results: {
+    runs,
+    cores: cpus().length,
+    node: process.version,
+    trueMs,
+    nodeStartMs: nodeMs,
+    dpdRunMs,
+    overheadMs: Math.round((dpdRunMs - trueMs) * 10) / 10,
+    ratioToNodeStart: Math.round((dpdRunMs / nodeMs) * 100) / 100,
+  },
+});

@@ -8,14 +8,15 @@
 //      (the master's, the worker's log) split its time into steps.
 //   2. Latency, one job `{"cmd": "sleep 1"}` at a time: POST → `running` as
 //      the master shows it (GET /api/procs/ID/ every ~5 ms), and POST → the
-//      job runner's process on the node (`node …/job-runner.js DIR ID` in
-//      /proc/PID/cmdline, watched from a worker thread).
+//      job runner's process on the node (`node packages/jobs/dist/job-runner.js
+//      DIR ID` in /proc/PID/cmdline, watched from a worker thread).
 // Both with each heartbeat given (default 1s, the daemons' default, and
 // 100ms): a node reports its jobs' states with its heartbeat, so the period
 // bounds how soon the master learns of a change.
 //
 //   npm run build
 //   node tools/bench/jobs.mjs [--nodes 1,3] [--jobs 30] [--latency-runs 10] [--latency-nodes 1] [--heartbeats 1s,100ms]
+// [--no-record]
 //
 // Everything listens and connects on 127.0.0.1 only; every daemon and temp
 // dir is removed at the end (clients and the master first, then the workers
@@ -26,8 +27,22 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Worker, isMainThread, parentPort } from 'node:worker_threads';
-import { CLK_TCK, daemon, freePort, lastPid, loadAverage, now, round, sleep, stopAll, summary, waitEvent, waitFor, wall } from './lib/kit.mjs';
-
+import { RECORD_OPTION, finish } from './lib/history.mjs';
+import {
+  CLK_TCK,
+  daemon,
+  freePort,
+  lastPid,
+  loadAverage,
+  now,
+  round,
+  sleep,
+  stopAll,
+  summary,
+  waitEvent,
+  waitFor,
+  wall,
+} from './lib/kit.mjs';
 
 // ---- the /proc watcher (a worker thread, so blocking waits do not stall the HTTP polling) ----
 
@@ -42,7 +57,10 @@ if (!isMainThread) {
       return undefined;
     }
   };
-  const isRunner = (argv, root, id) => argv !== undefined && argv[1]?.endsWith('job-runner.js') && argv[2]?.startsWith(root) && argv[3] === id;
+  // The runner of @diprocd/jobs, which dpd-clientd finds in that package (built in this workspace).
+  const runner = fileURLToPath(new URL('../../packages/jobs/dist/job-runner.js', import.meta.url));
+  const isRunner = (argv, root, id) =>
+    argv !== undefined && argv[1] === runner && argv[2]?.startsWith(root) && argv[3] === id;
   parentPort.on('message', ({ root, id, from, timeoutMs }) => {
     // Pids created since `from` (from ns_last_pid), each re-read until it is
     // gone or has exec'd the runner (a fork shows its parent's argv until
@@ -91,6 +109,7 @@ const { values } = parseArgs({
     'list-poll-ms': { type: 'string', default: '20' },
     'job-poll-ms': { type: 'string', default: '5' },
     'timeout-seconds': { type: 'string', default: '120' },
+    ...RECORD_OPTION,
   },
   strict: isMainThread,
 });
@@ -102,12 +121,6 @@ const BIN = {
   worker: join(ROOT, 'daemons/worker/bin/dpd-workerd.js'),
 };
 const TOKEN = `bench-token-${process.pid}-0123456789`;
-
-
-
-
-
-
 
 /** Clients and the master first, then the workers (SIGTERM; stop_on_exit stops what they run). */
 
@@ -128,7 +141,10 @@ async function api(base, method, path, body) {
   return { status: response.status, body: parsed };
 }
 
-/** A process's CPU ticks: its own, and those of its children it has waited for (for a worker: its job runners and what they ran). */
+/**
+ * A process's CPU ticks: its own, and those of its children it has waited for (for a worker: its job runners and what
+ * they ran).
+ */
 function ticks(pid) {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
@@ -140,7 +156,11 @@ function ticks(pid) {
 }
 /** Busy ticks of the whole machine (all cores), from /proc/stat. */
 function machineBusy() {
-  const [, user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'latin1').split('\n')[0].trim().split(/\s+/).map(Number);
+  const [, user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'latin1')
+    .split('\n')[0]
+    .trim()
+    .split(/\s+/)
+    .map(Number);
   return user + nice + system + irq + softirq + steal;
 }
 /** CPU time of each part, in ms: master, clients, workers, job runners (with their commands), the whole machine. */
@@ -148,15 +168,33 @@ function cpuSnapshot(cluster) {
   const sum = (list, key) => list.reduce((total, child) => total + ticks(child.pid)[key], 0);
   return {
     master: ticks(cluster.master.pid).self,
-    clients: sum(cluster.nodes.map((n) => n.client), 'self'),
-    workers: sum(cluster.nodes.map((n) => n.worker), 'self'),
-    runners: sum(cluster.nodes.map((n) => n.worker), 'children'),
+    clients: sum(
+      cluster.nodes.map((n) => n.client),
+      'self',
+    ),
+    workers: sum(
+      cluster.nodes.map((n) => n.worker),
+      'self',
+    ),
+    runners: sum(
+      cluster.nodes.map((n) => n.worker),
+      'children',
+    ),
     machine: machineBusy(),
   };
 }
-const cpuSince = (before, after, jobs) => Object.fromEntries(Object.keys(before).map((k) => [k, { ms: ((after[k] - before[k]) * 1000) / CLK_TCK, perJobMs: round(((after[k] - before[k]) * 1000) / CLK_TCK / jobs) }]));
+const cpuSince = (before, after, jobs) =>
+  Object.fromEntries(
+    Object.keys(before).map((k) => [
+      k,
+      {
+        ms: ((after[k] - before[k]) * 1000) / CLK_TCK,
+        perJobMs: round(((after[k] - before[k]) * 1000) / CLK_TCK / jobs),
+      },
+    ]),
+  );
 
-const logTime = (e) => (e ? Date.parse(e.time) : null);
+const logTime = (e) => (e ? e.time : null);
 
 /** A master with `count` nodes (clientd + workerd each), all alive in /api/hosts/. */
 async function startCluster(count, heartbeat, children) {
@@ -165,7 +203,16 @@ async function startCluster(count, heartbeat, children) {
   const endpoints = { master_stats: `tcp://127.0.0.1:${stats}`, master_updates: `tcp://127.0.0.1:${updates}` };
   const names = Array.from({ length: count }, (_, i) => `node${i + 1}`);
   const masterFile = join(dir, 'master.json');
-  writeFileSync(masterFile, JSON.stringify({ ...endpoints, http: `127.0.0.1:${http}`, api_token: TOKEN, heartbeat, nodes: Object.fromEntries(names.map((n) => [n, []])) }));
+  writeFileSync(
+    masterFile,
+    JSON.stringify({
+      ...endpoints,
+      http: `127.0.0.1:${http}`,
+      api_token: TOKEN,
+      heartbeat,
+      nodes: Object.fromEntries(names.map((n) => [n, []])),
+    }),
+  );
   const master = daemon(BIN.master, masterFile, join(dir, 'master.log'), children, 'master');
   const ready = await waitEvent(master, 'master.ready');
   const base = String(ready.http ?? `http://127.0.0.1:${http}`);
@@ -184,10 +231,15 @@ async function startCluster(count, heartbeat, children) {
       return { name, worker, client };
     }),
   );
-  await waitFor('every node alive in /api/hosts/', async () => {
-    const hosts = (await api(base, 'GET', '/api/hosts/')).body;
-    return Array.isArray(hosts) && hosts.length === count && hosts.every((h) => h.liveness === 'alive');
-  }, 30_000, 50);
+  await waitFor(
+    'every node alive in /api/hosts/',
+    async () => {
+      const hosts = (await api(base, 'GET', '/api/hosts/')).body;
+      return Array.isArray(hosts) && hosts.length === count && hosts.every((h) => h.liveness === 'alive');
+    },
+    30_000,
+    50,
+  );
   await sleep(1000);
   return { dir, base, master, nodes };
 }
@@ -195,7 +247,7 @@ async function startCluster(count, heartbeat, children) {
 /** Every job's steps, from the master's record and the worker's log (ms, one machine's clock). */
 function steps(job, nodes) {
   const worker = nodes.find((n) => n.name === job.node)?.worker;
-  const start = logTime(worker?.events.find((e) => e.event === 'proc.start' && e.name === `job.${job.id}`));
+  const start = logTime(worker?.events.find((e) => e.msg === 'proc.start' && e.name === `job.${job.id}`));
   return {
     // master publishes → client writes the worker file → the worker spawns the runner
     submitToSpawn: start === null ? null : start - job.submittedAt,
@@ -208,7 +260,10 @@ function steps(job, nodes) {
   };
 }
 
-const stepSummary = (all) => Object.fromEntries(['submitToSpawn', 'spawnToInit', 'initToEnd', 'endToMaster'].map((k) => [k, summary(all.map((s) => s[k]))]));
+const stepSummary = (all) =>
+  Object.fromEntries(
+    ['submitToSpawn', 'spawnToInit', 'initToEnd', 'endToMaster'].map((k) => [k, summary(all.map((s) => s[k]))]),
+  );
 
 async function throughput(count, heartbeat, jobs, timeoutMs) {
   const children = [];
@@ -235,19 +290,24 @@ async function throughput(count, heartbeat, jobs, timeoutMs) {
     let final;
     let polls = 0;
     let lastTally = '';
-    const doneAt = await waitFor(`all ${jobs} jobs to end`, async () => {
-      polls++;
-      const { body } = await api(cluster.base, 'GET', '/api/procs/?per_page=500');
-      const mine = body.procs.filter((job) => wanted.has(job.id));
-      const tally = {};
-      for (const job of mine) tally[job.state] = (tally[job.state] ?? 0) + 1;
-      lastTally = JSON.stringify(tally);
-      if (mine.length === jobs && mine.every((job) => job.state === 'success' || job.state === 'failed')) {
-        final = mine;
-        return now();
-      }
-      return null;
-    }, timeoutMs, Number(values['list-poll-ms'])).catch((error) => {
+    const doneAt = await waitFor(
+      `all ${jobs} jobs to end`,
+      async () => {
+        polls++;
+        const { body } = await api(cluster.base, 'GET', '/api/procs/?per_page=500');
+        const mine = body.procs.filter((job) => wanted.has(job.id));
+        const tally = {};
+        for (const job of mine) tally[job.state] = (tally[job.state] ?? 0) + 1;
+        lastTally = JSON.stringify(tally);
+        if (mine.length === jobs && mine.every((job) => job.state === 'success' || job.state === 'failed')) {
+          final = mine;
+          return now();
+        }
+        return null;
+      },
+      timeoutMs,
+      Number(values['list-poll-ms']),
+    ).catch((error) => {
       throw new Error(`${error.message}; last states: ${lastTally}`);
     });
     const cpuAfter = cpuSnapshot(cluster);
@@ -256,7 +316,9 @@ async function throughput(count, heartbeat, jobs, timeoutMs) {
     const failed = final.filter((job) => job.state !== 'success');
     const elapsed = doneAt - t0;
     const perJob = final.map((job) => steps(job, cluster.nodes));
-    const perNode = Object.fromEntries(cluster.nodes.map((n) => [n.name, final.filter((job) => job.node === n.name).length]));
+    const perNode = Object.fromEntries(
+      cluster.nodes.map((n) => [n.name, final.filter((job) => job.node === n.name).length]),
+    );
     const firstSubmit = Math.min(...final.map((j) => j.submittedAt));
     const lastSeen = Math.max(...final.map((j) => j.updatedAt));
     return {
@@ -276,7 +338,11 @@ async function throughput(count, heartbeat, jobs, timeoutMs) {
       jobsPerNode: perNode,
       stepsMs: stepSummary(perJob),
       // CPU used from the first POST to the last success seen (ticks of 10 ms).
-      cpu: { ...cpuSince(cpuBefore, cpuAfter, jobs), bench: { ms: round((benchCpu.user + benchCpu.system) / 1000, 0) }, machineCapacityMs: round(elapsed * cpus().length, 0) },
+      cpu: {
+        ...cpuSince(cpuBefore, cpuAfter, jobs),
+        bench: { ms: round((benchCpu.user + benchCpu.system) / 1000, 0) },
+        machineCapacityMs: round(elapsed * cpus().length, 0),
+      },
       loadAverageAtEnd: loadAverage(),
     };
   } finally {
@@ -317,17 +383,27 @@ async function latency(count, heartbeat, runs, timeoutMs) {
       if (body.id !== id) throw new Error(`expected job id ${id}, got ${body.id}`);
       let runningMs = null;
       let skipped = null;
-      await waitFor(`job ${id} running`, async () => {
-        const job = (await api(cluster.base, 'GET', `/api/procs/${id}/`)).body;
-        if (job.state === 'running') runningMs = now() - t0;
-        else if (job.state === 'success' || job.state === 'failed') skipped = job.state;
-        return runningMs !== null || skipped !== null;
-      }, timeoutMs, Number(values['job-poll-ms']));
+      await waitFor(
+        `job ${id} running`,
+        async () => {
+          const job = (await api(cluster.base, 'GET', `/api/procs/${id}/`)).body;
+          if (job.state === 'running') runningMs = now() - t0;
+          else if (job.state === 'success' || job.state === 'failed') skipped = job.state;
+          return runningMs !== null || skipped !== null;
+        },
+        timeoutMs,
+        Number(values['job-poll-ms']),
+      );
       const proc = await seen;
-      const job = await waitFor(`job ${id} to end`, async () => {
-        const got = (await api(cluster.base, 'GET', `/api/procs/${id}/`)).body;
-        return (got.state === 'success' || got.state === 'failed') && got;
-      }, timeoutMs, Number(values['list-poll-ms']));
+      const job = await waitFor(
+        `job ${id} to end`,
+        async () => {
+          const got = (await api(cluster.base, 'GET', `/api/procs/${id}/`)).body;
+          return (got.state === 'success' || got.state === 'failed') && got;
+        },
+        timeoutMs,
+        Number(values['list-poll-ms']),
+      );
       const successMs = now() - t0;
       if (job.workdir) workdirs.push(job.workdir);
       const s = steps(job, cluster.nodes);
@@ -372,14 +448,24 @@ async function main() {
   const runs = Number(values['latency-runs']);
   const timeoutMs = 1000 * Number(values['timeout-seconds']);
   // Other work on the machine skews every number here: say how busy it was.
-  const result = { bench: 'dpd-masterd jobs', cores: cpus().length, node: process.version, loadAverageAtStart: loadAverage(), throughput: [], latency: [] };
+  const result = {
+    cores: cpus().length,
+    node: process.version,
+    loadAverageAtStart: loadAverage(),
+    throughput: [],
+    latency: [],
+  };
   for (const heartbeat of heartbeats) {
     for (const count of nodeCounts) result.throughput.push(await throughput(count, heartbeat, jobs, timeoutMs));
-    if (runs > 0) for (const count of latencyNodes) result.latency.push(await latency(count, heartbeat, runs, timeoutMs));
+    if (runs > 0)
+      for (const count of latencyNodes) result.latency.push(await latency(count, heartbeat, runs, timeoutMs));
   }
   result.loadAverageAtEnd = loadAverage();
-  console.log(JSON.stringify(result, null, 2));
-  console.log(`reproduce: npm run build && node tools/bench/jobs.mjs --nodes ${values.nodes} --jobs ${jobs} --latency-runs ${runs} --latency-nodes ${values['latency-nodes']} --heartbeats ${values.heartbeats}`);
+  finish(values, {
+    bench: 'jobs',
+    command: `npm run build && node tools/bench/jobs.mjs --nodes ${values.nodes} --jobs ${jobs} --latency-runs ${runs} --latency-nodes ${values['latency-nodes']} --heartbeats ${values.heartbeats}`,
+    results: result,
+  });
 }
 
 if (isMainThread) await main();

@@ -3,7 +3,7 @@
 // built-in modules @diprocd/supervisor needs, before a line of the
 // supervisor runs. A supervisor embedded in Node cannot use less.
 //
-//   node tools/bench/node-floor.mjs [--runs 3] [--flags=--lite-mode]
+//   node tools/bench/node-floor.mjs [--runs 3] [--flags=--lite-mode] [--no-record]
 //
 // Each figure is read from /proc/self/status by the process itself, 500 ms
 // after its start, once its start-up garbage is collected or not (as a
@@ -11,8 +11,11 @@
 import { execFileSync } from 'node:child_process';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
+import { RECORD_OPTION, finish } from './lib/history.mjs';
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' }, flags: { type: 'string', default: '' } } });
+const { values } = parseArgs({
+  options: { runs: { type: 'string', default: '3' }, flags: { type: 'string', default: '' }, ...RECORD_OPTION },
+});
 const RUNS = Number(values.runs);
 const flags = values.flags.split(' ').filter(Boolean);
 
@@ -25,9 +28,15 @@ function rssKiB(modules) {
 }
 
 const results = {};
-for (const [name, modules] of [['nothing loaded', []], ['the built-in modules the supervisor needs', NEEDED]]) {
+for (const [name, modules] of [
+  ['nothing loaded', []],
+  ['the built-in modules the supervisor needs', NEEDED],
+]) {
   const runs = Array.from({ length: RUNS }, () => rssKiB(modules) / 1024);
   results[name] = runs.map((mib) => Math.round(mib * 10) / 10);
 }
-console.log(JSON.stringify({ bench: 'node-floor', cores: cpus().length, node: process.version, flags: values.flags, modules: NEEDED, rssMiB: results }, null, 2));
-console.log(`reproduce: node tools/bench/node-floor.mjs --runs ${RUNS}${values.flags ? ` --flags="${values.flags}"` : ''}`);
+finish(values, {
+  bench: 'node-floor',
+  command: `node tools/bench/node-floor.mjs --runs ${RUNS}${values.flags ? ` --flags="${values.flags}"` : ''}`,
+  results: { cores: cpus().length, node: process.version, flags: values.flags, modules: NEEDED, rssMiB: results },
+});

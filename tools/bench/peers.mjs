@@ -6,7 +6,8 @@
 //   npm run build
 //   apt-get install supervisor s6                                  # optional peers
 //   npm install --prefix /tmp/pm2-peer pm2                         # optional peer, outside the project
-//   node tools/bench/peers.mjs [--procs 200] [--kills 20] [--cold-starts 3] [--settle-seconds 60] [--idle-seconds 20] [--unset-env NAME]... [--pm2 /tmp/pm2-peer/node_modules/.bin/pm2]
+//   node tools/bench/peers.mjs [--procs 200] [--kills 20] [--cold-starts 3] [--settle-seconds 60] [--idle-seconds 20]
+// [--unset-env NAME]... [--pm2 /tmp/pm2-peer/node_modules/.bin/pm2] [--only dpd,pm2,supervisord,s6] [--no-record]
 //
 // Cold start is the median of --cold-starts starts from nothing (the
 // machine's noise moves a single one by 100 ms). Idle is measured after
@@ -22,11 +23,22 @@
 // through /proc/sys/kernel/ns_last_pid. Times include each tool's own
 // command line where an operator would use it (pm2, supervisorctl, s6-svc).
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { RECORD_OPTION, finish } from './lib/history.mjs';
 import { cmdline, cpuNs, lastPid, now } from './lib/kit.mjs';
 
 const { values } = parseArgs({
@@ -39,6 +51,7 @@ const { values } = parseArgs({
     pm2: { type: 'string', default: '/tmp/pm2-peer/node_modules/.bin/pm2' },
     only: { type: 'string' },
     'unset-env': { type: 'string', multiple: true, default: [] },
+    ...RECORD_OPTION,
   },
 });
 // Variables taken out of the environment every manager starts with (all
@@ -49,7 +62,8 @@ for (const name of values['unset-env']) delete process.env[name];
 const N = Number(values.procs);
 const KILLS = Number(values.kills);
 const COLD_STARTS = Number(values['cold-starts']);
-if (!(Number.isInteger(COLD_STARTS) && COLD_STARTS >= 1)) throw new Error('--cold-starts is a whole number of at least 1');
+if (!(Number.isInteger(COLD_STARTS) && COLD_STARTS >= 1))
+  throw new Error('--cold-starts is a whole number of at least 1');
 const SETTLE = Number(values['settle-seconds']);
 const IDLE = Number(values['idle-seconds']);
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -148,7 +162,12 @@ function untilNewSleeper(m, act, done = () => true, timeoutMs = 30_000) {
 function restartLatency(m) {
   const pid = sleepers().get(m);
   if (!pid) throw new Error(`no process for ${m}`);
-  return untilNewSleeper(m, () => process.kill(pid, 'SIGKILL'), () => true, 10_000);
+  return untilNewSleeper(
+    m,
+    () => process.kill(pid, 'SIGKILL'),
+    () => true,
+    10_000,
+  );
 }
 
 /** True while `pid` runs `sleep m` (not a zombie). */
@@ -187,7 +206,7 @@ function treeOf(match) {
   const parent = new Map(all.map((pid) => [Number(pid), Number(statOf(pid)?.[1])]));
   const roots = all.map(Number).filter((pid) => match(cmdline(pid) ?? []));
   const tree = new Set(roots); // a Set: a pid matched twice counts once
-  for (let grew = true; grew; ) {
+  for (let grew = true; grew;) {
     grew = false;
     for (const [pid, ppid] of parent) {
       if (!tree.has(pid) && tree.has(ppid) && !cmdline(pid)?.[0]?.endsWith('sleep')) {
@@ -201,12 +220,19 @@ function treeOf(match) {
 
 // ---- the managers ----------------------------------------------------------
 
-const sh = (cmd, args, options = {}) => execFileSync(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000, ...options }).toString();
+const sh = (cmd, args, options = {}) =>
+  execFileSync(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000, ...options }).toString();
 
 function dpd(dir) {
   const file = join(dir, 'worker.json');
   const bin = join(ROOT, 'daemons/worker/bin');
-  const proc = (i, changed) => ({ name: `p${i}`, run: '/bin/sleep', args: [marker(i, changed)], user: 'root', stop_timeout: '5s' });
+  const proc = (i, changed) => ({
+    name: `p${i}`,
+    run: '/bin/sleep',
+    args: [marker(i, changed)],
+    user: 'root',
+    stop_timeout: '5s',
+  });
   const write = (procs) => {
     writeFileSync(`${file}.tmp`, JSON.stringify({ procs }));
     renameSync(`${file}.tmp`, file); // as dpd-clientd does
@@ -218,7 +244,10 @@ function dpd(dir) {
     setup: () => write(list),
     start: () => {
       // The bin itself, as an operator runs it (its #! line is plain node).
-      worker = spawn(join(bin, 'dpd-workerd.js'), ['-f', '--log-format', 'json', file], { stdio: ['ignore', 'ignore', openSync(join(dir, 'worker.log'), 'a')], detached: true });
+      worker = spawn(join(bin, 'dpd-workerd.js'), ['-f', '--log-format', 'json', file], {
+        stdio: ['ignore', 'ignore', openSync(join(dir, 'worker.log'), 'a')],
+        detached: true,
+      });
     },
     // The worker and its spawn helper (a child that is not one of the sleepers).
     tree: () => treeOf((argv) => argv.some((arg) => arg.endsWith('dpd-workerd.js')) && argv.includes(file)),
@@ -242,7 +271,15 @@ function pm2(dir) {
   const bin = values.pm2;
   if (!existsSync(bin)) return undefined;
   const env = { ...process.env, PM2_HOME: join(dir, 'pm2-home') };
-  const app = (i, changed) => ({ name: `p${i}`, script: '/bin/sleep', args: marker(i, changed), interpreter: 'none', autorestart: true, min_uptime: 0, restart_delay: 0 });
+  const app = (i, changed) => ({
+    name: `p${i}`,
+    script: '/bin/sleep',
+    args: marker(i, changed),
+    interpreter: 'none',
+    autorestart: true,
+    min_uptime: 0,
+    restart_delay: 0,
+  });
   const ecosystem = join(dir, 'ecosystem.config.json');
   const write = (apps) => writeFileSync(ecosystem, JSON.stringify({ apps }));
   const run = (...args) => sh(bin, args, { env });
@@ -250,7 +287,11 @@ function pm2(dir) {
     name: 'PM2 ' + sh(bin, ['--version'], { env }).trim().split('\n').pop(),
     setup: () => write(Array.from({ length: N }, (_, i) => app(i))),
     start: () => run('start', ecosystem),
-    tree: () => treeOf((argv) => argv[0]?.startsWith('PM2 v') || (argv.some((a) => a.includes('PM2')) && argv.join(' ').includes('God'))),
+    tree: () =>
+      treeOf(
+        (argv) =>
+          argv[0]?.startsWith('PM2 v') || (argv.some((a) => a.includes('PM2')) && argv.join(' ').includes('God')),
+      ),
     add: () => {
       write([app(N)]);
       run('start', ecosystem, '--only', `p${N}`);
@@ -275,7 +316,8 @@ function supervisord(dir) {
   if (!existsSync('/usr/bin/supervisord')) return undefined;
   const conf = join(dir, 'supervisord.conf');
   const sock = join(dir, 'supervisor.sock');
-  const program = (i, changed) => `[program:p${i}]\ncommand=/bin/sleep ${marker(i, changed)}\nautorestart=true\nstartsecs=0\nstopwaitsecs=5\n`;
+  const program = (i, changed) =>
+    `[program:p${i}]\ncommand=/bin/sleep ${marker(i, changed)}\nautorestart=true\nstartsecs=0\nstopwaitsecs=5\n`;
   const head = `[unix_http_server]\nfile=${sock}\n[supervisord]\nlogfile=${dir}/supervisord.log\npidfile=${dir}/supervisord.pid\nchildlogdir=${dir}\n[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n[supervisorctl]\nserverurl=unix://${sock}\n`;
   let programs = Array.from({ length: N }, (_, i) => program(i));
   const write = () => writeFileSync(conf, head + programs.join(''));
@@ -371,26 +413,36 @@ function dispose(manager, dir, result) {
     // best effort
   }
   try {
-    waitUntil('cleanup', () => {
-      for (const [, pid] of ours()) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // gone
+    waitUntil(
+      'cleanup',
+      () => {
+        for (const [, pid] of ours()) {
+          try {
+            process.kill(pid, 'SIGKILL');
+          } catch {
+            // gone
+          }
         }
-      }
-      return ours().length === 0;
-    }, 20_000, 50);
+        return ours().length === 0;
+      },
+      20_000,
+      50,
+    );
     if (process.env.KEEP_BENCH_DIR) return console.error('kept', dir);
     // A manager's own processes may still write there as they exit (s6-supervise).
-    waitUntil('its directory removed', () => {
-      try {
-        rmSync(dir, { recursive: true, force: true });
-        return true;
-      } catch {
-        return false;
-      }
-    }, 20_000, 100);
+    waitUntil(
+      'its directory removed',
+      () => {
+        try {
+          rmSync(dir, { recursive: true, force: true });
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      20_000,
+      100,
+    );
   } catch (error) {
     result.cleanupError = why(error);
   }
@@ -479,7 +531,11 @@ function measure(make) {
     const pids = new Map(ours());
     result.addOneMs = untilNewSleeper(marker(N), () => manager.add());
     const first = pids.get(marker(0));
-    result.changeOneMs = untilNewSleeper(marker(0, true), () => manager.change(), () => !runs(first, marker(0)));
+    result.changeOneMs = untilNewSleeper(
+      marker(0, true),
+      () => manager.change(),
+      () => !runs(first, marker(0)),
+    );
     const after199 = sleepers();
     result.othersKeptPids = [...pids].filter(([m]) => m !== marker(0)).every(([m, pid]) => after199.get(m) === pid);
 
@@ -497,16 +553,30 @@ function measure(make) {
 
 const makers = { dpd, pm2, supervisord, s6 };
 const chosen = values.only ? values.only.split(',') : Object.keys(makers);
-const results = [];
+const round = (x) => (typeof x === 'number' ? Math.round(x * 100) / 100 : x);
+// By the key --only takes (dpd, pm2, supervisord, s6); each names its version in `manager`.
+const managers = {};
 for (const key of chosen) {
   const result = measure(makers[key]);
   if (result) {
-    results.push(result);
+    managers[key] = Object.fromEntries(Object.entries(result).map(([k, v]) => [k, round(v)]));
     console.error(JSON.stringify(result));
   } else {
     console.error(`${key}: not installed, skipped`);
   }
 }
-const round = (x) => (typeof x === 'number' ? Math.round(x * 100) / 100 : x);
-console.log(JSON.stringify({ bench: 'peers', procs: N, kills: KILLS, coldStarts: COLD_STARTS, settleSeconds: SETTLE, idleSeconds: IDLE, unsetEnv: values['unset-env'], cores: cpus().length, node: process.version, results: results.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, round(v)]))) }, null, 2));
-console.log(`reproduce: npm run build && node tools/bench/peers.mjs --procs ${N} --kills ${KILLS} --cold-starts ${COLD_STARTS} --settle-seconds ${SETTLE} --idle-seconds ${IDLE}${values['unset-env'].map((name) => ` --unset-env ${name}`).join('')}`);
+finish(values, {
+  bench: 'peers',
+  command: `npm run build && node tools/bench/peers.mjs --procs ${N} --kills ${KILLS} --cold-starts ${COLD_STARTS} --settle-seconds ${SETTLE} --idle-seconds ${IDLE}${values.only ? ` --only ${values.only}` : ''}${values['unset-env'].map((name) => ` --unset-env ${name}`).join('')}`,
+  results: {
+    procs: N,
+    kills: KILLS,
+    coldStarts: COLD_STARTS,
+    settleSeconds: SETTLE,
+    idleSeconds: IDLE,
+    unsetEnv: values['unset-env'],
+    cores: cpus().length,
+    node: process.version,
+    managers,
+  },
+});

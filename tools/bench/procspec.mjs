@@ -1,11 +1,12 @@
 // Benchmark of @diprocd/procspec: validating and diffing large files.
 //
-//   npm run build && node tools/bench/procspec.mjs [--procs 20000]
+//   npm run build && node tools/bench/procspec.mjs [--procs 20000] [--no-record]
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { diffProcs, validate } from '@diprocd/procspec';
+import { RECORD_OPTION, finish } from './lib/history.mjs';
 
-const { values } = parseArgs({ options: { procs: { type: 'string', default: '20000' } } });
+const { values } = parseArgs({ options: { procs: { type: 'string', default: '20000' }, ...RECORD_OPTION } });
 const N = Number(values.procs);
 
 function time(run, repeat = 5) {
@@ -18,7 +19,16 @@ function time(run, repeat = 5) {
   return Math.round(samples.sort((a, b) => a - b)[Math.floor(repeat / 2)] * 10) / 10;
 }
 
-const good = { procs: Array.from({ length: N }, (_, i) => ({ name: `p${i}`, run: '/bin/sleep', args: ['60'], restart: true, stop_timeout: '5s', env: { A: 'b' } })) };
+const good = {
+  procs: Array.from({ length: N }, (_, i) => ({
+    name: `p${i}`,
+    run: '/bin/sleep',
+    args: ['60'],
+    restart: true,
+    stop_timeout: '5s',
+    env: { A: 'b' },
+  })),
+};
 const bad = { procs: Array.from({ length: N }, (_, i) => ({ name: `p${i}`, run: 1, args: 'x' })) };
 const list = validate('worker', good).value.procs;
 const changed = list.map((p, i) => (i === 0 ? { ...p, args: ['61'] } : p));
@@ -28,5 +38,8 @@ const results = {
   validateAllInvalidMs: time(() => validate('worker', bad)),
   diffOneChangedMs: time(() => diffProcs(list, changed)),
 };
-console.log(JSON.stringify({ bench: 'procspec', procs: N, cores: cpus().length, node: process.version, ...results }, null, 2));
-console.log(`reproduce: npm run build && node tools/bench/procspec.mjs --procs ${N}`);
+finish(values, {
+  bench: 'procspec',
+  command: `npm run build && node tools/bench/procspec.mjs --procs ${N}`,
+  results: { procs: N, cores: cpus().length, node: process.version, ...results },
+});

@@ -2,7 +2,8 @@
 // processes: restart latency after SIGKILL, cold start, idle RSS and CPU,
 // apply of one added / one changed entry, stop of all.
 //
-//   npm run build && node tools/bench/supervisor.mjs [--procs 200] [--samples 200] [--idle-seconds 20] [--settle-seconds 30] [--user nobody] [--spawner helper|node]
+//   npm run build && node tools/bench/supervisor.mjs [--procs 200] [--samples 200] [--idle-seconds 20]
+// [--settle-seconds 30] [--user nobody] [--spawner helper|node] [--no-record]
 //
 // --spawner node measures Node's own spawn (the supervisor's fallback when
 // the spawn helper is not built). RSS is the supervisor's own and, with the
@@ -16,6 +17,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { RECORD_OPTION, finish } from './lib/history.mjs';
 import { normaliseElsewhere, sleep } from './lib/kit.mjs';
 import { Supervisor } from '@diprocd/supervisor';
 
@@ -27,6 +29,7 @@ const { values } = parseArgs({
     'settle-seconds': { type: 'string', default: '30' },
     user: { type: 'string' },
     spawner: { type: 'string', default: 'helper' },
+    ...RECORD_OPTION,
   },
 });
 const PROCS = Number(values.procs);
@@ -44,9 +47,21 @@ const USER = values.user ?? process.getuid();
 
 const ms = (ns) => Number(ns) / 1e6;
 const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-const raw = (i, extra = {}) => ({ name: `p${i}`, run: '/bin/sleep', args: ['100000'], user: USER, restart_limit: { starts: 1000, within: '1s' }, min_uptime: 0, stop_timeout: '5s', ...extra });
+const raw = (i, extra = {}) => ({
+  name: `p${i}`,
+  run: '/bin/sleep',
+  args: ['100000'],
+  user: USER,
+  restart_limit: { starts: 1000, within: '1s' },
+  min_uptime: 0,
+  stop_timeout: '5s',
+  ...extra,
+});
 // Out of process: the validator's memory is not the supervisor's.
-const specs = normaliseElsewhere([...Array.from({ length: PROCS + 1 }, (_, i) => raw(i)), raw(0, { env: { CHANGED: '1' } })]);
+const specs = normaliseElsewhere([
+  ...Array.from({ length: PROCS + 1 }, (_, i) => raw(i)),
+  raw(0, { env: { CHANGED: '1' } }),
+]);
 const spec = (i) => specs[i];
 const changedFirst = specs[PROCS + 1];
 
@@ -105,7 +120,8 @@ try {
   results.idleCpuPercent = await cpuPercentWhileWaiting(IDLE_SECONDS);
   results.supervisorRssMiB = process.memoryUsage().rss / 2 ** 20;
   results.helperRssMiB = helperRssMiB();
-  if (values.spawner === 'helper' && results.helperRssMiB === 0) throw new Error('--spawner helper, but no spawn helper runs (was it built?)');
+  if (values.spawner === 'helper' && results.helperRssMiB === 0)
+    throw new Error('--spawner helper, but no spawn helper runs (was it built?)');
   results.idleRssMiB = results.supervisorRssMiB + results.helperRssMiB;
 
   const latencies = [];
@@ -140,5 +156,18 @@ try {
 }
 
 const round = (x) => Math.round(x * 100) / 100;
-console.log(JSON.stringify({ bench: 'supervisor', spawner: values.spawner, procs: PROCS, samples: SAMPLES, user: USER, settleSeconds: SETTLE_SECONDS, idleSeconds: IDLE_SECONDS, cores: cpus().length, node: process.version, ...Object.fromEntries(Object.entries(results).map(([k, v]) => [k, round(v)])) }, null, 2));
-console.log(`reproduce: npm run build && node tools/bench/supervisor.mjs --procs ${PROCS} --samples ${SAMPLES} --idle-seconds ${IDLE_SECONDS} --settle-seconds ${SETTLE_SECONDS}${values.user ? ` --user ${values.user}` : ''} --spawner ${values.spawner}`);
+finish(values, {
+  bench: 'supervisor',
+  command: `npm run build && node tools/bench/supervisor.mjs --procs ${PROCS} --samples ${SAMPLES} --idle-seconds ${IDLE_SECONDS} --settle-seconds ${SETTLE_SECONDS}${values.user ? ` --user ${values.user}` : ''} --spawner ${values.spawner}`,
+  results: {
+    spawner: values.spawner,
+    procs: PROCS,
+    samples: SAMPLES,
+    user: USER,
+    settleSeconds: SETTLE_SECONDS,
+    idleSeconds: IDLE_SECONDS,
+    cores: cpus().length,
+    node: process.version,
+    ...Object.fromEntries(Object.entries(results).map(([k, v]) => [k, round(v)])),
+  },
+});

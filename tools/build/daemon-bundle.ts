@@ -3,15 +3,15 @@
 //
 // Why: Node's ES module loader costs time per module file. dpd-workerd
 // loaded nine files (about 300 KB) in 53-84 ms after Node's bootstrap, and
-// the same code as one file in 41-61 ms (eight alternating starts each,
-// BENCHMARKS.md). The packages stay dependencies of the daemon: their
-// published builds are unchanged, and files a package finds beside its own
-// bundle (the supervisor's spawn helper, log relay and job runner) are
-// still found there, in the installed package: in a bundled package's code,
-// import.meta.url becomes import.meta.resolve("<that package>"). The build
-// fails if any import.meta.url is left in the output, so a layout the
-// rewrite does not know cannot make a daemon look for those files in its
-// own dist/ (and quietly fall back to Node's spawn).
+// the same code as one file in 41-61 ms (eight alternating starts each:
+// tools/bench/results/peers.json, notes). The packages stay dependencies of
+// the daemon: their published builds are unchanged, and files a package
+// finds beside its own bundle (the supervisor's spawn helper, log relay and
+// job runner) are still found there, in the installed package: in a bundled
+// package's code, import.meta.url becomes import.meta.resolve("<that
+// package>"). The build fails if any import.meta.url is left in the output,
+// so a layout the rewrite does not know cannot make a daemon look for those
+// files in its own dist/ (and quietly fall back to Node's spawn).
 //
 // @diprocd/transport stays external, and so do third-party packages: zeromq
 // (a native addon) is then loaded from transport's own place, as its
@@ -43,9 +43,13 @@ const packageRelativeUrls: Plugin = {
       return { contents: text.replaceAll('import.meta.url', url), loader: 'js' };
     });
     build.onEnd((result) => {
-      const left = (result.outputFiles ?? []).filter((file) => file.path.endsWith('.js') && file.text.includes('import.meta.url'));
+      const left = (result.outputFiles ?? []).filter(
+        (file) => file.path.endsWith('.js') && file.text.includes('import.meta.url'),
+      );
       if (left.length > 0) {
-        throw new Error(`import.meta.url left in ${left.map((file) => file.path).join(', ')}: code bundled there would look for its files in the daemon's dist/ (tools/build/daemon-bundle.ts)`);
+        throw new Error(
+          `import.meta.url left in ${left.map((file) => file.path).join(', ')}: code bundled there would look for its files in the daemon's dist/ (tools/build/daemon-bundle.ts)`,
+        );
       }
     });
   },

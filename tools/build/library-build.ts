@@ -9,7 +9,9 @@ import type { Options } from 'tsup';
 
 /** The version in the package.json of the package being built (tsup runs in its directory), for `--version`. */
 export const versionDefine = (): Record<string, string> => ({
-  __DPD_VERSION__: JSON.stringify((JSON.parse(readFileSync(join(process.cwd(), 'package.json'), 'utf8')) as { version: string }).version),
+  __DPD_VERSION__: JSON.stringify(
+    (JSON.parse(readFileSync(join(process.cwd(), 'package.json'), 'utf8')) as { version: string }).version,
+  ),
 });
 
 /** `own` on top of the shared options (an `esbuildOptions` of its own runs after the shared one). */

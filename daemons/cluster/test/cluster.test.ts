@@ -30,7 +30,11 @@ const names = (node: ClusterNode) => node.file().procs.map((proc) => proc.name);
 const runs = (node: ClusterNode, expected: string[]) =>
   waitFor(`${node.name} to run ${expected.join(', ')}`, () => {
     const pids = node.pids();
-    return JSON.stringify(Object.keys(pids).sort()) === JSON.stringify([...expected].sort()) && Object.values(pids).every(alive) && pids;
+    return (
+      JSON.stringify(Object.keys(pids).sort()) === JSON.stringify([...expected].sort()) &&
+      Object.values(pids).every(alive) &&
+      pids
+    );
   });
 
 describe('a master with three nodes', () => {
@@ -40,7 +44,11 @@ describe('a master with three nodes', () => {
     await cluster.startMaster();
     const nodes = await Promise.all(['node1', 'node10', 'node2'].map((name) => cluster.node(name).start()));
     const [node1, node10, node2] = nodes as [ClusterNode, ClusterNode, ClusterNode];
-    const before = { node1: await runs(node1, ['a1', 'b1']), node10: await runs(node10, ['a10']), node2: await runs(node2, ['a2']) };
+    const before = {
+      node1: await runs(node1, ['a1', 'b1']),
+      node10: await runs(node10, ['a10']),
+      node2: await runs(node2, ['a2']),
+    };
     expect(node1.file().comment_kept).toBe('a key the client must keep');
 
     // node1 gains c1 and loses b1, node2's a2 changes, node10 is not mentioned by the change.
@@ -54,16 +62,30 @@ describe('a master with three nodes', () => {
     expect(node10.pids()).toEqual(before.node10);
 
     const reload = await cluster.master!.next('file.reload');
-    expect(reload.nodes).toEqual({ node1: { start: ['c1'], stop: ['b1'], restart: [] }, node2: { start: [], stop: [], restart: ['a2'] } });
+    expect(reload.nodes).toEqual({
+      node1: { start: ['c1'], stop: ['b1'], restart: [] },
+      node2: { start: [], stop: [], restart: ['a2'] },
+    });
     expect(node10.client!.seen('worker-file.write', marks[1])).toEqual([]);
     // Exact topics: no node's worker file ever held another node's process.
     for (const node of nodes) {
-      const written = node.client!.seen('worker-file.write').flatMap((e) => [...(e.added as string[]), ...(e.changed as string[])]);
-      expect(written.every((name) => name.endsWith(node.name.slice(4)) && !(node.name === 'node1' && name.endsWith('10')))).toBe(true);
+      const written = node
+        .client!.seen('worker-file.write')
+        .flatMap((e) => [...(e.added as string[]), ...(e.changed as string[])]);
+      expect(
+        written.every((name) => name.endsWith(node.name.slice(4)) && !(node.name === 'node1' && name.endsWith('10'))),
+      ).toBe(true);
     }
 
     // Every node's next report shows it (regression: CI read the view while node10's report still lacked a10).
-    const expected = JSON.stringify([['node1', 'a1'], ['node1', 'c1'], ['node10', 'a10'], ['node2', 'a2']].map((row) => [...row, 'running']));
+    const expected = JSON.stringify(
+      [
+        ['node1', 'a1'],
+        ['node1', 'c1'],
+        ['node10', 'a10'],
+        ['node2', 'a2'],
+      ].map((row) => [...row, 'running']),
+    );
     const status = await waitFor('the API to show every process running', async () => {
       const rows = await cluster.get<ProcRow[]>('/api/status');
       return JSON.stringify(rows.map((row) => [row.node, row.name, row.status])) === expected && rows;
@@ -86,9 +108,16 @@ describe('a master with three nodes', () => {
     const refused = await node1.client!.next('worker-file.unwritable');
     expect(refused.code).toBe('DPD_WORKER_FILE_INVALID');
     expect(readFileSync(node1.workerFile, 'utf8')).toBe('{"procs": [], "state_dir": "/somewhere/else", ');
-    writeFileSync(node1.workerFile, JSON.stringify({ procs: [], stop_on_exit: true, state_dir: join(node1.dir, 'state') }));
+    writeFileSync(
+      node1.workerFile,
+      JSON.stringify({ procs: [], stop_on_exit: true, state_dir: join(node1.dir, 'state') }),
+    );
     await node1.client!.next('worker-file.write', 0, 5_000);
-    expect(node1.file()).toMatchObject({ state_dir: join(node1.dir, 'state'), stop_on_exit: true, procs: [{ name: 'a' }] });
+    expect(node1.file()).toMatchObject({
+      state_dir: join(node1.dir, 'state'),
+      stop_on_exit: true,
+      procs: [{ name: 'a' }],
+    });
   });
 
   it('keeps the last good state when the master file turns invalid', async () => {
@@ -99,7 +128,10 @@ describe('a master with three nodes', () => {
     writeFileSync(cluster.masterFile, '{"nodes": {"node1": [{"name": "a"');
     const invalid = await cluster.master!.next('file.invalid');
     expect((invalid.issues as string[])[0]).toContain(cluster.masterFile);
-    writeFileSync(cluster.masterFile, JSON.stringify({ ...cluster.endpoints, nodes: { node1: [{ name: 'a', run: '/bin/sleep', args: 'x' }] } }));
+    writeFileSync(
+      cluster.masterFile,
+      JSON.stringify({ ...cluster.endpoints, nodes: { node1: [{ name: 'a', run: '/bin/sleep', args: 'x' }] } }),
+    );
     const typed = await cluster.master!.next('file.invalid', cluster.master!.events.indexOf(invalid) + 1);
     expect((typed.issues as string[]).join('\n')).toMatch(/nodes\.node1\[0\]\.args/);
     expect(names(node1)).toEqual(['a']);
@@ -131,7 +163,8 @@ describe('when daemons die and come back', () => {
     await cluster.startMaster();
     const node1 = await cluster.node('node1').start();
     const { a } = await runs(node1, ['a']);
-    const liveness = async () => (await cluster.get<Host[]>('/api/hosts/')).find((host) => host.name === 'node1')?.liveness;
+    const liveness = async () =>
+      (await cluster.get<Host[]>('/api/hosts/')).find((host) => host.name === 'node1')?.liveness;
     await waitFor('node1 alive', async () => (await liveness()) === 'alive');
 
     await node1.client!.stop('SIGKILL');
@@ -155,15 +188,30 @@ describe('the daemon rules the worker has', () => {
     const first = await cluster.startMaster();
     // Its #! line caps V8's young generation (the master's RSS target at 1,000 nodes depends on it).
     expect(readFileSync(`/proc/${first.child.pid}/cmdline`, 'utf8').split('\0')).toContain('--max-semi-space-size=2');
-    const second = spawnSync(process.execPath, [MASTERD, '-f', '--log-format', 'json', cluster.masterFile], { encoding: 'utf8', timeout: 20_000 });
+    const second = spawnSync(process.execPath, [MASTERD, '-f', '--log-format', 'json', cluster.masterFile], {
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
     expect(second.status).toBe(0);
-    expect(JSON.parse(second.stderr.trim().split('\n').at(-1)!)).toMatchObject({ event: 'master.running', pid: first.child.pid });
+    expect(JSON.parse(second.stderr.trim().split('\n').at(-1)!)).toMatchObject({
+      msg: 'master.running',
+      eventPid: first.child.pid,
+    });
 
     const bad = join(cluster.dir, 'bad.json');
-    writeFileSync(bad, JSON.stringify({ ...cluster.endpoints, nodes: { node1: [{ name: 'a', run: '/bin/sleep', restart: 'sometimes' }] } }));
+    writeFileSync(
+      bad,
+      JSON.stringify({
+        ...cluster.endpoints,
+        nodes: { node1: [{ name: 'a', run: '/bin/sleep', restart: 'sometimes' }] },
+      }),
+    );
     const refused = spawnSync(process.execPath, [MASTERD, '-f', bad], { encoding: 'utf8', timeout: 20_000 });
     expect(refused.status).toBe(1);
-    expect(refused.stderr.split('\n').slice(0, 2)).toEqual([`dpd-masterd: ${bad}: invalid master file, nothing started`, expect.stringMatching(new RegExp(`^${bad}:nodes\\.node1\\[0\\]\\.restart: error: .*\\[DPD_SPEC_`))]);
+    expect(refused.stderr.split('\n').slice(0, 2)).toEqual([
+      `dpd-masterd: ${bad}: invalid master file, nothing started`,
+      expect.stringMatching(new RegExp(`^${bad}:nodes\\.node1\\[0\\]\\.restart: error: .*\\[DPD_SPEC_`)),
+    ]);
   });
 });
 
@@ -173,16 +221,24 @@ describe('CURVE', () => {
     const master = writeKeyFiles(keys, 'master');
     const good = writeKeyFiles(keys, 'node1');
     const bad = writeKeyFiles(keys, 'intruder');
-    cluster.writeMaster({ node1: [cluster.sleeper('a')], node2: [cluster.sleeper('b')] }, { curve: { secret_key: master.secretFile, public_key: master.publicFile, allow: [good.publicFile] } });
+    cluster.writeMaster(
+      { node1: [cluster.sleeper('a')], node2: [cluster.sleeper('b')] },
+      { curve: { secret_key: master.secretFile, public_key: master.publicFile, allow: [good.publicFile] } },
+    );
     await cluster.startMaster();
-    const curve = (pair: { secretFile: string; publicFile: string }) => ({ curve: { secret_key: pair.secretFile, public_key: pair.publicFile, master_key: master.publicFile } });
+    const curve = (pair: { secretFile: string; publicFile: string }) => ({
+      curve: { secret_key: pair.secretFile, public_key: pair.publicFile, master_key: master.publicFile },
+    });
     const node1 = await cluster.node('node1', curve(good)).start();
     const node2 = await cluster.node('node2', curve(bad)).start();
     await runs(node1, ['a']);
     const rejected = await cluster.master!.next('auth.rejected');
     expect(rejected.publicKey).toBe(readKeyFile(bad.publicFile));
     // An edit for both nodes: the allowed one follows it; the intruder, claiming node2, still has nothing.
-    cluster.writeMaster({ node1: [cluster.sleeper('a'), cluster.sleeper('a2')], node2: [cluster.sleeper('b'), cluster.sleeper('b2')] }, { curve: { secret_key: master.secretFile, public_key: master.publicFile, allow: [good.publicFile] } });
+    cluster.writeMaster(
+      { node1: [cluster.sleeper('a'), cluster.sleeper('a2')], node2: [cluster.sleeper('b'), cluster.sleeper('b2')] },
+      { curve: { secret_key: master.secretFile, public_key: master.publicFile, allow: [good.publicFile] } },
+    );
     await runs(node1, ['a', 'a2']);
     expect(names(node2)).toEqual([]);
     expect(node2.client!.seen('worker-file.write')).toEqual([]);

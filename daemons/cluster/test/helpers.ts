@@ -19,8 +19,9 @@ const BIN = {
   workerd: fileURLToPath(new URL('../../worker/bin/dpd-workerd.js', import.meta.url)),
 };
 
+/** A JSON log line (pino's shape: the event's name is `msg`), or `{msg: 'raw', line}`. */
 export interface LogEvent {
-  event: string;
+  msg: string;
   [key: string]: unknown;
 }
 
@@ -42,7 +43,7 @@ export class Daemon {
         try {
           this.events.push(JSON.parse(line));
         } catch {
-          this.events.push({ event: 'raw', line });
+          this.events.push({ msg: 'raw', line });
         }
       }
     });
@@ -51,7 +52,7 @@ export class Daemon {
 
   /** Events named `event` logged after the first `after`. */
   seen(event: string, after = 0): LogEvent[] {
-    return this.events.slice(after).filter((e) => e.event === event);
+    return this.events.slice(after).filter((e) => e.msg === event);
   }
 
   next(event: string, after = 0, timeoutMs?: number): Promise<LogEvent> {
@@ -71,12 +72,21 @@ export class Daemon {
 }
 
 /** `prefix` runs the daemon through another command, e.g. ["ip", "netns", "exec", NS] (which execs in place). */
-async function startDaemon(program: keyof typeof BIN, name: string, file: string, ready: string, prefix: string[] = []): Promise<Daemon> {
+async function startDaemon(
+  program: keyof typeof BIN,
+  name: string,
+  file: string,
+  ready: string,
+  prefix: string[] = [],
+): Promise<Daemon> {
   // The bin itself, as an operator runs it (its #! line may give Node flags).
   const argv = [...prefix, BIN[program], '-f', '--log-format', 'json', file];
   const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
   const daemon = new Daemon(name, child);
-  await Promise.race([daemon.next(ready), daemon.exited.then((code) => Promise.reject(new Error(`${name} exited ${code}: ${JSON.stringify(daemon.events)}`)))]);
+  await Promise.race([
+    daemon.next(ready),
+    daemon.exited.then((code) => Promise.reject(new Error(`${name} exited ${code}: ${JSON.stringify(daemon.events)}`))),
+  ]);
   return daemon;
 }
 
@@ -105,7 +115,9 @@ export interface Endpoints {
 /** The API token the tests' masters are given. */
 export const TOKEN = 'test-token-0123456789';
 
-/** A fresh cluster for each test of the calling file (handed to `use`), its daemons stopped and its dir removed after. */
+/**
+ * A fresh cluster for each test of the calling file (handed to `use`), its daemons stopped and its dir removed after.
+ */
 export function clusterPerTest(use: (cluster: Cluster) => void, transportHost?: string): void {
   let current: Cluster | undefined;
   beforeEach(async () => {
@@ -125,10 +137,16 @@ export class Cluster {
   master: Daemon | undefined;
   api = '';
 
-  /** `transportHost`: where the master binds ZeroMQ (loopback, or an address of a test's own network namespace link). */
+  /**
+   * `transportHost`: where the master binds ZeroMQ (loopback, or an address of a test's own network namespace link).
+   */
   async init(transportHost = '127.0.0.1'): Promise<this> {
     const [stats, updates, http] = [await freePort(), await freePort(), await freePort()];
-    this.endpoints = { master_stats: `tcp://${transportHost}:${stats}`, master_updates: `tcp://${transportHost}:${updates}`, http: `127.0.0.1:${http}` };
+    this.endpoints = {
+      master_stats: `tcp://${transportHost}:${stats}`,
+      master_updates: `tcp://${transportHost}:${updates}`,
+      http: `127.0.0.1:${http}`,
+    };
     return this;
   }
 
@@ -159,7 +177,10 @@ export class Cluster {
 
   /** Runs dpd-masterd on the master file expecting it to refuse: its exit code and stderr. */
   tryMaster(): { code: number | null; stderr: string } {
-    const run = spawnSync(process.execPath, [BIN.masterd, '-f', '--log-format', 'json', this.masterFile], { encoding: 'utf8', timeout: 20_000 });
+    const run = spawnSync(process.execPath, [BIN.masterd, '-f', '--log-format', 'json', this.masterFile], {
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
     return { code: run.status, stderr: run.stderr };
   }
 
@@ -176,7 +197,8 @@ export class Cluster {
         this.master = this.track(await startDaemon('masterd', 'dpd-masterd', this.masterFile, 'master.ready'));
         break;
       } catch (error) {
-        if (attempt >= 3 || !/"code":"DPD_HTTP_LISTEN","message":"[^"]*EADDRINUSE/.test((error as Error).message)) throw error;
+        if (attempt >= 3 || !/"code":"DPD_HTTP_LISTEN","message":"[^"]*EADDRINUSE/.test((error as Error).message))
+          throw error;
         const file = JSON.parse(readFileSync(this.masterFile, 'utf8')) as { http?: string };
         if (file.http !== this.endpoints.http) throw error;
         this.endpoints.http = file.http = `127.0.0.1:${await freePort()}`;
@@ -201,8 +223,18 @@ export class Cluster {
       dir,
       master,
       pairs,
-      masterCurve: { secret_key: master.secretFile, public_key: master.publicFile, allow: Object.fromEntries(nodes.map((node) => [node, pairs[node]!.publicFile])) },
-      client: (node: string) => ({ curve: { secret_key: pairs[node]!.secretFile, public_key: pairs[node]!.publicFile, master_key: master.publicFile } }),
+      masterCurve: {
+        secret_key: master.secretFile,
+        public_key: master.publicFile,
+        allow: Object.fromEntries(nodes.map((node) => [node, pairs[node]!.publicFile])),
+      },
+      client: (node: string) => ({
+        curve: {
+          secret_key: pairs[node]!.secretFile,
+          public_key: pairs[node]!.publicFile,
+          master_key: master.publicFile,
+        },
+      }),
     };
   }
 
@@ -211,13 +243,36 @@ export class Cluster {
   node(name: string, clientExtra: Record<string, unknown> = {}, netns?: string): ClusterNode {
     const dir = join(this.dir, name);
     mkdirSync(dir, { recursive: true });
-    const node = new ClusterNode(name, dir, (daemon) => this.track(daemon), netns ? ['ip', 'netns', 'exec', netns] : []);
-    writeFileSync(node.workerFile, JSON.stringify({ procs: [], stop_on_exit: true, comment_kept: 'a key the client must keep' }));
-    writeFileSync(node.clientFile, JSON.stringify({ master_stats: this.endpoints.master_stats, master_updates: this.endpoints.master_updates, node_name: name, conf_file: node.workerFile, heartbeat: TIMING.heartbeat, ...clientExtra }));
+    const node = new ClusterNode(
+      name,
+      dir,
+      (daemon) => this.track(daemon),
+      netns ? ['ip', 'netns', 'exec', netns] : [],
+    );
+    writeFileSync(
+      node.workerFile,
+      JSON.stringify({ procs: [], stop_on_exit: true, comment_kept: 'a key the client must keep' }),
+    );
+    writeFileSync(
+      node.clientFile,
+      JSON.stringify({
+        master_stats: this.endpoints.master_stats,
+        master_updates: this.endpoints.master_updates,
+        node_name: name,
+        conf_file: node.workerFile,
+        heartbeat: TIMING.heartbeat,
+        ...clientExtra,
+      }),
+    );
     return node;
   }
 
-  /** An HTTP request to the master's API, with `token` as its bearer token when given: the status and the body (JSON when it is). */
+  /**
+   * An HTTP request to the master's API, with `token` as its bearer token when given: the status and the body (JSON
+   * when it is).
+   */
+  // The body is whatever JSON the API answered; each test reads the fields it checks.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   async call(method: string, path: string, body?: unknown, token?: string): Promise<{ status: number; body: any }> {
     const response = await fetch(`${this.api}${path}`, {
       method,
@@ -226,7 +281,10 @@ export class Cluster {
       signal: AbortSignal.timeout(5_000),
     });
     const text = await response.text();
-    return { status: response.status, body: response.headers.get('content-type')?.startsWith('application/json') ? JSON.parse(text) : text };
+    return {
+      status: response.status,
+      body: response.headers.get('content-type')?.startsWith('application/json') ? JSON.parse(text) : text,
+    };
   }
 
   async get<T = unknown>(path: string): Promise<T> {
@@ -264,12 +322,16 @@ export class ClusterNode {
   }
 
   async startWorker(): Promise<Daemon> {
-    this.worker = this.track(await startDaemon('workerd', `dpd-workerd ${this.name}`, this.workerFile, 'worker.ready', this.prefix));
+    this.worker = this.track(
+      await startDaemon('workerd', `dpd-workerd ${this.name}`, this.workerFile, 'worker.ready', this.prefix),
+    );
     return this.worker;
   }
 
   async startClient(): Promise<Daemon> {
-    this.client = this.track(await startDaemon('clientd', `dpd-clientd ${this.name}`, this.clientFile, 'client.ready', this.prefix));
+    this.client = this.track(
+      await startDaemon('clientd', `dpd-clientd ${this.name}`, this.clientFile, 'client.ready', this.prefix),
+    );
     return this.client;
   }
 
@@ -288,8 +350,8 @@ export class ClusterNode {
   pids(): Record<string, number> {
     const pids: Record<string, number> = {};
     for (const e of this.worker?.events ?? []) {
-      if (e.event === 'proc.start') pids[String(e.name)] = Number(e.pid);
-      else if (e.event === 'proc.stop') delete pids[String(e.name)];
+      if (e.msg === 'proc.start') pids[String(e.name)] = Number(e.eventPid);
+      else if (e.msg === 'proc.stop') delete pids[String(e.name)];
     }
     return pids;
   }

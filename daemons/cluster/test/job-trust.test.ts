@@ -15,26 +15,40 @@ clusterPerTest((c) => (cluster = c));
 const ROOT = process.getuid!() === 0;
 const needsRoot = (context: { skip: () => void }) => {
   if (ROOT) return;
-  console.log('skipped: a node switches a job to another user only as root (the supervisor package tests the unprivileged runner)');
+  console.log(
+    'skipped: a node switches a job to another user only as root (the supervisor package tests the unprivileged runner)',
+  );
   context.skip();
 };
 
 const web = httpServerPerFile({ '/data.bin': Buffer.alloc(4_096, 7) });
 
-const api = (method: string, path: string, body?: unknown, token: string | undefined = TOKEN) => cluster.call(method, path, body, token);
+const api = (method: string, path: string, body?: unknown, token: string | undefined = TOKEN) =>
+  cluster.call(method, path, body, token);
 
 const ended = (id: string) =>
-  waitFor(`job ${id} to end`, async () => {
-    const job = (await api('GET', `/api/procs/${id}/`)).body as { state: string; reason: string | null; code: number | null };
-    return (job.state === 'success' || job.state === 'failed') && job;
-  }, 15_000);
+  waitFor(
+    `job ${id} to end`,
+    async () => {
+      const job = (await api('GET', `/api/procs/${id}/`)).body as {
+        state: string;
+        reason: string | null;
+        code: number | null;
+      };
+      return (job.state === 'success' || job.state === 'failed') && job;
+    },
+    15_000,
+  );
 
 /** A master (with `extra` keys) and node1, alive; `client` adds keys to node1's client file. */
 async function withNode(extra: Record<string, unknown> = {}, client: Record<string, unknown> = {}) {
   cluster.writeMaster({ node1: [] }, { api_token: TOKEN, ...extra });
   await cluster.startMaster();
   await cluster.node('node1', client).start();
-  await waitFor('node1 alive', async () => ((await api('GET', '/api/nodes/node1')).body as { liveness: string }).liveness === 'alive');
+  await waitFor(
+    'node1 alive',
+    async () => ((await api('GET', '/api/nodes/node1')).body as { liveness: string }).liveness === 'alive',
+  );
 }
 
 const CAP_EFF = "grep -E '^(Uid|CapEff):' /proc/self/status";
@@ -59,7 +73,9 @@ describe('which user a job runs as', () => {
       }
     `);
     expect((await api('POST', '/api/procs/', { cmd: 'id', user: 0 })).status).toBe(403);
-    expect((await api('POST', '/api/procs/', { cmd: 'id', user: 'daemon' })).body.issues[0].message).toBe('expected a user the master file\'s job_users lists ("nobody"), or no user (the node\'s job_user); found "daemon"');
+    expect((await api('POST', '/api/procs/', { cmd: 'id', user: 'daemon' })).body.issues[0].message).toBe(
+      'expected a user the master file\'s job_users lists ("nobody"), or no user (the node\'s job_user); found "daemon"',
+    );
     // Nothing refused was queued.
     expect((await api('GET', '/api/procs/')).body.total).toBe(0);
   });
@@ -69,14 +85,28 @@ describe('which user a job runs as', () => {
     await withNode({ job_users: ['nobody'] });
     const shared = cluster.jobShared();
     const submit = async (name: string, extra: Record<string, unknown> = {}) => {
-      const { status, body } = await api('POST', '/api/procs/', { cmd: `${CAP_EFF} > ${join(shared, name)}`, ...extra });
+      const { status, body } = await api('POST', '/api/procs/', {
+        cmd: `${CAP_EFF} > ${join(shared, name)}`,
+        ...extra,
+      });
       expect(status, JSON.stringify(body)).toBe(201);
       expect(await ended(body.id)).toMatchObject({ state: 'success' });
-      return Object.fromEntries(readFileSync(join(shared, name), 'utf8').trim().split('\n').map((line) => line.split(/:\s*/)));
+      return Object.fromEntries(
+        readFileSync(join(shared, name), 'utf8')
+          .trim()
+          .split('\n')
+          .map((line) => line.split(/:\s*/)),
+      );
     };
-    const nobodyUid = readFileSync('/etc/passwd', 'utf8').split('\n').find((line) => line.startsWith('nobody:'))!.split(':')[2];
+    const nobodyUid = readFileSync('/etc/passwd', 'utf8')
+      .split('\n')
+      .find((line) => line.startsWith('nobody:'))!
+      .split(':')[2];
     // Bug: jobs ran as root (CapEff 000001fffeffffff).
-    expect(await submit('default')).toEqual({ Uid: `${nobodyUid}\t${nobodyUid}\t${nobodyUid}\t${nobodyUid}`, CapEff: '0000000000000000' });
+    expect(await submit('default')).toEqual({
+      Uid: `${nobodyUid}\t${nobodyUid}\t${nobodyUid}\t${nobodyUid}`,
+      CapEff: '0000000000000000',
+    });
     expect((await submit('listed', { user: 'nobody' })).CapEff).toBe('0000000000000000');
     // The rule is read again with the master file.
     const reloads = cluster.master!.seen('file.reload').length;
@@ -85,7 +115,7 @@ describe('which user a job runs as', () => {
     expect((await submit('root', { user: 'root' })).CapEff).not.toBe('0000000000000000');
   });
 
-  it('runs a job as the client file\'s job_user, and the client refuses root as that default', async (context) => {
+  it("runs a job as the client file's job_user, and the client refuses root as that default", async (context) => {
     needsRoot(context);
     await withNode({}, { job_user: 'daemon' });
     const shared = cluster.jobShared();
@@ -101,8 +131,15 @@ describe('what a job may read', () => {
   // Bug: file:///etc/shadow was copied into the job dir, and its failure log served with no token.
   it('refuses file:// on a node that allows no directories; the failure log needs the token and holds nothing of the file', async () => {
     await withNode();
-    const { body } = await api('POST', '/api/procs/', { cmd: 'cat shadow; exit 1', download_urls: ['file:///etc/shadow'] });
-    expect(await ended(body.id)).toMatchObject({ state: 'failed', code: null, reason: 'download shadow: file:///etc/shadow: file:// is refused: the node allows no directories (job_file_dirs)' });
+    const { body } = await api('POST', '/api/procs/', {
+      cmd: 'cat shadow; exit 1',
+      download_urls: ['file:///etc/shadow'],
+    });
+    expect(await ended(body.id)).toMatchObject({
+      state: 'failed',
+      code: null,
+      reason: 'download shadow: file:///etc/shadow: file:// is refused: the node allows no directories (job_file_dirs)',
+    });
     expect((await api('GET', `/api/procs/${body.id}/logfile/`, undefined, '')).status).toBe(401);
     const log = await waitFor('the failure log', async () => {
       const got = await api('GET', `/api/procs/${body.id}/logfile/`);
@@ -112,22 +149,34 @@ describe('what a job may read', () => {
     expect(log).not.toMatch(/^root:/m);
   });
 
-  it('reads file:// under the client file\'s job_file_dirs, and ends a job past its job_download_max_size', async () => {
+  it("reads file:// under the client file's job_file_dirs, and ends a job past its job_download_max_size", async () => {
     const allowed = cluster.jobShared();
     await withNode({}, { job_file_dirs: [allowed], job_download_max_size: '6k' });
     const input = join(allowed, 'input.txt');
     writeFileSync(input, 'allowed input\n', { mode: 0o644 });
     const shared = cluster.jobShared();
-    const ok = (await api('POST', '/api/procs/', { cmd: `cat input.txt > ${join(shared, 'copied')}`, download_urls: [pathToFileURL(input).href] })).body;
+    const ok = (
+      await api('POST', '/api/procs/', {
+        cmd: `cat input.txt > ${join(shared, 'copied')}`,
+        download_urls: [pathToFileURL(input).href],
+      })
+    ).body;
     expect(await ended(ok.id)).toMatchObject({ state: 'success' });
     expect(readFileSync(join(shared, 'copied'), 'utf8')).toBe('allowed input\n');
-    const big = (await api('POST', '/api/procs/', { cmd: 'true', download_urls: { 'a.bin': `${web.base()}/data.bin`, 'b.bin': `${web.base()}/data.bin` } })).body;
-    expect((await ended(big.id)).reason).toBe(`download b.bin: ${web.base()}/data.bin: the job's downloads passed job_download_max_size (6144 bytes) of the node`);
+    const big = (
+      await api('POST', '/api/procs/', {
+        cmd: 'true',
+        download_urls: { 'a.bin': `${web.base()}/data.bin`, 'b.bin': `${web.base()}/data.bin` },
+      })
+    ).body;
+    expect((await ended(big.id)).reason).toBe(
+      `download b.bin: ${web.base()}/data.bin: the job's downloads passed job_download_max_size (6144 bytes) of the node`,
+    );
   });
 });
 
 describe('what a reader of a job sees', () => {
-  it('hides URL credentials and config and env values in every read of a job (its view, the list, its node\'s list), keeping the keys', async () => {
+  it("hides URL credentials and config and env values in every read of a job (its view, the list, its node's list), keeping the keys", async () => {
     await withNode();
     const { body } = await api('POST', '/api/procs/', {
       cmd: 'sleep 30',

@@ -29,14 +29,21 @@ async function api(method: string, path: string, body?: unknown, token: string |
     signal: AbortSignal.timeout(5_000),
   });
   const text = await response.text();
-  return { status: response.status, body: response.headers.get('content-type')?.startsWith('application/json') ? JSON.parse(text) : text };
+  return {
+    status: response.status,
+    body: response.headers.get('content-type')?.startsWith('application/json') ? JSON.parse(text) : text,
+  };
 }
 
 const ended = (id: string, timeoutMs = 15_000) =>
-  waitFor(`job ${id} to end`, async () => {
-    const job = (await api('GET', `/api/procs/${id}/`)).body as Job;
-    return (job.state === 'success' || job.state === 'failed') && job;
-  }, timeoutMs);
+  waitFor(
+    `job ${id} to end`,
+    async () => {
+      const job = (await api('GET', `/api/procs/${id}/`)).body as Job;
+      return (job.state === 'success' || job.state === 'failed') && job;
+    },
+    timeoutMs,
+  );
 
 /** A master with `nodes` (each a clientd + workerd pair), all alive. */
 async function withNodes(...names: string[]): Promise<ClusterNode[]> {
@@ -85,7 +92,10 @@ describe('the jobs API', () => {
         "status": 400,
       }
     `);
-    expect(await api('POST', '/api/procs/', { cmd: 'true' })).toEqual({ status: 503, body: { error: 'no live node to run the job: no node has sent a heartbeat recently' } });
+    expect(await api('POST', '/api/procs/', { cmd: 'true' })).toEqual({
+      status: 503,
+      body: { error: 'no live node to run the job: no node has sent a heartbeat recently' },
+    });
     expect((await api('POST', '/api/procs/', 'not json')).status).toBe(400);
     expect((await api('GET', '/api/procs/')).body).toEqual({ total: 0, page: 1, per_page: 50, procs: [] });
   });
@@ -121,16 +131,23 @@ describe('the jobs API', () => {
       const got = await api('GET', `/api/procs/${body.id}/logfile/`);
       return got.status === 200 && (got.body as string);
     });
-    expect(log).toMatch(/\] run: \/bin\/sh -c echo working; echo broken >&2; exit 4\nworking\nbroken\n.*\] failed: exited 4\n$/s);
+    expect(log).toMatch(
+      /\] run: \/bin\/sh -c echo working; echo broken >&2; exit 4\nworking\nbroken\n.*\] failed: exited 4\n$/s,
+    );
     // Bug: the failure log (a job's output may show its secrets) was served without the token.
-    expect(await api('GET', `/api/procs/${body.id}/logfile/`, undefined, null)).toEqual({ status: 401, body: { error: 'this request needs an "Authorization: Bearer TOKEN" header' } });
+    expect(await api('GET', `/api/procs/${body.id}/logfile/`, undefined, null)).toEqual({
+      status: 401,
+      body: { error: 'this request needs an "Authorization: Bearer TOKEN" header' },
+    });
     expect((await api('GET', `/api/procs/${body.id}/logfile/`, undefined, 'wrong-token-0123456789')).status).toBe(401);
   });
 
   it('keeps a job running across a restart of the worker and still reports its result; the master keeps history across its own restart', async () => {
     const [node1] = await withNodes('node1');
     const flag = join(cluster.jobShared(), 'go');
-    const { body } = await api('POST', '/api/procs/', { cmd: `while [ ! -e ${flag} ]; do sleep 0.05; done; echo finished` });
+    const { body } = await api('POST', '/api/procs/', {
+      cmd: `while [ ! -e ${flag} ]; do sleep 0.05; done; echo finished`,
+    });
     const running = await waitFor('the job to run', async () => {
       const job = (await api('GET', `/api/procs/${body.id}/`)).body as Job & { state: string };
       return job.state === 'running' && job;
@@ -145,7 +162,11 @@ describe('the jobs API', () => {
 
     await cluster.master!.stop();
     await cluster.startMaster();
-    expect((await api('GET', `/api/procs/${body.id}/`)).body).toMatchObject({ id: body.id, state: 'success', node: 'node1' });
+    expect((await api('GET', `/api/procs/${body.id}/`)).body).toMatchObject({
+      id: body.id,
+      state: 'success',
+      node: 'node1',
+    });
     expect((await api('GET', '/api/procs/')).body).toMatchObject({ total: 1 });
   });
 
@@ -153,8 +174,13 @@ describe('the jobs API', () => {
     const [node1] = await withNodes('node1');
     const flag = join(cluster.jobShared(), 'go');
     const count = join(cluster.jobShared(), 'runs');
-    const { body } = await api('POST', '/api/procs/', { cmd: `echo run >> ${count}; while [ ! -e ${flag} ]; do sleep 0.05; done` });
-    await waitFor('the job to run', async () => ((await api('GET', `/api/procs/${body.id}/`)).body as Job).state === 'running');
+    const { body } = await api('POST', '/api/procs/', {
+      cmd: `echo run >> ${count}; while [ ! -e ${flag} ]; do sleep 0.05; done`,
+    });
+    await waitFor(
+      'the job to run',
+      async () => ((await api('GET', `/api/procs/${body.id}/`)).body as Job).state === 'running',
+    );
     await node1!.client!.stop('SIGKILL');
     await node1!.startClient();
     writeFileSync(flag, '');
@@ -163,15 +189,24 @@ describe('the jobs API', () => {
   });
 
   it('hides env values from reads, and keeps an ended job ended', async () => {
-    cluster.writeMaster({ node1: [{ ...cluster.sleeper('a'), env: { DB_PASSWORD: 'hunter2' } }] }, { api_token: TOKEN });
+    cluster.writeMaster(
+      { node1: [{ ...cluster.sleeper('a'), env: { DB_PASSWORD: 'hunter2' } }] },
+      { api_token: TOKEN },
+    );
     await cluster.startMaster();
     await cluster.node('node1').start();
-    await waitFor('node1 alive', async () => ((await api('GET', '/api/nodes/node1')).body as { liveness: string }).liveness === 'alive');
+    await waitFor(
+      'node1 alive',
+      async () => ((await api('GET', '/api/nodes/node1')).body as { liveness: string }).liveness === 'alive',
+    );
     const node = (await api('GET', '/api/nodes/node1')).body;
     expect(node.desired[0].env).toEqual({ DB_PASSWORD: '(hidden)' });
     const { body } = await api('POST', '/api/procs/', { cmd: 'true', env: { API_KEY: 'secret' } });
     const job = await ended(body.id);
-    expect([job.state, (job as unknown as { spec: { env: unknown } }).spec.env]).toEqual(['success', { API_KEY: '(hidden)' }]);
+    expect([job.state, (job as unknown as { spec: { env: unknown } }).spec.env]).toEqual([
+      'success',
+      { API_KEY: '(hidden)' },
+    ]);
     expect(JSON.stringify((await api('GET', '/api/procs/')).body)).not.toContain('secret');
     expect((await api('POST', `/api/procs/${body.id}/running/`)).status).toBe(409);
   });
@@ -184,19 +219,25 @@ describe('the jobs API', () => {
     expect([first.node, second.node].sort()).toEqual(['node1', 'node2']);
     const pinned = (await api('POST', '/api/procs/', { ...long, node: 'node1' })).body;
     expect(pinned.node).toBe('node1');
-    expect((await api('POST', '/api/procs/', { ...long, node: 'node9' })).body).toEqual({ error: 'node "node9" is not alive (never seen); the job was not queued' });
+    expect((await api('POST', '/api/procs/', { ...long, node: 'node9' })).body).toEqual({
+      error: 'node "node9" is not alive (never seen); the job was not queued',
+    });
 
     for (const job of [first, second, pinned]) {
-      await waitFor(`job ${job.id} to run`, async () => ((await api('GET', `/api/procs/${job.id}/`)).body as Job).state === 'running');
+      await waitFor(
+        `job ${job.id} to run`,
+        async () => ((await api('GET', `/api/procs/${job.id}/`)).body as Job).state === 'running',
+      );
       expect((await api('DELETE', `/api/procs/${job.id}/`)).status).toBe(202);
     }
-    for (const job of [first, second, pinned]) expect(await ended(job.id)).toMatchObject({ state: 'failed', reason: 'cancelled (SIGTERM)' });
+    for (const job of [first, second, pinned])
+      expect(await ended(job.id)).toMatchObject({ state: 'failed', reason: 'cancelled (SIGTERM)' });
     expect((await api('DELETE', `/api/procs/${first.id}/`, undefined)).status).toBe(409);
     const listed = (await api('GET', '/api/procs/?per_page=2')).body;
     expect([listed.total, listed.procs.map((job: Job) => job.id)]).toEqual([3, [pinned.id, second.id]]);
   });
 
-  it('keeps the original\'s state and logfile routes', async () => {
+  it("keeps the original's state and logfile routes", async () => {
     await withNodes('node1');
     const { body } = await api('POST', '/api/procs/', { cmd: 'sleep 30' });
     expect((await api('POST', `/api/procs/${body.id}/logfile/`, 'uploaded by hand\n')).status).toBe(201);
@@ -211,14 +252,18 @@ describe('dpd-ctl job', () => {
   /** dpd-ctl against this cluster's master (bounded; async so the test's own HTTP server keeps serving). */
   const ctl = (args: string[], env: NodeJS.ProcessEnv = {}) =>
     new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, [CTL, '--master', cluster.api, ...args], { env: { ...process.env, DPD_API_TOKEN: TOKEN, ...env }, stdio: ['ignore', 'pipe', 'pipe'], timeout: 20_000 });
+      const child = spawn(process.execPath, [CTL, '--master', cluster.api, ...args], {
+        env: { ...process.env, DPD_API_TOKEN: TOKEN, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+        timeout: 20_000,
+      });
       const out = { stdout: '', stderr: '' };
       child.stdout.on('data', (chunk: Buffer) => (out.stdout += chunk.toString()));
       child.stderr.on('data', (chunk: Buffer) => (out.stderr += chunk.toString()));
       child.once('exit', (code) => resolve({ code, ...out }));
     });
 
-  it('submits and follows a job to its end, lists jobs, prints a failed job\'s log, and cancels', async () => {
+  it("submits and follows a job to its end, lists jobs, prints a failed job's log, and cancels", async () => {
     await withNodes('node1');
     const ok = join(cluster.dir, 'ok.json');
     writeFileSync(ok, JSON.stringify({ name: 'greet', cmd: 'echo hello' }));
@@ -238,13 +283,18 @@ describe('dpd-ctl job', () => {
     expect(log).toContain('\nbroken\n');
 
     const listed = await ctl(['job', 'list']);
-    expect(listed.stdout).toMatch(/^ID +NODE +STATE +RESULT +SUBMITTED +JOB\n2 +node1 +failed +exited 2 +\S+ +\/bin\/sh -c echo broken; exit 2\n1 +node1 +success +code 0 +\S+ +greet\n$/);
+    expect(listed.stdout).toMatch(
+      /^ID +NODE +STATE +RESULT +SUBMITTED +JOB\n2 +node1 +failed +exited 2 +\S+ +\/bin\/sh -c echo broken; exit 2\n1 +node1 +success +code 0 +\S+ +greet\n$/,
+    );
 
     const slow = join(cluster.dir, 'slow.json');
     writeFileSync(slow, JSON.stringify({ cmd: 'sleep 30' }));
     expect((await ctl(['job', 'submit', slow])).stdout).toBe(`job 3 submitted to node1: ${cluster.api}/api/procs/3/\n`);
     const noToken = await ctl(['job', 'cancel', '3'], { DPD_API_TOKEN: '' });
-    expect([noToken.code, noToken.stderr]).toEqual([1, `dpd-ctl: the master at ${cluster.api} answered DELETE /api/procs/3/ with 401: this request needs an "Authorization: Bearer TOKEN" header [DPD_MASTER_HTTP]\n`]);
+    expect([noToken.code, noToken.stderr]).toEqual([
+      1,
+      `dpd-ctl: the master at ${cluster.api} answered DELETE /api/procs/3/ with 401: this request needs an "Authorization: Bearer TOKEN" header [DPD_MASTER_HTTP]\n`,
+    ]);
     expect((await ctl(['job', 'cancel', '3'])).code).toBe(0);
     expect(await ended('3')).toMatchObject({ state: 'failed' });
   });
@@ -257,13 +307,22 @@ describe('dpd-ctl job', () => {
     const notFound = `dpd-ctl: the master at ${cluster.api} answered GET /api/procs/9/logfile/ with 404: no job "9" [DPD_MASTER_HTTP]\n`;
     // 404, not 401: the token went with the request.
     expect(await ctl(['job', 'logs', '9'])).toEqual({ code: 1, stdout: '', stderr: notFound });
-    expect(await ctl(['job', 'logs', '9', '--token-file', file], { DPD_API_TOKEN: '' })).toEqual({ code: 1, stdout: '', stderr: notFound });
+    expect(await ctl(['job', 'logs', '9', '--token-file', file], { DPD_API_TOKEN: '' })).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: notFound,
+    });
     expect(await ctl(['job', 'logs', '9', '--token', TOKEN], { DPD_API_TOKEN: '' })).toEqual({
       code: 1,
       stdout: '',
       stderr: `dpd-ctl: warning: --token puts the API token on the command line, where every user of this host can read it (ps, /proc/PID/cmdline); use DPD_API_TOKEN or --token-file FILE\n${notFound}`,
     });
-    expect((await ctl(['job', 'logs', '9'], { DPD_API_TOKEN: '' })).stderr).toContain('with 401: this request needs an "Authorization: Bearer TOKEN" header');
-    expect(await ctl(['job', 'logs', '9', '--token-file', join(cluster.dir, 'missing')])).toMatchObject({ code: 2, stderr: `dpd-ctl: --token-file ${join(cluster.dir, 'missing')}: cannot read it: ENOENT [DPD_TOKEN_FILE]\n` });
+    expect((await ctl(['job', 'logs', '9'], { DPD_API_TOKEN: '' })).stderr).toContain(
+      'with 401: this request needs an "Authorization: Bearer TOKEN" header',
+    );
+    expect(await ctl(['job', 'logs', '9', '--token-file', join(cluster.dir, 'missing')])).toMatchObject({
+      code: 2,
+      stderr: `dpd-ctl: --token-file ${join(cluster.dir, 'missing')}: cannot read it: ENOENT [DPD_TOKEN_FILE]\n`,
+    });
   });
 });

@@ -17,6 +17,8 @@ if (command) await runCommand(command, rest);
 else if (first === '--version' || first === '-V') process.stdout.write(`diprocd ${version()}\n`);
 else if (first === '--help' || first === '-h') process.stdout.write(`${usage}\n`);
 else {
-  process.stderr.write(first === undefined ? `${usage}\n` : `diprocd: unknown command ${JSON.stringify(first)}; see diprocd --help\n`);
+  process.stderr.write(
+    first === undefined ? `${usage}\n` : `diprocd: unknown command ${JSON.stringify(first)}; see diprocd --help\n`,
+  );
   process.exitCode = 2;
 }

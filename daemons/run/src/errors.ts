@@ -13,11 +13,6 @@ export const RUN_ERROR_CODES = {
 export type RunErrorCode = keyof typeof RUN_ERROR_CODES;
 
 /** A problem found before the command ran: dpd-run prints `dpd-run: MESSAGE` and exits 1. */
-export class RunError extends DiprocdError {
-  declare readonly code: RunErrorCode;
-
-  constructor(code: RunErrorCode, message: string, options?: { cause?: unknown }) {
-    super(code, message, options);
-    this.name = 'RunError';
-  }
+export class RunError extends DiprocdError<RunErrorCode> {
+  override name = 'RunError';
 }

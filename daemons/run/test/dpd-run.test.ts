@@ -151,7 +151,7 @@ describe('the log command', () => {
     expect([result.status, read(out), result.stderr]).toEqual([0, 'to-log\n', 'to-terminal\n']);
   });
 
-  it('the rsync example of the seed document works as written', (context) => {
+  it('the rsync example of the README works as written', (context) => {
     if (spawnSync('rsync', ['--version']).error) {
       console.log('skipped: rsync is not installed (apt-get install rsync)');
       context.skip();

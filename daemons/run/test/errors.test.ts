@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { DAEMONKIT_ERROR_CODES } from '@diprocd/daemonkit';
 import { DiprocdError, ERROR_CODES, ISSUE_CODES } from '@diprocd/procspec';
 import { SUPERVISOR_ERROR_CODES } from '@diprocd/supervisor';
 import { codesInSource, documentedCodes } from '@diprocd/test-utils';
@@ -12,8 +13,13 @@ import { RUN_ERROR_CODES, RunError } from '../src/errors.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const REGISTRY = Object.keys(RUN_ERROR_CODES).sort();
-// Codes the libraries own and document (daemonkit's: the literals in its source).
-const FOREIGN = new Set([...Object.keys(ERROR_CODES), ...Object.keys(ISSUE_CODES), ...Object.keys(SUPERVISOR_ERROR_CODES), ...codesInSource(join(ROOT, '../../packages/daemonkit/src'))]);
+/** The codes of the libraries the daemons use: theirs to document. */
+const LIBRARIES = {
+  ...ISSUE_CODES,
+  ...ERROR_CODES,
+  ...SUPERVISOR_ERROR_CODES,
+  ...DAEMONKIT_ERROR_CODES,
+};
 
 describe('error codes', () => {
   it("are documented in the README's table, and the table documents no other", () => {
@@ -21,11 +27,11 @@ describe('error codes', () => {
   });
 
   it('are the codes the source names, less those of the libraries', () => {
-    expect(codesInSource(join(ROOT, 'src')).filter((code) => !FOREIGN.has(code))).toEqual(REGISTRY);
+    expect(codesInSource(join(ROOT, 'src')).filter((code) => !Object.hasOwn(LIBRARIES, code))).toEqual(REGISTRY);
   });
 
   it('are none of them a library code as well', () => {
-    expect(REGISTRY.filter((code) => FOREIGN.has(code))).toEqual([]);
+    expect(REGISTRY.filter((code) => Object.hasOwn(LIBRARIES, code))).toEqual([]);
   });
 });
 

@@ -25,13 +25,12 @@ export type WorkerErrorCode = keyof typeof WORKER_ERROR_CODES;
  * A refusal dpd-ctl reports as `dpd-ctl: MESSAGE [CODE]` and exits with
  * `exitCode` (1 unless said). Its code is one of ours, or a library's it passes on.
  */
-export class CtlError extends DiprocdError {
-  declare readonly code: WorkerErrorCode | ProcspecErrorCode | TransportErrorCode;
+export class CtlError extends DiprocdError<WorkerErrorCode | ProcspecErrorCode | TransportErrorCode> {
+  override name = 'CtlError';
   readonly exitCode: number;
 
   constructor(code: CtlError['code'], message: string, options: { exitCode?: number; cause?: unknown } = {}) {
     super(code, message, { cause: options.cause });
-    this.name = 'CtlError';
     this.exitCode = options.exitCode ?? 1;
   }
 }

@@ -70,7 +70,7 @@ async function startMaster(nodes: Record<string, unknown[]>): Promise<string> {
   });
   const ready = await waitFor('dpd-masterd to log master.ready', () => {
     if (child.exitCode !== null) throw new Error(`dpd-masterd exited ${child.exitCode}: ${lines.join('\n')}`);
-    return lines.filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as { event: string; http?: string }).find((event) => event.event === 'master.ready');
+    return lines.filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as { msg: string; http?: string }).find((event) => event.msg === 'master.ready');
   }, 10_000);
   expect(ready.http).toBe(`http://127.0.0.1:${http}`);
   return ready.http!;

@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { DAEMONKIT_ERROR_CODES } from '@diprocd/daemonkit';
 import { DiprocdError, ERROR_CODES, ISSUE_CODES } from '@diprocd/procspec';
 import { SUPERVISOR_ERROR_CODES } from '@diprocd/supervisor';
 import { TRANSPORT_ERROR_CODES } from '@diprocd/transport';
@@ -13,14 +14,14 @@ import { CtlError, WORKER_ERROR_CODES } from '../src/errors.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const REGISTRY = Object.keys(WORKER_ERROR_CODES).sort();
-// Codes the libraries own and document (daemonkit's: the literals in its source).
-const FOREIGN = new Set([
-  ...Object.keys(ERROR_CODES),
-  ...Object.keys(ISSUE_CODES),
-  ...Object.keys(SUPERVISOR_ERROR_CODES),
-  ...Object.keys(TRANSPORT_ERROR_CODES),
-  ...codesInSource(join(ROOT, '../../packages/daemonkit/src')),
-]);
+/** The codes of the libraries the daemons use: theirs to document. */
+const LIBRARIES = {
+  ...ISSUE_CODES,
+  ...ERROR_CODES,
+  ...SUPERVISOR_ERROR_CODES,
+  ...TRANSPORT_ERROR_CODES,
+  ...DAEMONKIT_ERROR_CODES,
+};
 // Names of environment variables the source quotes (for messages): not codes.
 const ENVIRONMENT = new Set(['DPD_MASTER']);
 
@@ -30,11 +31,11 @@ describe('error codes', () => {
   });
 
   it('are the codes the source names, less those of the libraries', () => {
-    expect(codesInSource(join(ROOT, 'src')).filter((code) => !FOREIGN.has(code) && !ENVIRONMENT.has(code))).toEqual(REGISTRY);
+    expect(codesInSource(join(ROOT, 'src')).filter((code) => !Object.hasOwn(LIBRARIES, code) && !ENVIRONMENT.has(code))).toEqual(REGISTRY);
   });
 
   it('are none of them a library code as well', () => {
-    expect(REGISTRY.filter((code) => FOREIGN.has(code))).toEqual([]);
+    expect(REGISTRY.filter((code) => Object.hasOwn(LIBRARIES, code))).toEqual([]);
   });
 });
 

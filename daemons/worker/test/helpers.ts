@@ -9,9 +9,10 @@ import { alive, waitFor } from '@diprocd/test-utils';
 
 const BIN = fileURLToPath(new URL('../bin/', import.meta.url));
 
+/** A JSON log line (pino's shape: the event's name is `msg`, `level` a number), or `{msg: 'raw', line}`. */
 export interface LogEvent {
-  event: string;
-  level: string;
+  msg: string;
+  level?: number;
   [key: string]: unknown;
 }
 
@@ -31,7 +32,7 @@ export class RunningWorker {
         try {
           this.events.push(JSON.parse(line));
         } catch {
-          this.events.push({ event: 'raw', level: 'raw', line });
+          this.events.push({ msg: 'raw', line });
         }
       }
     });
@@ -40,7 +41,7 @@ export class RunningWorker {
 
   /** The first event named `event` after the first `after` events, once it is logged. */
   next(event: string, after = 0, timeoutMs?: number): Promise<LogEvent> {
-    return waitFor(`the worker to log ${event}`, () => this.events.slice(after).find((e) => e.event === event), timeoutMs);
+    return waitFor(`the worker to log ${event}`, () => this.events.slice(after).find((e) => e.msg === event), timeoutMs);
   }
 }
 

@@ -1,6 +1,7 @@
 // dpd-workerd and dpd-ctl through their real command lines: real worker
 // processes, real files, real signals.
 import { mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -19,7 +20,7 @@ describe('dpd-workerd follows its file', () => {
     site.write([site.sleeper('a'), site.sleeper('b')]);
     const worker = await site.start();
     expect(site.states()).toEqual({ a: 'running', b: 'running' });
-    expect(worker.events.find((e) => e.event === 'file.load')).toMatchObject({ started: ['a', 'b'], adopted: [] });
+    expect(worker.events.find((e) => e.msg === 'file.load')).toMatchObject({ started: ['a', 'b'], adopted: [] });
     // Through the supervisor's spawn helper, found in the installed package although the worker is one bundle.
     const ppid = readFileSync(`/proc/${site.pids().a}/stat`, 'latin1').split(') ')[1]!.split(' ')[1];
     const helper = fileURLToPath(new URL('./dpd-spawn-helper', import.meta.resolve('@diprocd/supervisor')));
@@ -76,7 +77,7 @@ describe('dpd-workerd follows its file', () => {
     // The last good file back: said at info level, and nothing moves.
     seen = worker.events.length;
     site.write([site.sleeper('a')]);
-    expect(await worker.next('file.restored', seen)).toMatchObject({ level: 'info', file: site.file });
+    expect(await worker.next('file.restored', seen)).toMatchObject({ level: 30, file: site.file });
     expect(site.pids()).toEqual(before);
     expect(site.ctl('status').stderr).toBe('');
   });
@@ -90,9 +91,9 @@ describe('dpd-workerd follows its file', () => {
     worker.child.kill('SIGHUP');
     // The file watch sees the same edit and may apply it first (regression: CI saw reason "watch");
     // either way SIGHUP makes one re-read of its own, and b starts exactly once.
-    await waitFor('the re-read SIGHUP asked for', () => worker.events.slice(seen).some((e) => (e.event === 'file.reload' || e.event === 'file.unchanged') && e.reason === 'signal'));
+    await waitFor('the re-read SIGHUP asked for', () => worker.events.slice(seen).some((e) => (e.msg === 'file.reload' || e.msg === 'file.unchanged') && e.reason === 'signal'));
     const reloads = await waitFor('the reload that started b', () => {
-      const found = worker.events.slice(seen).filter((e) => e.event === 'file.reload');
+      const found = worker.events.slice(seen).filter((e) => e.msg === 'file.reload');
       return found.length > 0 && found;
     });
     expect(reloads).toEqual([expect.objectContaining({ started: ['b'] })]);
@@ -107,7 +108,7 @@ describe('dpd-workerd restarts safely', () => {
     first.child.kill('SIGKILL');
     await first.exited;
     const second = await site.start();
-    expect(second.events.find((e) => e.event === 'file.load')).toMatchObject({ started: [], adopted: ['a', 'b'] });
+    expect(second.events.find((e) => e.msg === 'file.load')).toMatchObject({ started: [], adopted: ['a', 'b'] });
     expect(site.pids()).toEqual(before);
     expect(site.running().sort()).toEqual(Object.values(before).sort());
   });
@@ -120,7 +121,7 @@ describe('dpd-workerd restarts safely', () => {
     const holder = readFileSync(pidFile, 'utf8');
     const second = site.workerd('-f', '--log-format', 'json', site.file);
     expect(second.code).toBe(0);
-    expect(JSON.parse(second.stderr.trim().split('\n').at(-1)!)).toMatchObject({ event: 'worker.running', pid: Number(holder) });
+    expect(JSON.parse(second.stderr.trim().split('\n').at(-1)!)).toMatchObject({ msg: 'worker.running', eventPid: Number(holder) });
     expect(readFileSync(pidFile, 'utf8')).toBe(holder);
     expect(site.pids()).toEqual(before);
   });
@@ -210,13 +211,15 @@ describe('dpd-workerd tells the operator why', () => {
     site.write([site.sleeper('ok'), { ...site.sleeper('bad'), logs: join(site.dir, 'link', 'app.log') }]);
     const worker = await site.start();
     const logged = await worker.next('proc.error');
-    expect({ ...logged, time: undefined, message: String(logged.message).replaceAll(site.dir, '<site>') }).toMatchInlineSnapshot(`
+    expect({ ...logged, time: undefined, pid: logged.pid === worker.child.pid ? '<the worker>' : logged.pid, hostname: logged.hostname === hostname() ? '<this host>' : logged.hostname, message: String(logged.message).replaceAll(site.dir, '<site>') }).toMatchInlineSnapshot(`
       {
         "code": "DPD_UNSAFE_PATH",
-        "event": "proc.error",
-        "level": "error",
+        "hostname": "<this host>",
+        "level": 50,
         "message": "bad: logs <site>/link/app.log: <site>/link is a symlink, and log and pid file paths are never followed through one; nothing was written there",
+        "msg": "proc.error",
         "name": "bad",
+        "pid": "<the worker>",
         "time": undefined,
       }
     `);

@@ -27,11 +27,17 @@ export function parseDaemonArgs(argv: string[], what: string): DaemonArgs | 'hel
   if (values.version) return 'version';
   if (positionals.length !== 1) throw new UsageError(`expected exactly one ${what}`);
   const format = values['log-format'];
-  if (format !== undefined && format !== 'human' && format !== 'json') throw new UsageError(`--log-format must be human or json, not ${JSON.stringify(format)}`);
+  if (format !== undefined && format !== 'human' && format !== 'json')
+    throw new UsageError(`--log-format must be human or json, not ${JSON.stringify(format)}`);
   return { file: positionals[0]!, foreground: values.foreground, verbose: values.verbose, logFormat: format };
 }
 
 /** The arguments that give the same daemon in the foreground (what a daemon re-runs itself with). */
 export function foregroundArgv(args: DaemonArgs): string[] {
-  return ['-f', ...(args.verbose ? ['-v'] : []), ...(args.logFormat ? ['--log-format', args.logFormat] : []), args.file];
+  return [
+    '-f',
+    ...(args.verbose ? ['-v'] : []),
+    ...(args.logFormat ? ['--log-format', args.logFormat] : []),
+    args.file,
+  ];
 }

@@ -9,6 +9,7 @@ import type { Writable } from 'node:stream';
 import { usageMessage, versionLine } from '@diprocd/procspec/runtime';
 import { UsageError, foregroundArgv, parseDaemonArgs } from './args.js';
 import { readinessNotifier, startDaemon } from './daemonize.js';
+import { DaemonkitError } from './errors.js';
 import { Logger, type Fields } from './logger.js';
 import { lockPidFile } from './pid-lock.js';
 
@@ -47,12 +48,19 @@ export interface DaemonDefinition<F> {
 export const fileBase = (file: string): string => join(dirname(resolve(file)), basename(file).replace(/\.json$/, ''));
 
 /** The pid file and log a daemon's file names, else `<file without .json>.pid` and `.log` beside it. */
-export function besideFile(file: string, keys: { pid_file: string | null; log_file: string | null }): { pidFile: string; logFile: string } {
+export function besideFile(
+  file: string,
+  keys: { pid_file: string | null; log_file: string | null },
+): { pidFile: string; logFile: string } {
   return { pidFile: keys.pid_file ?? `${fileBase(file)}.pid`, logFile: keys.log_file ?? `${fileBase(file)}.log` };
 }
 
 /** Runs a daemon to its end and returns its exit code (0 also when another copy already runs). */
-export async function daemonMain<F>(def: DaemonDefinition<F>, argv: string[], io: { stdout: Writable; stderr: Writable & { isTTY?: boolean } }): Promise<number> {
+export async function daemonMain<F>(
+  def: DaemonDefinition<F>,
+  argv: string[],
+  io: { stdout: Writable; stderr: Writable & { isTTY?: boolean } },
+): Promise<number> {
   const notifier = readinessNotifier();
   const say = (line: string) => io.stderr.write(`${def.name}: ${line}\n`);
   if (def.umask !== undefined) process.umask(def.umask);
@@ -91,7 +99,14 @@ export async function daemonMain<F>(def: DaemonDefinition<F>, argv: string[], io
   const paths = def.paths(file, loaded.value);
   if (!args.foreground && !notifier.isDaemon) {
     // Not the daemon yet: start it (this program with -f, detached) and say how it went.
-    const started = await startDaemon(process.argv[1]!, foregroundArgv({ ...args, file }), paths.logFile);
+    let started;
+    try {
+      started = await startDaemon(process.argv[1]!, foregroundArgv({ ...args, file }), paths.logFile);
+    } catch (error) {
+      if (!(error instanceof DaemonkitError)) throw error;
+      say(`${error.message} [${error.code}]`);
+      return 1;
+    }
     switch (started.outcome) {
       case 'ready':
         io.stdout.write(`${def.name}: started (pid ${started.pid}), logging to ${paths.logFile}\n`);
@@ -118,14 +133,36 @@ export async function daemonMain<F>(def: DaemonDefinition<F>, argv: string[], io
     let body: DaemonBody | undefined;
     let pending: 'reload' | 'stop' | undefined;
     // A reload that fails is logged (the body's own reload says what it could); never an unhandled rejection.
-    const reload = () => void Promise.resolve().then(() => body!.reload('signal')).catch((error: Error & { code?: string }) => log.error(`${def.role}.reload-failed`, { code: error.code, message: error.message }));
+    const reload = () =>
+      void Promise.resolve()
+        .then(() => body!.reload('signal'))
+        .catch((error: Error & { code?: string }) =>
+          log.error(`${def.role}.reload-failed`, { code: error.code, message: error.message }),
+        );
     process.on('SIGHUP', () => (body ? reload() : (pending ??= 'reload')));
-    for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => (body ? void body.shutdown() : (pending = 'stop')));
+    for (const signal of ['SIGTERM', 'SIGINT'] as const)
+      process.on(signal, () => (body ? void body.shutdown() : (pending = 'stop')));
 
+    /** A start that failed: logged with its code, told to a waiting parent. */
+    const failed = (error: unknown) => {
+      log.error(`${def.role}.failed`, { code: (error as { code?: string }).code, message: (error as Error).message });
+      log.flush();
+      notifier.error((error as Error).message);
+      return 1;
+    };
     const program = def.name.replace(/^dpd-/, '');
-    const lock = lockPidFile(paths.pidFile, program, file);
+    let lock;
+    try {
+      lock = lockPidFile(paths.pidFile, program, file);
+    } catch (error) {
+      return failed(error);
+    }
     if (!lock.held) {
-      log.info(`${def.role}.running`, { pid: lock.pid, pidFile: paths.pidFile, note: `another ${def.name} holds the pid file; nothing done` });
+      log.info(`${def.role}.running`, {
+        pid: lock.pid,
+        pidFile: paths.pidFile,
+        note: `another ${def.name} holds the pid file; nothing done`,
+      });
       log.flush();
       notifier.running(lock.pid);
       return 0;
@@ -133,11 +170,8 @@ export async function daemonMain<F>(def: DaemonDefinition<F>, argv: string[], io
     try {
       body = await def.start(file, loaded.value, text, log);
     } catch (error) {
-      log.error(`${def.role}.failed`, { code: (error as { code?: string }).code, message: (error as Error).message });
       lock.release();
-      log.flush();
-      notifier.error((error as Error).message);
-      return 1;
+      return failed(error);
     }
     log.info(`${def.role}.ready`, { pid: process.pid, file, pidFile: paths.pidFile, ...body.readyFields });
     log.flush(); // the log holds the ready line before the parent says where to find it

@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, constants, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { DaemonkitError } from './errors.js';
 
 const NOTIFY_ENV = 'DPD_NOTIFY_FD';
 
@@ -15,7 +16,10 @@ export type StartOutcome =
   | { outcome: 'error'; message: string }
   | { outcome: 'died' };
 
-/** The child's side: how to tell the waiting parent. Call once at start-up; it also removes the variable so supervised processes never inherit it. */
+/**
+ * The child's side: how to tell the waiting parent. Call once at start-up; it also removes the variable so supervised
+ * processes never inherit it.
+ */
 export function readinessNotifier(env: NodeJS.ProcessEnv = process.env) {
   const fd = Number(env[NOTIFY_ENV]);
   delete env[NOTIFY_ENV];
@@ -42,10 +46,20 @@ export function readinessNotifier(env: NodeJS.ProcessEnv = process.env) {
 /**
  * Starts `script argv…` with this Node, detached, from `cwd` (default "/"),
  * its output appended to `logFile`, and waits for its readiness line.
+ * Throws DPD_LOG_FILE when the log file cannot be opened.
  */
 export function startDaemon(script: string, argv: string[], logFile: string, cwd = '/'): Promise<StartOutcome> {
-  mkdirSync(dirname(logFile), { recursive: true });
-  const out = openSync(logFile, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o640);
+  let out: number;
+  try {
+    mkdirSync(dirname(logFile), { recursive: true });
+    out = openSync(logFile, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o640);
+  } catch (error) {
+    throw new DaemonkitError(
+      'DPD_LOG_FILE',
+      `cannot open the log file ${logFile}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      { cause: error },
+    );
+  }
   const child = spawn(process.execPath, [...process.execArgv, script, ...argv], {
     detached: true,
     cwd,

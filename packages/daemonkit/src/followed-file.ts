@@ -44,7 +44,10 @@ export class FollowedFile<F> {
     void this.reloadLogged('watch');
   }
 
-  /** Re-reads now. Rejects when applying a valid file failed (the file counts as not applied: the next reload tries again). */
+  /**
+   * Re-reads now. Rejects when applying a valid file failed (the file counts as not applied: the next reload tries
+   * again).
+   */
   reload(reason: string): Promise<ReloadOutcome> {
     const run = this.queue.then(() => this.reloadNow(reason));
     this.queue = run.catch(() => undefined);
@@ -54,7 +57,13 @@ export class FollowedFile<F> {
   /** A reload nobody awaits (the watch, a signal): a failure is logged, never an unhandled rejection. */
   reloadLogged(reason: string): Promise<ReloadOutcome | undefined> {
     return this.reload(reason).catch((error: Error & { code?: string }) => {
-      this.log.error('file.apply-failed', { file: this.file, reason, code: error.code, message: error.message, note: 'the next reload tries again' });
+      this.log.error('file.apply-failed', {
+        file: this.file,
+        reason,
+        code: error.code,
+        message: error.message,
+        note: 'the next reload tries again',
+      });
       return undefined;
     });
   }
@@ -77,7 +86,8 @@ export class FollowedFile<F> {
     if (text === this.text) {
       // Back to what is in force: after a broken or unreadable file, say so
       // at the level the problem was said.
-      if (this.issues) this.log.info('file.restored', { file: this.file, reason, note: 'the file is the last good one again' });
+      if (this.issues)
+        this.log.info('file.restored', { file: this.file, reason, note: 'the file is the last good one again' });
       else this.log.debug('file.unchanged', { file: this.file, reason });
       this.issues = null;
       return { changed: false, valid: true, issues: [] };

@@ -4,8 +4,23 @@
 // running" only when it names a live copy of the same daemon for this same
 // file; anything else (its process gone, the pid reused, another file's
 // daemon) is stale and replaced.
-import { closeSync, constants, fchmodSync, linkSync, mkdirSync, openSync, readFileSync, readlinkSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fchmodSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readlinkSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { DaemonkitError } from './errors.js';
+
+/** What the OS said: its code (EACCES) when it gave one. */
+const reason = (error: unknown): string => (error as NodeJS.ErrnoException).code ?? (error as Error).message;
 
 export type LockResult = { held: true; release: () => void } | { held: false; pid: number };
 
@@ -25,22 +40,28 @@ function daemonFor(pid: number, program: string, file: string): boolean {
 /**
  * Takes the pid file `path` for the daemon `program` (its name without
  * "dpd-", which is also its built entry's name) serving `file`, or says
- * which live copy holds it.
+ * which live copy holds it. Throws DPD_PID_FILE when it cannot be taken.
  */
 export function lockPidFile(path: string, program: string, file: string): LockResult {
-  mkdirSync(dirname(path), { recursive: true });
+  const fail = (why: string, cause?: unknown) =>
+    new DaemonkitError('DPD_PID_FILE', `cannot take the pid file ${path}: ${why}`, { cause });
   const temp = `${path}.${process.pid}.tmp`;
-  const fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o644);
-  fchmodSync(fd, 0o644); // readable by monitoring, whatever the umask
-  writeSync(fd, `${process.pid}\n`);
-  closeSync(fd);
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    const fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o644);
+    fchmodSync(fd, 0o644); // readable by monitoring, whatever the umask
+    writeSync(fd, `${process.pid}\n`);
+    closeSync(fd);
+  } catch (error) {
+    throw fail(reason(error), error);
+  }
   try {
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
         linkSync(temp, path);
         return { held: true, release: () => releasePidFile(path) };
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw fail(reason(error), error);
       }
       let holder = Number.NaN;
       try {
@@ -55,7 +76,7 @@ export function lockPidFile(path: string, program: string, file: string): LockRe
         // someone else removed it first
       }
     }
-    throw new Error(`cannot take the pid file ${path}: it keeps being replaced`);
+    throw fail('it keeps being replaced');
   } finally {
     unlinkSync(temp);
   }

@@ -54,7 +54,11 @@ describe('FollowedFile', () => {
     const file = join(dir, 'f.json');
     writeFileSync(file, '1');
     const lines: string[] = [];
-    const log = new Logger(new Writable({ write: (chunk, _enc, done) => (lines.push(chunk.toString()), done()) }), 'json', true);
+    const log = new Logger(
+      new Writable({ write: (chunk, _enc, done) => (lines.push(chunk.toString()), done()) }),
+      'json',
+      true,
+    );
     const load = (_file: string, text: string): Loaded<number> => ({ ok: true, value: Number(text), warnings: [] });
     let fail = true;
     const applied: number[] = [];
@@ -66,7 +70,13 @@ describe('FollowedFile', () => {
     await expect(followed.reload('test')).rejects.toThrow('disk full');
     expect(await followed.reloadLogged('watch')).toBeUndefined();
     log.flush();
-    expect(lines.join('').trim().split('\n').some((line) => JSON.parse(line).event === 'file.apply-failed')).toBe(true);
+    expect(
+      lines
+        .join('')
+        .trim()
+        .split('\n')
+        .some((line) => JSON.parse(line).msg === 'file.apply-failed'),
+    ).toBe(true);
     fail = false;
     expect(await followed.reload('test')).toEqual({ changed: true, valid: true, issues: [] });
     expect(applied).toEqual([2]);
@@ -77,9 +87,15 @@ describe('FollowedFile', () => {
     const file = join(dir, 'g.json');
     writeFileSync(file, '1');
     const applied: number[] = [];
-    const followed = new FollowedFile(file, '1', (_f, text) => ({ ok: true, value: Number(text), warnings: [] }), new Logger(new Writable({ write: (_c, _e, done) => done() }), 'json', false), async (value) => {
-      applied.push(value);
-    });
+    const followed = new FollowedFile(
+      file,
+      '1',
+      (_f, text) => ({ ok: true, value: Number(text), warnings: [] }),
+      new Logger(new Writable({ write: (_c, _e, done) => done() }), 'json', false),
+      async (value) => {
+        applied.push(value);
+      },
+    );
     followed.start();
     writeFileSync(file, '5');
     await waitFor('the edit to be applied', () => applied.includes(5));

@@ -67,12 +67,15 @@ describe('lockPidFile', () => {
 describe('startDaemon', () => {
   const script = (body: string) => {
     const path = join(dir, 'd.mjs');
-    writeFileSync(path, `import { readinessNotifier } from ${JSON.stringify(require.resolve('@diprocd/daemonkit').replace(/\.cjs$/, '.js'))};\nconst n = readinessNotifier();\n${body}\n`);
+    writeFileSync(
+      path,
+      `import { readinessNotifier } from ${JSON.stringify(require.resolve('@diprocd/daemonkit').replace(/\.cjs$/, '.js'))};\nconst n = readinessNotifier();\n${body}\n`,
+    );
     return path;
   };
 
   it('returns once the daemon says it is ready, with its pid; the daemon keeps running detached', async () => {
-    const started = await startDaemon(script("n.ready(); setTimeout(() => {}, 60_000);"), [], join(dir, 'd.log'));
+    const started = await startDaemon(script('n.ready(); setTimeout(() => {}, 60_000);'), [], join(dir, 'd.log'));
     expect(started.outcome).toBe('ready');
     const pid = (started as { pid: number }).pid;
     expect(() => process.kill(pid, 0)).not.toThrow();
@@ -80,13 +83,23 @@ describe('startDaemon', () => {
   });
 
   it('passes on the error a daemon reports, and notices one that dies without a word', async () => {
-    expect(await startDaemon(script("n.error('bad file\\nline 2'); process.exit(1);"), [], join(dir, 'd.log'))).toEqual({ outcome: 'error', message: 'bad file; line 2' });
-    expect(await startDaemon(script("console.log('dying'); process.exit(3);"), [], join(dir, 'd.log'))).toEqual({ outcome: 'died' });
+    expect(await startDaemon(script("n.error('bad file\\nline 2'); process.exit(1);"), [], join(dir, 'd.log'))).toEqual(
+      { outcome: 'error', message: 'bad file; line 2' },
+    );
+    expect(await startDaemon(script("console.log('dying'); process.exit(3);"), [], join(dir, 'd.log'))).toEqual({
+      outcome: 'died',
+    });
     expect(readFileSync(join(dir, 'd.log'), 'utf8')).toContain('dying');
   });
 
   it('does not leak the notification variable to what the daemon starts', async () => {
-    const started = await startDaemon(script("import { writeFileSync } from 'node:fs'; writeFileSync(process.argv[2], JSON.stringify(process.env.DPD_NOTIFY_FD ?? null)); n.running(42);"), [join(dir, 'env.json')], join(dir, 'd.log'));
+    const started = await startDaemon(
+      script(
+        "import { writeFileSync } from 'node:fs'; writeFileSync(process.argv[2], JSON.stringify(process.env.DPD_NOTIFY_FD ?? null)); n.running(42);",
+      ),
+      [join(dir, 'env.json')],
+      join(dir, 'd.log'),
+    );
     expect(started).toEqual({ outcome: 'running', pid: 42 });
     expect(readFileSync(join(dir, 'env.json'), 'utf8')).toBe('null');
   });
@@ -114,20 +127,29 @@ describe('Logger', () => {
     await waitFor('the lines', () => writes.length > 0);
     expect(seen).toEqual([0, 0]);
     expect(writes).toHaveLength(1);
-    const lines = writes[0]!.trim().split('\n').map((line) => JSON.parse(line));
-    expect(lines.map((line) => [line.event, line.level])).toEqual([['proc.exit', 'info'], ['proc.restart', 'info']]);
-    expect(lines[0].pid).toBe(1);
+    const lines = writes[0]!
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(lines.map((line) => [line.msg, line.level])).toEqual([
+      ['proc.exit', 30],
+      ['proc.restart', 30],
+    ]);
+    expect(lines[0].eventPid).toBe(1);
     // The time is when it was logged, not when it was written.
-    expect(Date.parse(lines[0].time)).toBeGreaterThanOrEqual(before);
-    expect(Date.parse(lines[0].time)).toBeLessThanOrEqual(after);
+    expect(lines[0].time).toBeGreaterThanOrEqual(before);
+    expect(lines[0].time).toBeLessThanOrEqual(after);
   });
 
   it('writes its last lines before a process that has nothing else to do ends', () => {
     const script = join(dir, 'last-words.mjs');
-    writeFileSync(script, `import { Logger } from ${JSON.stringify(require.resolve('@diprocd/daemonkit').replace(/\.cjs$/, '.js'))};\nnew Logger(process.stderr, 'json', false).info('ready', { pid: process.pid });\n`);
+    writeFileSync(
+      script,
+      `import { Logger } from ${JSON.stringify(require.resolve('@diprocd/daemonkit').replace(/\.cjs$/, '.js'))};\nnew Logger(process.stderr, 'json', false).info('ready', { pid: process.pid });\n`,
+    );
     const run = spawnSync(process.execPath, [script], { encoding: 'utf8', timeout: 10_000 });
     expect(run.status).toBe(0);
-    expect(JSON.parse(run.stderr)).toMatchObject({ level: 'info', event: 'ready', pid: run.pid });
+    expect(JSON.parse(run.stderr)).toMatchObject({ level: 30, msg: 'ready', pid: run.pid, eventPid: run.pid });
   });
 
   it('writes what it kept at once on flush(), in the human format on a terminal', () => {
@@ -137,7 +159,9 @@ describe('Logger', () => {
     log.warn('proc.gave-up', { name: 'a' });
     log.flush();
     expect(writes).toHaveLength(1);
-    expect(writes[0]).toMatch(/^\d\d:\d\d:\d\d\.\d{3} DEBUG file\.load started=2\n\d\d:\d\d:\d\d\.\d{3} WARN  proc\.gave-up name=a\n$/);
+    expect(writes[0]).toMatch(
+      /^\d\d:\d\d:\d\d\.\d{3} DEBUG file\.load started=2\n\d\d:\d\d:\d\d\.\d{3} WARN {2}proc\.gave-up name=a\n$/,
+    );
     log.flush();
     expect(writes).toHaveLength(1);
   });
@@ -145,7 +169,12 @@ describe('Logger', () => {
 
 describe('parseDaemonArgs', () => {
   it('reads -f -v --log-format and one file', () => {
-    expect(parseDaemonArgs(['-f', '-v', '--log-format', 'json', 'w.json'], 'worker file')).toEqual({ file: 'w.json', foreground: true, verbose: true, logFormat: 'json' });
+    expect(parseDaemonArgs(['-f', '-v', '--log-format', 'json', 'w.json'], 'worker file')).toEqual({
+      file: 'w.json',
+      foreground: true,
+      verbose: true,
+      logFormat: 'json',
+    });
     expect(parseDaemonArgs(['--help'], 'worker file')).toBe('help');
   });
 

@@ -7,7 +7,11 @@ describe('lineReader', () => {
     // Bug: each piece copied the whole line so far (quadratic): a 64 MiB line cost the worker 39 s of CPU.
     const lines: string[] = [];
     let tooLong = 0;
-    const push = lineReader((line) => lines.push(line), 8 * 1024 * 1024, () => tooLong++);
+    const push = lineReader(
+      (line) => lines.push(line),
+      8 * 1024 * 1024,
+      () => tooLong++,
+    );
     const piece = Buffer.alloc(1024, 'x');
     const started = performance.now();
     for (let i = 0; i < 6 * 1024; i++) push(piece);
@@ -21,7 +25,11 @@ describe('lineReader', () => {
   it('drops a line over the limit, says so once, and reads the next line whole', () => {
     const lines: string[] = [];
     let tooLong = 0;
-    const push = lineReader((line) => lines.push(line), 10, () => tooLong++);
+    const push = lineReader(
+      (line) => lines.push(line),
+      10,
+      () => tooLong++,
+    );
     push(Buffer.from('0123456789\n0123'));
     push(Buffer.from('45678901234'));
     push(Buffer.from('56789\nabc'));

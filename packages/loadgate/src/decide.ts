@@ -10,7 +10,11 @@ export interface Thresholds {
  * thresholds nothing changes, so a load hovering near one does not flap.
  * An unknown load (`undefined`) changes nothing either.
  */
-export function shouldPause(paused: boolean, load: number | undefined, { pauseAbove, resumeBelow }: Thresholds): boolean {
+export function shouldPause(
+  paused: boolean,
+  load: number | undefined,
+  { pauseAbove, resumeBelow }: Thresholds,
+): boolean {
   if (load === undefined || Number.isNaN(load)) return paused;
   if (!paused) return load > pauseAbove;
   return load > resumeBelow;

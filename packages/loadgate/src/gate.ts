@@ -45,7 +45,8 @@ export class LoadGate {
   /** @throws RangeError when resumeBelow is above pauseAbove. */
   constructor(private readonly options: LoadGateOptions) {
     const resumeBelow = options.resumeBelow ?? options.pauseAbove / 2;
-    if (resumeBelow > options.pauseAbove) throw new RangeError(`resumeBelow (${resumeBelow}) is above pauseAbove (${options.pauseAbove})`);
+    if (resumeBelow > options.pauseAbove)
+      throw new RangeError(`resumeBelow (${resumeBelow}) is above pauseAbove (${options.pauseAbove})`);
     this.thresholds = { pauseAbove: options.pauseAbove, resumeBelow };
     this.clock = options.clock ?? systemClock;
   }

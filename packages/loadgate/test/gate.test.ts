@@ -19,7 +19,11 @@ describe('shouldPause', () => {
     expect([2.01, 3, 4.5, 2].map((load) => shouldPause(true, load, t))).toEqual([true, true, true, false]);
   });
   it('changes nothing on an unknown load', () => {
-    expect([shouldPause(true, undefined, t), shouldPause(false, undefined, t), shouldPause(false, Number.NaN, t)]).toEqual([true, false, false]);
+    expect([
+      shouldPause(true, undefined, t),
+      shouldPause(false, undefined, t),
+      shouldPause(false, Number.NaN, t),
+    ]).toEqual([true, false, false]);
   });
 });
 

@@ -8,10 +8,13 @@ export const ISSUE_CODES = {
   DPD_SPEC_KIND: 'The kind of file cannot be told from its keys; pass --kind.',
   DPD_SPEC_TYPE: 'A value has the wrong JSON type.',
   DPD_SPEC_REQUIRED: 'A required key is missing.',
-  DPD_SPEC_VALUE: 'A value is of the right type but not allowed (empty, out of range, not one of the choices, a NUL in a string, nested too deep).',
+  DPD_SPEC_VALUE:
+    'A value is of the right type but not allowed (empty, out of range, not one of the choices, a NUL in a string, nested too deep).',
   DPD_SPEC_UNKNOWN_KEY: 'A key diprocd does not know; a warning, with the nearest known key.',
-  DPD_SPEC_NAME: 'A process or node name (or a client node_name) is empty, too long or has characters a name cannot have.',
-  DPD_SPEC_DUPLICATE_NAME: 'Two processes in one list have the same name, or two listed download URLs give one file name.',
+  DPD_SPEC_NAME:
+    'A process or node name (or a client node_name) is empty, too long or has characters a name cannot have.',
+  DPD_SPEC_DUPLICATE_NAME:
+    'Two processes in one list have the same name, or two listed download URLs give one file name.',
   DPD_SPEC_DURATION: 'A duration is malformed, above 365 days, or zero where it must be positive.',
   DPD_SPEC_SIZE: 'A size is malformed, zero, or above 2^50 bytes.',
   DPD_SPEC_SIGNAL: 'A signal name is unknown.',
@@ -24,9 +27,12 @@ export const ISSUE_CODES = {
   DPD_SPEC_BACKOFF_ORDER: 'backoff.initial is above backoff.max.',
   DPD_SPEC_DEPENDENCY: 'depends names a process that is not in the same list.',
   DPD_SPEC_DEPENDENCY_CYCLE: 'depends forms a cycle.',
-  DPD_SPEC_KEY_BINDING: 'curve.allow binds keys to nodes badly: one key for two nodes, or in the list form an entry that is not a key file named <node>.pub (the list form itself is a warning).',
-  DPD_SPEC_PLAINTEXT: 'The HTTP API would be plain HTTP on an address that is not loopback, without http_tls or http_plaintext_remote: true.',
-  DPD_SPEC_CONFLICT: 'Two keys that cannot be used together (write_pid with daemon, logs with log_pipe), or a key another one requires is missing.',
+  DPD_SPEC_KEY_BINDING:
+    'curve.allow binds keys to nodes badly: one key for two nodes, or in the list form an entry that is not a key file named <node>.pub (the list form itself is a warning).',
+  DPD_SPEC_PLAINTEXT:
+    'The HTTP API would be plain HTTP on an address that is not loopback, without http_tls or http_plaintext_remote: true.',
+  DPD_SPEC_CONFLICT:
+    'Two keys that cannot be used together (write_pid with daemon, logs with log_pipe), or a key another one requires is missing.',
 } as const;
 
 export type IssueCode = keyof typeof ISSUE_CODES;
@@ -35,7 +41,8 @@ export type IssueCode = keyof typeof ISSUE_CODES;
 export const ERROR_CODES = {
   DPD_SPEC_INVALID: 'A file or value did not pass validation; `issues` lists why.',
   DPD_SPEC_UNREADABLE: 'A file could not be read (missing, a directory, no permission).',
-  DPD_USAGE: 'A command line a diprocd command cannot take (an unknown option, a missing value, a missing or extra argument); the command exits 2.',
+  DPD_USAGE:
+    'A command line a diprocd command cannot take (an unknown option, a missing value, a missing or extra argument); the command exits 2.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -48,11 +55,16 @@ export interface Issue {
   message: string;
 }
 
-/** Base of every diprocd error: a stable `code` and, where one exists, the `cause`. */
-export class DiprocdError extends Error {
-  readonly code: string;
+/**
+ * Base of every diprocd error: a stable `code` and, where one exists, the
+ * `cause`. A package's error class passes its registry's keys as `C`, so a
+ * code outside the registry does not compile:
+ * `class TransportError extends DiprocdError<TransportErrorCode> { override name = 'TransportError'; }`.
+ */
+export class DiprocdError<C extends string = string> extends Error {
+  readonly code: C;
 
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+  constructor(code: C, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'DiprocdError';
     this.code = code;

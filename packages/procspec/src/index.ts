@@ -2,7 +2,16 @@
 export { DiprocdError, SpecError, ISSUE_CODES, ERROR_CODES } from './errors.js';
 export { ProcSchema, RestartPolicy as RestartPolicySchema } from './model/proc.js';
 export { WorkerSchema, MasterSchema, ClientSchema, JobSchema, KINDS, KIND_TITLES } from './model/files.js';
-export { parseDuration, formatDuration, parseSize, parseSignal, SIGNAL_NAMES, RLIMIT_NAMES, MAX_DURATION_MS, MAX_SIZE_BYTES } from './model/units.js';
+export {
+  parseDuration,
+  formatDuration,
+  parseSize,
+  parseSignal,
+  SIGNAL_NAMES,
+  RLIMIT_NAMES,
+  MAX_DURATION_MS,
+  MAX_SIZE_BYTES,
+} from './model/units.js';
 export { DEFAULTS } from './normalise/defaults.js';
 export { normalise, normaliseProc } from './normalise/normalise.js';
 export { urlBasename } from './model/download-name.js';
@@ -10,6 +19,7 @@ export { toSpec, procToSpec } from './normalise/to-spec.js';
 export { validate, detectKind } from './validate/validate.js';
 export { diffProcs } from './diff/diff-procs.js';
 export { HIDDEN, redactJobSpec, redactUrls, redactValues } from './redact/redact-job.js';
+export { splitLines } from './text/split-lines.js';
 export { jsonSchema, SCHEMA_DIALECT } from './schema/json-schema.js';
 export { validateFile, validateText, checkText, loadFile, formatIssue } from './file/validate-file.js';
 export { parseJson } from './file/parse-json.js';

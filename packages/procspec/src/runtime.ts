@@ -6,7 +6,17 @@ export { DiprocdError } from './errors.js';
 export { diffProcs } from './diff/diff-procs.js';
 export { DIPROCD_VERSION, UsageError, parseCommandLine, usageMessage, versionLine } from './cli/command-line.js';
 export { HIDDEN, redactJobSpec, redactUrls, redactValues } from './redact/redact-job.js';
+export { splitLines } from './text/split-lines.js';
 
 export type { ProcDiff } from './diff/diff-procs.js';
-export type { Proc, WorkerFile, MasterFile, ClientFile, JobSpec, RestartPolicy, LoadSource, RlimitValue } from './normalise/types.js';
+export type {
+  Proc,
+  WorkerFile,
+  MasterFile,
+  ClientFile,
+  JobSpec,
+  RestartPolicy,
+  LoadSource,
+  RlimitValue,
+} from './normalise/types.js';
 export type { RlimitName } from './model/units.js';

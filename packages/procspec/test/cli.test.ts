@@ -8,7 +8,11 @@ const REPO = join(fixture(), '..');
 
 /** Runs the installed bin, as an operator would after `npm ci`. */
 function dpdSpec(...args: string[]) {
-  const run = spawnSync(join(REPO, 'node_modules', '.bin', 'dpd-spec'), args, { cwd: REPO, encoding: 'utf8', timeout: 15_000 });
+  const run = spawnSync(join(REPO, 'node_modules', '.bin', 'dpd-spec'), args, {
+    cwd: REPO,
+    encoding: 'utf8',
+    timeout: 15_000,
+  });
   return { code: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
@@ -31,19 +35,31 @@ describe('dpd-spec validate', () => {
     const file = `test-fixtures/invalid/${name}.json`;
     const run = dpdSpec('validate', file);
     expect(run.code).toBe(1);
-    const { kind, issues } = readJson(fixture('invalid', 'expected', `${name}.json`)) as { kind: FileKind | null; issues: Issue[] };
+    const { kind, issues } = readJson(fixture('invalid', 'expected', `${name}.json`)) as {
+      kind: FileKind | null;
+      issues: Issue[];
+    };
     const errors = issues.filter((issue) => issue.severity === 'error').length;
     const warnings = issues.length - errors;
-    const counts = [errors && `${errors} error${errors > 1 ? 's' : ''}`, warnings && `${warnings} warning${warnings > 1 ? 's' : ''}`].filter(Boolean).join(', ');
+    const counts = [
+      errors && `${errors} error${errors > 1 ? 's' : ''}`,
+      warnings && `${warnings} warning${warnings > 1 ? 's' : ''}`,
+    ]
+      .filter(Boolean)
+      .join(', ');
     const lines = [
       `${file}: invalid ${kind ? KIND_TITLES[kind] : 'file'} (${counts})`,
-      ...issues.map((issue) => `${file}${issue.path ? `:${issue.path}` : ''}: ${issue.severity}: ${issue.message} [${issue.code}]`),
+      ...issues.map(
+        (issue) => `${file}${issue.path ? `:${issue.path}` : ''}: ${issue.severity}: ${issue.message} [${issue.code}]`,
+      ),
     ];
     expect(run.stdout).toBe(`${lines.join('\n')}\n`);
   });
 
   it('prints every file of a run, in order', () => {
-    const files = ['json-missing-comma', 'empty-name', 'bad-size', 'download-traversal'].map((name) => `test-fixtures/invalid/${name}.json`);
+    const files = ['json-missing-comma', 'empty-name', 'bad-size', 'download-traversal'].map(
+      (name) => `test-fixtures/invalid/${name}.json`,
+    );
     const run = dpdSpec('validate', ...files, originals[0]!);
     expect(run.code).toBe(1);
     expect(run.stdout).toMatchInlineSnapshot(`
@@ -68,7 +84,9 @@ describe('dpd-spec validate', () => {
   it('exits 0 with warnings printed when only unknown keys are wrong', () => {
     const run = dpdSpec('validate', 'test-fixtures/warnings/unknown-keys.json');
     expect(run.code).toBe(0);
-    expect(run.stdout.split('\n')[1]).toBe('test-fixtures/warnings/unknown-keys.json:procs[0].restrat: warning: unknown key, ignored; did you mean "restart"? [DPD_SPEC_UNKNOWN_KEY]');
+    expect(run.stdout.split('\n')[1]).toBe(
+      'test-fixtures/warnings/unknown-keys.json:procs[0].restrat: warning: unknown key, ignored; did you mean "restart"? [DPD_SPEC_UNKNOWN_KEY]',
+    );
   });
 
   it('gives machines JSON with --json', () => {
@@ -82,7 +100,14 @@ describe('dpd-spec validate', () => {
           kind: 'worker',
           valid: false,
           readable: true,
-          issues: [{ severity: 'error', code: 'DPD_SPEC_SIGNAL', path: 'procs[0].stop_signal', message: 'expected a signal name such as "SIGTERM" or "TERM", found "SIGFOO"' }],
+          issues: [
+            {
+              severity: 'error',
+              code: 'DPD_SPEC_SIGNAL',
+              path: 'procs[0].stop_signal',
+              message: 'expected a signal name such as "SIGTERM" or "TERM", found "SIGFOO"',
+            },
+          ],
         },
         { file: originals[0], kind: 'client', valid: true, readable: true, issues: [] },
       ],
@@ -108,14 +133,21 @@ describe('dpd-spec validate', () => {
     ]);
   });
 
-  it.each([[[]], [['validate']], [['validate', '--kind', 'bogus', 'x.json']], [['frobnicate']]])('exits 2 on bad usage %j', (args) => {
-    const run = dpdSpec(...args);
-    expect(run.code).toBe(2);
-    expect(run.stdout + run.stderr).toContain('Usage:');
-  });
+  it.each([[[]], [['validate']], [['validate', '--kind', 'bogus', 'x.json']], [['frobnicate']]])(
+    'exits 2 on bad usage %j',
+    (args) => {
+      const run = dpdSpec(...args);
+      expect(run.code).toBe(2);
+      expect(run.stdout + run.stderr).toContain('Usage:');
+    },
+  );
 
   it('says an unknown option in one line with the --help hint, exit 2', () => {
-    expect(dpdSpec('validate', '--bogus', 'x.json')).toMatchObject({ code: 2, stdout: '', stderr: 'dpd-spec: unknown option --bogus; see dpd-spec --help\n' });
+    expect(dpdSpec('validate', '--bogus', 'x.json')).toMatchObject({
+      code: 2,
+      stdout: '',
+      stderr: 'dpd-spec: unknown option --bogus; see dpd-spec --help\n',
+    });
   });
 });
 
@@ -129,12 +161,17 @@ describe('dpd-spec schema', () => {
 
 describe('the package', () => {
   it('loads through require() as well as import', () => {
-    const run = spawnSync(process.execPath, ['-e', 'const p = require("@diprocd/procspec"); console.log(typeof p.validate, p.KINDS.join())'], { cwd: REPO, encoding: 'utf8' });
+    const run = spawnSync(
+      process.execPath,
+      ['-e', 'const p = require("@diprocd/procspec"); console.log(typeof p.validate, p.KINDS.join())'],
+      { cwd: REPO, encoding: 'utf8' },
+    );
     expect(run.stdout.trim()).toBe('function proc,worker,master,client,job');
   });
 
   it('has a runtime entry without the validator, sharing its error class with the main entry', () => {
-    const script = 'const a = require("@diprocd/procspec"), b = require("@diprocd/procspec/runtime"); process.stdout.write([a.DiprocdError === b.DiprocdError, typeof b.diffProcs, typeof b.validate].join(" "))';
+    const script =
+      'const a = require("@diprocd/procspec"), b = require("@diprocd/procspec/runtime"); process.stdout.write([a.DiprocdError === b.DiprocdError, typeof b.diffProcs, typeof b.validate].join(" "))';
     const run = spawnSync(process.execPath, ['-e', script], { cwd: REPO, encoding: 'utf8' });
     expect(run.stdout.trim()).toBe('true function undefined');
   });

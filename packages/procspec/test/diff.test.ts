@@ -9,7 +9,12 @@ describe('diffProcs', () => {
     const before = [proc({ name: 'a' }), proc({ name: 'b' }), proc({ name: 'c', args: ['1'] })].map(normaliseProc);
     const after = [proc({ name: 'b' }), proc({ name: 'c', args: ['2'] }), proc({ name: 'd' })].map(normaliseProc);
     const diff = diffProcs(before, after);
-    expect({ start: names(diff.start), stop: names(diff.stop), restart: names(diff.restart), unchanged: names(diff.unchanged) }).toEqual({
+    expect({
+      start: names(diff.start),
+      stop: names(diff.stop),
+      restart: names(diff.restart),
+      unchanged: names(diff.unchanged),
+    }).toEqual({
       start: ['d'],
       stop: ['a'],
       restart: ['c'],
@@ -20,7 +25,9 @@ describe('diffProcs', () => {
 
   it('treats a change that normalises the same as unchanged', () => {
     const before = [proc({ restart: true, stop_timeout: 60, cwd: '.', stop_signal: 'TERM' })].map(normaliseProc);
-    const after = [proc({ restart: 'always', stop_timeout: '1m', cwd: '/', stop_signal: 'SIGTERM' })].map(normaliseProc);
+    const after = [proc({ restart: 'always', stop_timeout: '1m', cwd: '/', stop_signal: 'SIGTERM' })].map(
+      normaliseProc,
+    );
     expect(diffProcs(before, after).unchanged).toHaveLength(1);
     expect(diffProcs(before, after).restart).toHaveLength(0);
   });

@@ -1,15 +1,30 @@
-import { readFileSync } from 'node:fs';
+// The codes procspec reports are its registries' (issue codes and error
+// codes), and its README documents exactly those: a code added without its
+// row, a row left for a code that is gone, or a literal code no registry
+// has fails here.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DiprocdError, ERROR_CODES, ISSUE_CODES, SpecError, loadFile } from '@diprocd/procspec';
+import { codesInSource, documentedCodes } from '@diprocd/test-utils';
+import { DiprocdError, ERROR_CODES, ISSUE_CODES, SpecError, UsageError, loadFile } from '@diprocd/procspec';
 import { PACKAGE_ROOT, fixture } from './helpers.js';
 
 describe('error codes', () => {
-  it('are documented in the README, and the README documents no other', () => {
-    const readme = readFileSync(join(PACKAGE_ROOT, 'README.md'), 'utf8');
-    const documented = new Set([...readme.matchAll(/^\| `(DPD_[A-Z_]+)` \|/gm)].map((match) => match[1]!));
-    const defined = new Set([...Object.keys(ISSUE_CODES), ...Object.keys(ERROR_CODES)]);
-    expect([...documented].sort()).toEqual([...defined].sort());
+  it("are the registries', every one documented in the README and named in the source, and no other", () => {
+    const registry = [...new Set([...Object.keys(ISSUE_CODES), ...Object.keys(ERROR_CODES)])].sort();
+    expect({
+      documented: documentedCodes(join(PACKAGE_ROOT, 'README.md')),
+      inSource: codesInSource(join(PACKAGE_ROOT, 'src')),
+    }).toEqual({ documented: registry, inSource: registry });
+  });
+
+  it('SpecError and UsageError are DiprocdErrors carrying their code', () => {
+    const errors = [new SpecError('DPD_SPEC_INVALID', 'x'), new UsageError('x')];
+    expect(errors.map((error) => [error instanceof DiprocdError, error.name, error.code])).toEqual([
+      [true, 'SpecError', 'DPD_SPEC_INVALID'],
+      [true, 'UsageError', 'DPD_USAGE'],
+    ]);
+    // @ts-expect-error a code that is not in the registry does not compile
+    expect(new SpecError('DPD_NOT_A_CODE', 'x').code).toBe('DPD_NOT_A_CODE');
   });
 });
 

@@ -23,7 +23,18 @@ describe('the original diprocd example files', () => {
   it('keep their meaning once normalised', async () => {
     const worker = (await validateFile(fixture('original', 'diprocd-worker.example.json'), { kind: 'worker' })).value!;
     const echo = worker.procs[0]!;
-    expect(echo).toMatchObject({ name: 'echo.worker.1', run: '/bin/echo', args: ['foo'], user: 'nobody', cwd: '/', chroot: null, restart: 'always', write_pid: true, pid_file: '/tmp/echo.pid', logs: '/tmp/echo.log' });
+    expect(echo).toMatchObject({
+      name: 'echo.worker.1',
+      run: '/bin/echo',
+      args: ['foo'],
+      user: 'nobody',
+      cwd: '/',
+      chroot: null,
+      restart: 'always',
+      write_pid: true,
+      pid_file: '/tmp/echo.pid',
+      logs: '/tmp/echo.log',
+    });
     const master = (await validateFile(fixture('original', 'diprocd-master.example.json'), { kind: 'master' })).value!;
     expect(Object.keys(master.nodes)).toEqual(['node1', 'node2']);
   });
@@ -32,7 +43,10 @@ describe('the original diprocd example files', () => {
 describe('invalid fixtures, one per error class', () => {
   it.each(fixtureNames('invalid'))('%s reports exactly its expected issues', async (name) => {
     const report = await validateFile(fixture('invalid', `${name}.json`));
-    const expected = readJson(fixture('invalid', 'expected', `${name}.json`)) as { kind: string | null; issues: unknown[] };
+    const expected = readJson(fixture('invalid', 'expected', `${name}.json`)) as {
+      kind: string | null;
+      issues: unknown[];
+    };
     expect(report.valid).toBe(false);
     expect(report.kind ?? null).toBe(expected.kind);
     expect(report.issues).toEqual(expected.issues);
@@ -45,7 +59,9 @@ describe('invalid fixtures, one per error class', () => {
       for (const issue of issues) codes.add(issue.code);
     }
     // Unknown keys are warnings (see warnings/); an unreadable file cannot be a fixture.
-    const raisable = Object.keys(ISSUE_CODES).filter((code) => code !== 'DPD_SPEC_UNKNOWN_KEY' && code !== 'DPD_SPEC_UNREADABLE');
+    const raisable = Object.keys(ISSUE_CODES).filter(
+      (code) => code !== 'DPD_SPEC_UNKNOWN_KEY' && code !== 'DPD_SPEC_UNREADABLE',
+    );
     expect([...codes].sort()).toEqual(raisable.sort());
   });
 });

@@ -52,8 +52,23 @@ describe('normalise', () => {
   });
 
   it('turns durations into milliseconds, sizes into bytes and signals into SIG names', () => {
-    const p = normal(proc({ stop_timeout: '1m30s', timeout: 2, min_uptime: '250ms', log_max_size: '10M', logs: '/tmp/a.log', stop_signal: 'INT' }));
-    expect([p.stop_timeout, p.timeout, p.min_uptime, p.log_max_size, p.stop_signal]).toEqual([90_000, 2_000, 250, 10_485_760, 'SIGINT']);
+    const p = normal(
+      proc({
+        stop_timeout: '1m30s',
+        timeout: 2,
+        min_uptime: '250ms',
+        log_max_size: '10M',
+        logs: '/tmp/a.log',
+        stop_signal: 'INT',
+      }),
+    );
+    expect([p.stop_timeout, p.timeout, p.min_uptime, p.log_max_size, p.stop_signal]).toEqual([
+      90_000,
+      2_000,
+      250,
+      10_485_760,
+      'SIGINT',
+    ]);
   });
 
   it('resolves relative paths from "/" and treats chroot "/" as none', () => {
@@ -66,10 +81,22 @@ describe('normalise', () => {
   });
 
   it('makes env values strings, log_pipe and rlimits uniform, resume_below half of pause_above', () => {
-    const p = normal(proc({ env: { PORT: 8080, DEBUG: true }, log_pipe: 'logger -t web', rlimits: { nofile: 1024, core: 'unlimited', nproc: { soft: 10, hard: 20 } }, load: { pause_above: 4 }, umask: '022' }));
+    const p = normal(
+      proc({
+        env: { PORT: 8080, DEBUG: true },
+        log_pipe: 'logger -t web',
+        rlimits: { nofile: 1024, core: 'unlimited', nproc: { soft: 10, hard: 20 } },
+        load: { pause_above: 4 },
+        umask: '022',
+      }),
+    );
     expect(p.env).toEqual({ PORT: '8080', DEBUG: 'true' });
     expect(p.log_pipe).toEqual(['/bin/sh', '-c', 'logger -t web']);
-    expect(p.rlimits).toEqual({ core: { soft: 'unlimited', hard: 'unlimited' }, nofile: { soft: 1024, hard: 1024 }, nproc: { soft: 10, hard: 20 } });
+    expect(p.rlimits).toEqual({
+      core: { soft: 'unlimited', hard: 'unlimited' },
+      nofile: { soft: 1024, hard: 1024 },
+      nproc: { soft: 10, hard: 20 },
+    });
     expect(p.load).toEqual({ pause_above: 4, resume_below: 2, source: 'loadavg1', interval: 1000 });
     expect(p.umask).toBe(0o022);
   });
@@ -77,24 +104,55 @@ describe('normalise', () => {
   it('expands %H in node_name to the host name', () => {
     const client = { master_stats: 'tcp://127.0.0.1:1', master_updates: 'tcp://127.0.0.1:2', conf_file: 'w.json' };
     expect(validate('client', { ...client, node_name: '%H' }, { hostname: 'box7' }).value?.node_name).toBe('box7');
-    expect(validate('client', { ...client, node_name: 'web-%H' }, { hostname: 'box7' }).value?.node_name).toBe('web-box7');
-    expect(validate('client', client, { hostname: 'box7' }).value).toMatchObject({ node_name: 'box7', conf_file: '/w.json', pid_file: null });
+    expect(validate('client', { ...client, node_name: 'web-%H' }, { hostname: 'box7' }).value?.node_name).toBe(
+      'web-box7',
+    );
+    expect(validate('client', client, { hostname: 'box7' }).value).toMatchObject({
+      node_name: 'box7',
+      conf_file: '/w.json',
+      pid_file: null,
+    });
   });
 
   it('names listed download URLs by their basename and makes cmd an argv', () => {
-    const job = validate('job', { cmd: 'python -m app $APP_SETTINGS', download_urls: ['https://h.invalid/x/data.json', 'file:///srv/a%20b.txt'] }).value!;
+    const job = validate('job', {
+      cmd: 'python -m app $APP_SETTINGS',
+      download_urls: ['https://h.invalid/x/data.json', 'file:///srv/a%20b.txt'],
+    }).value!;
     expect(job.cmd).toEqual(['/bin/sh', '-c', 'python -m app $APP_SETTINGS']);
-    expect(job.download_urls).toEqual({ 'data.json': 'https://h.invalid/x/data.json', 'a b.txt': 'file:///srv/a%20b.txt' });
+    expect(job.download_urls).toEqual({
+      'data.json': 'https://h.invalid/x/data.json',
+      'a b.txt': 'file:///srv/a%20b.txt',
+    });
   });
 
   it('round-trips through toSpec for every kind', () => {
-    const full = proc({ timeout: '1500ms', load: { pause_above: 3, interval: '2s' }, rlimits: { nofile: 10, core: { soft: 0, hard: 'unlimited' } }, user: '0', groups: ['adm', 4], log_pipe: 'logger', restart: false });
+    const full = proc({
+      timeout: '1500ms',
+      load: { pause_above: 3, interval: '2s' },
+      rlimits: { nofile: 10, core: { soft: 0, hard: 'unlimited' } },
+      user: '0',
+      groups: ['adm', 4],
+      log_pipe: 'logger',
+      restart: false,
+    });
     const values = {
       proc: full,
       worker: { procs: [full, proc({ name: 'b' })], stop_on_exit: true, state_dir: 'state' },
       master: { master_stats: 'tcp://127.0.0.1:1', master_updates: 'tcp://127.0.0.1:2', nodes: { n1: [full], n2: [] } },
-      client: { master_stats: 'tcp://127.0.0.1:1', master_updates: 'tcp://127.0.0.1:2', conf_file: 'w.json', node_name: 'web-%H' },
-      job: { cmd: ['a'], timeout: 5, config: { db: { url: 'x' } }, download_urls: ['https://h.invalid/x/data.json'], env: { N: 1 } },
+      client: {
+        master_stats: 'tcp://127.0.0.1:1',
+        master_updates: 'tcp://127.0.0.1:2',
+        conf_file: 'w.json',
+        node_name: 'web-%H',
+      },
+      job: {
+        cmd: ['a'],
+        timeout: 5,
+        config: { db: { url: 'x' } },
+        download_urls: ['https://h.invalid/x/data.json'],
+        env: { N: 1 },
+      },
     } as const;
     for (const kind of KINDS) {
       const once = validate(kind, values[kind], { hostname: 'box7' }).value!;

@@ -66,7 +66,8 @@ describe('parseJson', () => {
   });
 
   it('points at the end of line 3 for a comma missing there', () => {
-    const text = '{\n  "procs": [\n    {"name": "web", "run": "/bin/sleep"}\n    {"name": "db", "run": "/bin/sleep"}\n  ]\n}\n';
+    const text =
+      '{\n  "procs": [\n    {"name": "web", "run": "/bin/sleep"}\n    {"name": "db", "run": "/bin/sleep"}\n  ]\n}\n';
     expect(error(text)).toBe('not valid JSON: expected a comma or ] (line 3, column 41)');
   });
 

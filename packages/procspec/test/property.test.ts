@@ -2,7 +2,18 @@
 // form is a fixed point, and a list compared with itself is unchanged.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { KINDS, diffProcs, normalise, normaliseProc, procToSpec, toSpec, validate, validateText, type Proc, type ProcInput } from '@diprocd/procspec';
+import {
+  KINDS,
+  diffProcs,
+  normalise,
+  normaliseProc,
+  procToSpec,
+  toSpec,
+  validate,
+  validateText,
+  type Proc,
+  type ProcInput,
+} from '@diprocd/procspec';
 import { VALID, fileLike, mutated, procLike, validProc, validProcList } from './arbitraries.js';
 
 const anyKind = fc.constantFrom(...KINDS);
@@ -25,7 +36,12 @@ describe('properties', () => {
       fc.string({ unit: 'binary', maxLength: 200 }),
       fc.jsonValue().map((v) => JSON.stringify(v, null, 1)),
       // Valid JSON cut short or with one character removed: the usual broken file.
-      fc.tuple(fc.jsonValue().map((v) => JSON.stringify(v, null, 1)), fc.nat()).map(([t, n]) => t.slice(0, n % (t.length + 1)) + t.slice((n % (t.length + 1)) + 1)),
+      fc
+        .tuple(
+          fc.jsonValue().map((v) => JSON.stringify(v, null, 1)),
+          fc.nat(),
+        )
+        .map(([t, n]) => t.slice(0, n % (t.length + 1)) + t.slice((n % (t.length + 1)) + 1)),
     );
     fc.assert(
       fc.property(text, fc.option(anyKind, { nil: undefined }), (t, kind) => {
@@ -79,16 +95,23 @@ describe('properties', () => {
     // (true ↔ "always", false ↔ "never"), and round-tripped through the
     // canonical form, so durations, paths and signals are written differently.
     const otherSpelling = (p: ProcInput): ProcInput => {
-      const restart = ({ true: 'always', false: 'never', always: true, never: false } as Record<string, ProcInput['restart']>)[String(p.restart)];
+      const restart = (
+        { true: 'always', false: 'never', always: true, never: false } as Record<string, ProcInput['restart']>
+      )[String(p.restart)];
       return restart === undefined ? p : { ...p, restart };
     };
     const lists = validProcList(8).chain((procs) =>
-      fc.shuffledSubarray(procs, { minLength: procs.length, maxLength: procs.length }).map((shuffled) => [procs, shuffled] as const),
+      fc
+        .shuffledSubarray(procs, { minLength: procs.length, maxLength: procs.length })
+        .map((shuffled) => [procs, shuffled] as const),
     );
     fc.assert(
       fc.property(lists, ([procs, shuffled]) => {
         const list = procs.map(normaliseProc);
-        const again: Proc[] = normalise('worker', toSpec('worker', normalise('worker', { procs: shuffled.map(otherSpelling) }))).procs;
+        const again: Proc[] = normalise(
+          'worker',
+          toSpec('worker', normalise('worker', { procs: shuffled.map(otherSpelling) })),
+        ).procs;
         const diff = diffProcs(list, again);
         expect(diff.unchanged.map((p) => p.name)).toEqual(shuffled.map((p) => p.name));
         expect(diff.start.length + diff.stop.length + diff.restart.length).toBe(0);

@@ -11,7 +11,9 @@ describe('redaction', () => {
     );
     expect(redactUrls('https://a:b@c@host:8080/p')).toBe('https://(hidden)@host:8080/p');
     // Bug: with more slashes (or backslashes) a URL parser still finds the credentials, and they were shown.
-    expect(redactUrls('https:///alice:pw@h/x https:////bob:pw@h/ http:\\\\carol:pw@h/')).toBe('https:///(hidden)@h/x https:////(hidden)@h/ http:\\\\(hidden)@h/');
+    expect(redactUrls('https:///alice:pw@h/x https:////bob:pw@h/ http:\\\\carol:pw@h/')).toBe(
+      'https:///(hidden)@h/x https:////(hidden)@h/ http:\\\\(hidden)@h/',
+    );
     expect(new URL('https:///alice:pw@h/x').password).toBe('pw');
   });
 

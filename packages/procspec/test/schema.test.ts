@@ -35,7 +35,18 @@ const lenientChecker = (kind: FileKind) => {
 };
 
 // Codes only the cross-key checks raise; JSON Schema cannot express them.
-const CROSS_KEY_CODES = new Set(['DPD_SPEC_DUPLICATE_NAME', 'DPD_SPEC_DEPENDENCY', 'DPD_SPEC_DEPENDENCY_CYCLE', 'DPD_SPEC_LOAD_ORDER', 'DPD_SPEC_CONFLICT', 'DPD_SPEC_BACKOFF_ORDER', 'DPD_SPEC_PLAINTEXT', 'DPD_SPEC_JSON', 'DPD_SPEC_KIND', 'DPD_SPEC_KEY_BINDING']);
+const CROSS_KEY_CODES = new Set([
+  'DPD_SPEC_DUPLICATE_NAME',
+  'DPD_SPEC_DEPENDENCY',
+  'DPD_SPEC_DEPENDENCY_CYCLE',
+  'DPD_SPEC_LOAD_ORDER',
+  'DPD_SPEC_CONFLICT',
+  'DPD_SPEC_BACKOFF_ORDER',
+  'DPD_SPEC_PLAINTEXT',
+  'DPD_SPEC_JSON',
+  'DPD_SPEC_KIND',
+  'DPD_SPEC_KEY_BINDING',
+]);
 
 /** Errors JSON Schema cannot see, each for a reason it cannot express. */
 function beyondJsonSchema(issue: Issue): boolean {
@@ -68,7 +79,12 @@ describe('the committed JSON Schemas', () => {
 
   it('accept the example files of the READMEs', () => {
     const examples = join(PACKAGE_ROOT, '../../test-fixtures/examples');
-    for (const name of ['worker.json', 'cluster/master.json', 'cluster/client-node1.json', 'cluster/client-node2.json']) {
+    for (const name of [
+      'worker.json',
+      'cluster/master.json',
+      'cluster/client-node1.json',
+      'cluster/client-node2.json',
+    ]) {
       const value = readJson(join(examples, name));
       const check = checker(detectKind(value)!);
       expect(check(value), `${name}: ${JSON.stringify(check.errors)}`).toBe(true);
@@ -76,12 +92,19 @@ describe('the committed JSON Schemas', () => {
   });
 
   it('carry an $id and the dialect they are written in', () => {
-    for (const kind of KINDS) expect(JSON.parse(committed(kind))).toMatchObject({ $schema: 'https://json-schema.org/draft/2020-12/schema', $id: `urn:diprocd:schema:${kind}` });
+    for (const kind of KINDS)
+      expect(JSON.parse(committed(kind))).toMatchObject({
+        $schema: 'https://json-schema.org/draft/2020-12/schema',
+        $id: `urn:diprocd:schema:${kind}`,
+      });
   });
 
   it('reject each invalid fixture whose errors are structural', () => {
     for (const name of fixtureNames('invalid')) {
-      const { kind, issues } = readJson(fixture('invalid', 'expected', `${name}.json`)) as { kind: FileKind | null; issues: Issue[] };
+      const { kind, issues } = readJson(fixture('invalid', 'expected', `${name}.json`)) as {
+        kind: FileKind | null;
+        issues: Issue[];
+      };
       if (kind === null || issues.every(beyondJsonSchema)) continue;
       const check = checker(kind);
       expect(check(readJson(fixture('invalid', `${name}.json`))), name).toBe(false);
@@ -106,15 +129,25 @@ describe('the committed JSON Schemas', () => {
 
   it('agree with validate(): JSON Schema rejects exactly what diprocd reports as a structural error', () => {
     // Mostly values of the kind, valid or with one key set to anything; some of anything.
-    const cases = fc.constantFrom(...KINDS).chain((kind) =>
-      fc.tuple(fc.oneof(VALID[kind], mutated(kind), mutated(kind), fc.jsonValue(), fileLike, procLike), fc.constant(kind)),
-    );
+    const cases = fc
+      .constantFrom(...KINDS)
+      .chain((kind) =>
+        fc.tuple(
+          fc.oneof(VALID[kind], mutated(kind), mutated(kind), fc.jsonValue(), fileLike, procLike),
+          fc.constant(kind),
+        ),
+      );
     fc.assert(
       fc.property(cases, ([v, kind]) => {
         const check = lenientChecker(kind);
         const schemaAccepts = check(v);
-        const errors = validate(kind, v).issues.filter((issue) => issue.severity === 'error' && !beyondJsonSchema(issue));
-        expect(errors.length === 0, `JSON Schema: ${JSON.stringify(check.errors)}\ndiprocd: ${JSON.stringify(errors)}`).toBe(schemaAccepts);
+        const errors = validate(kind, v).issues.filter(
+          (issue) => issue.severity === 'error' && !beyondJsonSchema(issue),
+        );
+        expect(
+          errors.length === 0,
+          `JSON Schema: ${JSON.stringify(check.errors)}\ndiprocd: ${JSON.stringify(errors)}`,
+        ).toBe(schemaAccepts);
       }),
       { numRuns: 3_000 },
     );

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_DURATION_MS, MAX_SIZE_BYTES, formatDuration, parseDuration, parseSignal, parseSize } from '@diprocd/procspec';
+import {
+  MAX_DURATION_MS,
+  MAX_SIZE_BYTES,
+  formatDuration,
+  parseDuration,
+  parseSignal,
+  parseSize,
+} from '@diprocd/procspec';
 
 describe('parseDuration', () => {
   it.each([
@@ -18,18 +25,27 @@ describe('parseDuration', () => {
     expect(parseDuration(input)).toBe(ms);
   });
 
-  it.each([-1, Number.NaN, Infinity, '', '10 secs', '1 minute', 's', '-5s', '10x', null, true, [], {}])('%j is not a duration', (input) => {
-    expect(parseDuration(input)).toBeUndefined();
-  });
+  it.each([-1, Number.NaN, Infinity, '', '10 secs', '1 minute', 's', '-5s', '10x', null, true, [], {}])(
+    '%j is not a duration',
+    (input) => {
+      expect(parseDuration(input)).toBeUndefined();
+    },
+  );
 
   it('never rounds a duration above zero down to 0 ms', () => {
-    expect([parseDuration(0.0001), parseDuration('0.1ms'), parseDuration(0), parseDuration('0s')]).toEqual([1, 1, 0, 0]);
+    expect([parseDuration(0.0001), parseDuration('0.1ms'), parseDuration(0), parseDuration('0s')]).toEqual([
+      1, 1, 0, 0,
+    ]);
   });
 
   it('gives nothing past 365 days, rather than Infinity', () => {
     // Regression: huge values parsed to Infinity, which formatDuration wrote as "Infinityms".
     expect(parseDuration('365d')).toBe(MAX_DURATION_MS);
-    expect([parseDuration(1e308), parseDuration('366d'), parseDuration(`${'9'.repeat(400)}s`)]).toEqual([undefined, undefined, undefined]);
+    expect([parseDuration(1e308), parseDuration('366d'), parseDuration(`${'9'.repeat(400)}s`)]).toEqual([
+      undefined,
+      undefined,
+      undefined,
+    ]);
   });
 
   it('formats back to a form that parses to the same value', () => {
@@ -52,9 +68,12 @@ describe('parseSize', () => {
     expect(parseSize(input)).toBe(bytes);
   });
 
-  it.each([0, -5, 1.5, '0', '0k', '00M', '10T', '1 M', 'M', '', 2 ** 50 + 1, '1048577G', '9'.repeat(400)])('%j is not a size', (input) => {
-    expect(parseSize(input)).toBeUndefined();
-  });
+  it.each([0, -5, 1.5, '0', '0k', '00M', '10T', '1 M', 'M', '', 2 ** 50 + 1, '1048577G', '9'.repeat(400)])(
+    '%j is not a size',
+    (input) => {
+      expect(parseSize(input)).toBeUndefined();
+    },
+  );
 
   it('goes up to 2^50 bytes', () => {
     expect([parseSize(2 ** 50), parseSize('1048576G')]).toEqual([MAX_SIZE_BYTES, MAX_SIZE_BYTES]);

@@ -19,7 +19,10 @@ describe('validate', () => {
   });
 
   it('points inside arrays and nested objects', () => {
-    const result = validate('worker', worker(proc({ args: ['a', 1], restart_limit: { starts: 0, within: '1m' }, env: { 'A=B': 'x', OK: null } })));
+    const result = validate(
+      'worker',
+      worker(proc({ args: ['a', 1], restart_limit: { starts: 0, within: '1m' }, env: { 'A=B': 'x', OK: null } })),
+    );
     expect(lines(result.issues)).toMatchInlineSnapshot(`
       [
         "error DPD_SPEC_TYPE procs[0].args[1]: expected a string without NUL, found 1",
@@ -64,10 +67,14 @@ describe('validate', () => {
   });
 
   it('rejects resume_below above pause_above, and accepts it equal or absent', () => {
-    expect(validate('proc', proc({ load: { pause_above: 2, resume_below: 3 } })).issues.map((i) => i.code)).toEqual(['DPD_SPEC_LOAD_ORDER']);
+    expect(validate('proc', proc({ load: { pause_above: 2, resume_below: 3 } })).issues.map((i) => i.code)).toEqual([
+      'DPD_SPEC_LOAD_ORDER',
+    ]);
     expect(validate('proc', proc({ load: { pause_above: 2, resume_below: 2 } })).valid).toBe(true);
     expect(validate('proc', proc({ load: { pause_above: 2 } })).valid).toBe(true);
-    expect(validate('proc', proc({ load: { pause_above: 0 } })).issues.map((i) => i.path)).toEqual(['load.pause_above']);
+    expect(validate('proc', proc({ load: { pause_above: 0 } })).issues.map((i) => i.path)).toEqual([
+      'load.pause_above',
+    ]);
   });
 
   it('rejects backoff.initial above backoff.max, counting the default max', () => {
@@ -91,7 +98,17 @@ describe('validate', () => {
     expect(lines(validate('proc', proc({ log_pipe_as: { user: 'log' } })).issues)).toEqual([
       'error DPD_SPEC_CONFLICT log_pipe_as: log_pipe_as names who runs the log_pipe command, but there is no log_pipe',
     ]);
-    expect(validate('proc', proc({ log_pipe: ['cat'], log_pipe_as: { user: '0', groups: ['adm', 4] }, log_stderr: false, success_delay: '2m' })).value).toMatchObject({
+    expect(
+      validate(
+        'proc',
+        proc({
+          log_pipe: ['cat'],
+          log_pipe_as: { user: '0', groups: ['adm', 4] },
+          log_stderr: false,
+          success_delay: '2m',
+        }),
+      ).value,
+    ).toMatchObject({
       log_pipe_as: { user: 0, group: null, groups: ['adm', 4] },
       log_stderr: false,
       success_delay: 120_000,
@@ -134,9 +151,18 @@ describe('validate, on the bugs a review found', () => {
   const job = (overrides: Record<string, unknown>) => ({ cmd: 'true', ...overrides });
 
   it('keeps listed download URLs inside the job directory (path traversal through %2F)', () => {
-    // Regression: urlBasename decoded after taking the last segment, so "..%2F..%2Fetc%2Fpasswd" gave "../../etc/passwd".
-    const urls = ['http://h.invalid/..%2F..%2Fetc%2Fpasswd', 'http://h.invalid/a%00b', 'http://h.invalid/x/%2E', 'http://h.invalid/x/..', 'http://h.invalid/ok%20name'];
-    expect(lines(validate('job', job({ download_urls: urls })).issues).map((line) => line.slice(0, line.indexOf(':')))).toEqual([
+    // Regression: urlBasename decoded after taking the last segment, so "..%2F..%2Fetc%2Fpasswd" gave
+    // "../../etc/passwd".
+    const urls = [
+      'http://h.invalid/..%2F..%2Fetc%2Fpasswd',
+      'http://h.invalid/a%00b',
+      'http://h.invalid/x/%2E',
+      'http://h.invalid/x/..',
+      'http://h.invalid/ok%20name',
+    ];
+    expect(
+      lines(validate('job', job({ download_urls: urls })).issues).map((line) => line.slice(0, line.indexOf(':'))),
+    ).toEqual([
       'error DPD_SPEC_URL download_urls[0]',
       'error DPD_SPEC_URL download_urls[1]',
       'error DPD_SPEC_URL download_urls[2]',
@@ -147,8 +173,23 @@ describe('validate, on the bugs a review found', () => {
   });
 
   it('rejects ".", ".." and NUL as file names in the object form', () => {
-    const result = validate('job', job({ download_urls: { '.': 'http://h.invalid/a', '..': 'http://h.invalid/b', 'a\u0000': 'http://h.invalid/c', 'ok.txt': 'http://h.invalid/d' } }));
-    expect(lines(result.issues)).toEqual(['.', '..', 'a\u0000'].map((key) => `error DPD_SPEC_VALUE download_urls[${JSON.stringify(key)}]: key not allowed here; expected a file name (not "." or "..", without "/" or NUL)`));
+    const result = validate(
+      'job',
+      job({
+        download_urls: {
+          '.': 'http://h.invalid/a',
+          '..': 'http://h.invalid/b',
+          'a\u0000': 'http://h.invalid/c',
+          'ok.txt': 'http://h.invalid/d',
+        },
+      }),
+    );
+    expect(lines(result.issues)).toEqual(
+      ['.', '..', 'a\u0000'].map(
+        (key) =>
+          `error DPD_SPEC_VALUE download_urls[${JSON.stringify(key)}]: key not allowed here; expected a file name (not "." or "..", without "/" or NUL)`,
+      ),
+    );
   });
 
   it('reports an unparseable listed URL once', () => {
@@ -172,7 +213,9 @@ describe('validate, on the bugs a review found', () => {
 
   it('walks a depends chain of 7000 processes without overflowing the stack (recursive findCycles)', () => {
     // Regression: the recursive cycle search threw RangeError on a long chain.
-    const procs: Record<string, unknown>[] = Array.from({ length: 7_000 }, (_, i) => proc({ name: `p${i}`, depends: i + 1 < 7_000 ? [`p${i + 1}`] : [] }));
+    const procs: Record<string, unknown>[] = Array.from({ length: 7_000 }, (_, i) =>
+      proc({ name: `p${i}`, depends: i + 1 < 7_000 ? [`p${i + 1}`] : [] }),
+    );
     expect(validate('worker', { procs }).valid).toBe(true);
     procs[6_999]!.depends = ['p0'];
     const issues = validate('worker', { procs }).issues;
@@ -199,32 +242,58 @@ describe('validate, on the bugs a review found', () => {
 
   it('checks durations and sizes by parsing them, within their limits', () => {
     // Regression: "0" and "0k" matched the size pattern but normalised to undefined; huge values became Infinity.
-    const result = validate('proc', proc({ logs: '/x.log', log_max_size: '0k', min_uptime: 1e308, stop_timeout: '99999999999w', backoff: { max: 0 } }));
+    const result = validate(
+      'proc',
+      proc({
+        logs: '/x.log',
+        log_max_size: '0k',
+        min_uptime: 1e308,
+        stop_timeout: '99999999999w',
+        backoff: { max: 0 },
+      }),
+    );
     expect(lines(result.issues)).toEqual([
       'error DPD_SPEC_SIZE log_max_size: expected a size above 0 such as 1048576 or "512k", "10M", "1G", found "0k"',
       'error DPD_SPEC_DURATION backoff.max: expected a duration above 0, found 0',
       'error DPD_SPEC_DURATION min_uptime: expected a duration of at most 365 days, found 1e+308',
       'error DPD_SPEC_DURATION stop_timeout: expected a duration of at most 365 days, found "99999999999w"',
     ]);
-    expect(validate('proc', proc({ logs: '/x.log', log_max_size: 2 ** 50 + 1 })).issues.map((i) => i.message)).toEqual(['expected a size of at most 2^50 bytes ("1048576G"), found 1125899906842625']);
-    expect(validate('proc', proc({ min_uptime: '365d', log_max_size: '1048576G', logs: '/x.log' })).value).toMatchObject({ min_uptime: 31_536_000_000, log_max_size: 2 ** 50 });
+    expect(validate('proc', proc({ logs: '/x.log', log_max_size: 2 ** 50 + 1 })).issues.map((i) => i.message)).toEqual([
+      'expected a size of at most 2^50 bytes ("1048576G"), found 1125899906842625',
+    ]);
+    expect(
+      validate('proc', proc({ min_uptime: '365d', log_max_size: '1048576G', logs: '/x.log' })).value,
+    ).toMatchObject({ min_uptime: 31_536_000_000, log_max_size: 2 ** 50 });
   });
 
   it('needs a positive duration wherever zero makes no sense', () => {
-    const zero = { load: { pause_above: 1, interval: 0 }, restart_limit: { within: '0s' }, backoff: { max: '0ms' }, timeout: 0 };
+    const zero = {
+      load: { pause_above: 1, interval: 0 },
+      restart_limit: { within: '0s' },
+      backoff: { max: '0ms' },
+      timeout: 0,
+    };
     expect(lines(validate('proc', proc(zero)).issues).map((line) => line.split(':')[0])).toEqual([
       'error DPD_SPEC_DURATION restart_limit.within',
       'error DPD_SPEC_DURATION backoff.max',
       'error DPD_SPEC_DURATION timeout',
       'error DPD_SPEC_DURATION load.interval',
     ]);
-    expect(lines(validate('job', job({ timeout: '0s' })).issues)).toEqual(['error DPD_SPEC_DURATION timeout: expected a duration above 0, found "0s"']);
+    expect(lines(validate('job', job({ timeout: '0s' })).issues)).toEqual([
+      'error DPD_SPEC_DURATION timeout: expected a duration above 0, found "0s"',
+    ]);
     expect(validate('proc', proc({ min_uptime: 0, stop_timeout: '0s', backoff: { initial: 0 } })).valid).toBe(true);
   });
 
   it('checks a client node_name: node-name characters and %H', () => {
-    const client = (node_name: string) => ({ master_stats: 'tcp://127.0.0.1:1', master_updates: 'tcp://127.0.0.1:2', conf_file: 'w.json', node_name });
-    for (const good of ['%H', 'web-%H', 'node1', 'a.b@c:d+e']) expect(validate('client', client(good)).issues).toEqual([]);
+    const client = (node_name: string) => ({
+      master_stats: 'tcp://127.0.0.1:1',
+      master_updates: 'tcp://127.0.0.1:2',
+      conf_file: 'w.json',
+      node_name,
+    });
+    for (const good of ['%H', 'web-%H', 'node1', 'a.b@c:d+e'])
+      expect(validate('client', client(good)).issues).toEqual([]);
     expect(lines(validate('client', client('bad node')).issues)).toEqual([
       'error DPD_SPEC_NAME node_name: expected a node name of letters, digits and _ . @ : + - (not starting with "."), where "%H" stands for the host name, found "bad node"',
     ]);
@@ -232,7 +301,7 @@ describe('validate, on the bugs a review found', () => {
     expect(validate('client', client('.%H')).valid).toBe(false);
   });
 
-  it('refuses root as a node\'s default job user, and normalises the job keys of client, master and job', () => {
+  it("refuses root as a node's default job user, and normalises the job keys of client, master and job", () => {
     const client = { master_stats: 'tcp://127.0.0.1:1', master_updates: 'tcp://127.0.0.1:2', conf_file: 'w.json' };
     // Bug: "0" and "00" passed, and ran every job as root.
     for (const root of ['root', 0, '0', '00']) {
@@ -240,9 +309,18 @@ describe('validate, on the bugs a review found', () => {
         `error DPD_SPEC_VALUE job_user: expected a user other than root (a job runs as root only when it asks for user "root" and the master file sets jobs_allow_root), found ${JSON.stringify(root)}`,
       ]);
     }
-    expect(validate('client', client).value).toMatchObject({ job_user: null, job_file_dirs: [], job_download_max_size: 1024 ** 3 });
-    expect(validate('client', { ...client, job_user: 'builder', job_file_dirs: ['/srv/in'], job_download_max_size: '10M' }).value).toMatchObject({ job_user: 'builder', job_file_dirs: ['/srv/in'], job_download_max_size: 10 * 1024 ** 2 });
-    expect(lines(validate('client', { ...client, job_download_max_size: 0 }).issues)[0]).toMatch(/^error DPD_SPEC_SIZE job_download_max_size: /);
+    expect(validate('client', client).value).toMatchObject({
+      job_user: null,
+      job_file_dirs: [],
+      job_download_max_size: 1024 ** 3,
+    });
+    expect(
+      validate('client', { ...client, job_user: 'builder', job_file_dirs: ['/srv/in'], job_download_max_size: '10M' })
+        .value,
+    ).toMatchObject({ job_user: 'builder', job_file_dirs: ['/srv/in'], job_download_max_size: 10 * 1024 ** 2 });
+    expect(lines(validate('client', { ...client, job_download_max_size: 0 }).issues)[0]).toMatch(
+      /^error DPD_SPEC_SIZE job_download_max_size: /,
+    );
     const master = { master_stats: 'tcp://127.0.0.1:1', master_updates: 'tcp://127.0.0.1:2', nodes: {} };
     expect(validate('master', master).value).toMatchObject({ jobs_allow_root: false, job_users: [] });
     expect(validate('job', { cmd: 'true' }).value?.user).toBeNull();
@@ -251,12 +329,19 @@ describe('validate, on the bugs a review found', () => {
 
   it('lets restart_limit give either key alone', () => {
     expect(validate('proc', proc({ restart_limit: {} })).value?.restart_limit).toEqual({ starts: 5, within: 60_000 });
-    expect(validate('proc', proc({ restart_limit: { starts: 3 } })).value?.restart_limit).toEqual({ starts: 3, within: 60_000 });
-    expect(validate('proc', proc({ restart_limit: { within: '5m' } })).value?.restart_limit).toEqual({ starts: 5, within: 300_000 });
+    expect(validate('proc', proc({ restart_limit: { starts: 3 } })).value?.restart_limit).toEqual({
+      starts: 3,
+      within: 60_000,
+    });
+    expect(validate('proc', proc({ restart_limit: { within: '5m' } })).value?.restart_limit).toEqual({
+      starts: 5,
+      within: 300_000,
+    });
   });
 
   it('accepts any process name but empty, "/", NUL, control characters, a leading "." or more than 128 characters', () => {
-    for (const good of ['has space', 'web server (2)', 'ü-worker', 'a.b', 'x..', 'x'.repeat(128)]) expect(validate('proc', proc({ name: good })).issues).toEqual([]);
+    for (const good of ['has space', 'web server (2)', 'ü-worker', 'a.b', 'x..', 'x'.repeat(128)])
+      expect(validate('proc', proc({ name: good })).issues).toEqual([]);
     for (const bad of ['', 'a/b', 'a\u0000b', 'tab\there', 'line\nbreak', '.hidden', '..', 'x'.repeat(129)]) {
       expect(validate('proc', proc({ name: bad })).issues.map((i) => i.code)).toEqual(['DPD_SPEC_NAME']);
     }
@@ -264,7 +349,15 @@ describe('validate, on the bugs a review found', () => {
 
   it('forbids NUL in every string that reaches exec or the file system', () => {
     const nul = 'a\u0000b';
-    const spec = proc({ run: nul, args: [nul], env: { [nul]: 'x', B: nul }, cwd: nul, chroot: `/${nul}`, pid_file: nul, log_pipe: [nul] });
+    const spec = proc({
+      run: nul,
+      args: [nul],
+      env: { [nul]: 'x', B: nul },
+      cwd: nul,
+      chroot: `/${nul}`,
+      pid_file: nul,
+      log_pipe: [nul],
+    });
     expect(validate('proc', spec).issues.map((i) => `${i.code} ${i.path}`)).toEqual([
       'DPD_SPEC_VALUE run',
       'DPD_SPEC_VALUE args[0]',
@@ -281,10 +374,19 @@ describe('validate, on the bugs a review found', () => {
   });
 
   it('bounds uid, gid and rlimit values', () => {
-    const ok = proc({ user: 4_294_967_294, group: '4294967294', groups: ['0', 7], rlimits: { nofile: Number.MAX_SAFE_INTEGER } });
+    const ok = proc({
+      user: 4_294_967_294,
+      group: '4294967294',
+      groups: ['0', 7],
+      rlimits: { nofile: Number.MAX_SAFE_INTEGER },
+    });
     expect(validate('proc', ok).issues).toEqual([]);
     const bad = proc({ user: 4_294_967_295, group: '4294967295', rlimits: { nofile: 2 ** 53 } });
-    expect(validate('proc', bad).issues.map((i) => `${i.code} ${i.path}`)).toEqual(['DPD_SPEC_ACCOUNT user', 'DPD_SPEC_ACCOUNT group', 'DPD_SPEC_RLIMIT rlimits.nofile']);
+    expect(validate('proc', bad).issues.map((i) => `${i.code} ${i.path}`)).toEqual([
+      'DPD_SPEC_ACCOUNT user',
+      'DPD_SPEC_ACCOUNT group',
+      'DPD_SPEC_RLIMIT rlimits.nofile',
+    ]);
   });
 });
 
@@ -315,7 +417,9 @@ describe('validate, re-checking a file after an edit', () => {
     for (const procs of [[bad], [a, bad], [a, proc({ name: 'd' }), bad]]) {
       const result = validateText('w.json', text(...procs), { kind: 'worker' });
       expect(result.valid).toBe(false);
-      expect(result.issues.map((i) => `${i.code} ${i.path}`)).toEqual([`DPD_SPEC_UMASK procs[${procs.length - 1}].umask`]);
+      expect(result.issues.map((i) => `${i.code} ${i.path}`)).toEqual([
+        `DPD_SPEC_UMASK procs[${procs.length - 1}].umask`,
+      ]);
     }
   });
 
@@ -326,7 +430,9 @@ describe('validate, re-checking a file after an edit', () => {
     expect(twice.issues.map((i) => `${i.code} ${i.path}`)).toEqual(['DPD_SPEC_DUPLICATE_NAME procs[1].name']);
     const dangling = proc({ name: 'x', depends: ['nobody'] });
     expect(validateText('w.json', text(dangling), { kind: 'worker' }).valid).toBe(false);
-    expect(validateText('w.json', text(dangling), { kind: 'worker' }).issues.map((i) => i.code)).toEqual(['DPD_SPEC_DEPENDENCY']);
+    expect(validateText('w.json', text(dangling), { kind: 'worker' }).issues.map((i) => i.code)).toEqual([
+      'DPD_SPEC_DEPENDENCY',
+    ]);
   });
 
   it('walks a value built in code every time: undefined is not what its JSON says', () => {

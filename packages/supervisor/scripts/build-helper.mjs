@@ -13,7 +13,9 @@ if (process.platform !== 'linux') {
 }
 const why = compileHelper();
 if (why) {
-  console.error(`spawn helper: ${SOURCE} did not build (${why}). Install a C compiler, or set DPD_NO_SPAWN_HELPER=1 to build without it.`);
+  console.error(
+    `spawn helper: ${SOURCE} did not build (${why}). Install a C compiler, or set DPD_NO_SPAWN_HELPER=1 to build without it.`,
+  );
   process.exit(1);
 }
 console.log(`spawn helper: built ${OUTPUT}`);

@@ -13,10 +13,14 @@ export function compileHelper(output = OUTPUT) {
   mkdirSync(dirname(output), { recursive: true });
   const cc = process.env.CC ?? 'cc';
   const temp = `${output}.${process.pid}.tmp`;
-  const result = spawnSync(cc, ['-O2', '-std=c11', '-Wall', '-Wextra', '-Werror', '-o', temp, SOURCE], { stdio: ['ignore', 'inherit', 'inherit'] });
+  const result = spawnSync(cc, ['-O2', '-std=c11', '-Wall', '-Wextra', '-Werror', '-o', temp, SOURCE], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
   if (result.error || result.status !== 0) {
     rmSync(temp, { force: true });
-    return result.error ? `${cc}: ${result.error.code ?? result.error.message}` : `${cc} exited with ${result.status ?? result.signal}`;
+    return result.error
+      ? `${cc}: ${result.error.code ?? result.error.message}`
+      : `${cc} exited with ${result.status ?? result.signal}`;
   }
   renameSync(temp, output);
   return null;

@@ -3,6 +3,7 @@
 // out as typed events and status().
 import { EventEmitter } from 'node:events';
 import { SOURCES, type Sampler } from '@diprocd/loadgate';
+import type { ProcInput } from '@diprocd/procspec';
 import { diffProcs, type LoadSource, type Proc } from '@diprocd/procspec/runtime';
 import { systemClock, type Clock } from './clock.js';
 import { SupervisorError } from './errors.js';
@@ -18,6 +19,7 @@ import type { ProcState } from './state/machine.js';
 import { lockStateDir } from './store/lock.js';
 import { specDigest, stopOnlySpec } from './store/record-spec.js';
 import { StateStore } from './store/state-store.js';
+import { acceptSpecs } from './spec/accept-specs.js';
 
 /** Options of a Supervisor. */
 export interface SupervisorOptions {
@@ -29,7 +31,9 @@ export interface SupervisorOptions {
   daemonPidTimeoutMs?: number;
   /** Time source, for tests. */
   clock?: Clock;
-  /** Load signals for the `load` key, replacing the built-in ones (1-minute load average, CPU pressure), e.g. in tests. */
+  /**
+   * Load signals for the `load` key, replacing the built-in ones (1-minute load average, CPU pressure), e.g. in tests.
+   */
   loadSamplers?: Partial<Record<LoadSource, Sampler>>;
   /**
    * Where output goes that neither `logs` nor `log_pipe` takes, and stderr
@@ -122,7 +126,10 @@ export class Supervisor {
     const ctx: ExecContext = currentContext();
     const unlogged = options.unloggedOutput ?? 'ignore';
     const helperPath = options.spawnHelperPath ?? HELPER_PATH;
-    this.spawner = (options.spawnHelper ?? true) && helperAvailable(helperPath) ? new HelperSpawner(unlogged === 'inherit', helperPath) : nodeSpawner;
+    this.spawner =
+      (options.spawnHelper ?? true) && helperAvailable(helperPath)
+        ? new HelperSpawner(unlogged === 'inherit', helperPath)
+        : nodeSpawner;
     this.host = {
       clock: options.clock ?? systemClock,
       loadSamplers: { ...SOURCES, ...options.loadSamplers },
@@ -164,7 +171,12 @@ export class Supervisor {
       } catch (error) {
         if (event === 'proc.error') continue;
         const name = (payload as { name?: string | null }).name ?? null;
-        this.emit('proc.error', { name, error: new SupervisorError('DPD_LISTENER_FAILED', `a ${event} listener threw: ${(error as Error).message}`, { cause: error }) });
+        this.emit('proc.error', {
+          name,
+          error: new SupervisorError('DPD_LISTENER_FAILED', `a ${event} listener threw: ${(error as Error).message}`, {
+            cause: error,
+          }),
+        });
       }
     }
   }
@@ -172,18 +184,22 @@ export class Supervisor {
   // ---- converging --------------------------------------------------------
 
   /**
-   * Converges to `procs` (normalised specs): starts the new, stops the
-   * gone, restarts the changed, leaves the rest untouched. Resolves when
-   * every moved process has settled (running, or down with a reason).
+   * Converges to `procs`: starts the new, stops the gone, restarts the
+   * changed, leaves the rest untouched. Resolves when every moved process
+   * has settled (running, or down with a reason). Each entry is a spec as
+   * written in a worker file (`{name, run, args}`), or one procspec has
+   * normalised; a list with an entry that does not validate, or a name
+   * twice, is refused whole (DPD_INVALID_SPEC) and nothing moves.
    */
-  apply(procs: readonly Proc[]): Promise<ApplyResult> {
-    return this.serial(() => this.converge(procs));
+  apply(procs: readonly (Proc | ProcInput)[]): Promise<ApplyResult> {
+    return this.serial(async () => this.converge(await acceptSpecs(procs)));
   }
 
   private async converge(desired: readonly Proc[]): Promise<ApplyResult> {
     const names = new Set<string>();
     for (const spec of desired) {
-      if (names.has(spec.name)) throw new SupervisorError('DPD_INVALID_SPEC', `apply: the name ${JSON.stringify(spec.name)} appears twice`);
+      if (names.has(spec.name))
+        throw new SupervisorError('DPD_INVALID_SPEC', `apply: the name ${JSON.stringify(spec.name)} appears twice`);
       names.add(spec.name);
     }
     const adopted = this.adoptionDone ? [] : this.adopt(desired);
@@ -201,7 +217,13 @@ export class Supervisor {
     const updated = new Set<string>();
     for (const spec of diff.restart) {
       const proc = this.procs.get(spec.name)!;
-      if (!proc.update(spec, spec.depends.every((dep) => this.running(dep)))) updated.add(spec.name);
+      if (
+        !proc.update(
+          spec,
+          spec.depends.every((dep) => this.running(dep)),
+        )
+      )
+        updated.add(spec.name);
       settled.push(this.whenSettled(proc));
     }
     for (const spec of startOrder(diff.start)) {
@@ -212,7 +234,10 @@ export class Supervisor {
       settled.push(this.whenSettled(proc));
     }
     // status() lists processes in the order of the desired list.
-    const ordered = [...desired.map((spec) => this.procs.get(spec.name)!), ...[...this.procs.values()].filter((p) => !names.has(p.name))];
+    const ordered = [
+      ...desired.map((spec) => this.procs.get(spec.name)!),
+      ...[...this.procs.values()].filter((p) => !names.has(p.name)),
+    ];
     this.procs.clear();
     for (const proc of ordered) this.procs.set(proc.name, proc);
     await Promise.all(settled);
@@ -237,7 +262,9 @@ export class Supervisor {
     const adopted: string[] = [];
     // In the order of the desired list (then the unwanted), so status() reads like the file.
     const position = new Map(desired.map((spec, i) => [spec.name, i]));
-    const records = this.store.entries().sort(([a], [b]) => (position.get(a) ?? Infinity) - (position.get(b) ?? Infinity) || a.localeCompare(b));
+    const records = this.store
+      .entries()
+      .sort(([a], [b]) => (position.get(a) ?? Infinity) - (position.get(b) ?? Infinity) || a.localeCompare(b));
     const wanted = new Map(desired.map((spec) => [spec.name, spec]));
     for (const [name, record] of records) {
       // Under the wanted spec if it is the one it runs; else under one that
@@ -321,40 +348,68 @@ export class Supervisor {
   private startDependants(changed: ManagedProcess): void {
     if (changed.state !== 'running' && changed.state !== 'exited') return;
     for (const proc of this.procs.values()) {
-      if (proc.state === 'waiting' && proc.spec.depends.includes(changed.name) && this.dependenciesMet(proc)) proc.start();
+      if (proc.state === 'waiting' && proc.spec.depends.includes(changed.name) && this.dependenciesMet(proc))
+        proc.start();
     }
   }
 
   // ---- operator commands -------------------------------------------------
 
-  /** Starts a process that is down (forgetting earlier failures). Resolves with its status once it has started or failed. */
+  /**
+   * Starts a process that is down (forgetting earlier failures). Resolves with its status once it has started or
+   * failed.
+   */
   start(name: string): Promise<ProcStatus> {
-    return this.command(name, (p) => p.start(), (s) => s !== 'starting');
+    return this.command(
+      name,
+      (p) => p.start(),
+      (s) => s !== 'starting',
+    );
   }
 
   /** Stops a process; it stays stopped until start() (a changed spec does not restart it). */
   stop(name: string): Promise<ProcStatus> {
-    return this.command(name, (p) => p.stop(), (s) => s !== 'stopping');
+    return this.command(
+      name,
+      (p) => p.stop(),
+      (s) => s !== 'stopping',
+    );
   }
 
   /** Stops and starts a process again (or starts it if it is down). */
   restart(name: string): Promise<ProcStatus> {
-    return this.command(name, (p) => p.restart(), (s) => !SETTLING.includes(s));
+    return this.command(
+      name,
+      (p) => p.restart(),
+      (s) => !SETTLING.includes(s),
+    );
   }
 
   /** Forgets a process's restart history; one that gave up or failed starts again. */
   reset(name: string): Promise<ProcStatus> {
-    return this.command(name, (p) => p.reset(), (s) => s !== 'starting');
+    return this.command(
+      name,
+      (p) => p.reset(),
+      (s) => s !== 'starting',
+    );
   }
 
   /** SIGSTOP to the process group (what the load gate uses); status shows "paused". */
   pause(name: string): Promise<ProcStatus> {
-    return this.command(name, (p) => p.pause(), () => true);
+    return this.command(
+      name,
+      (p) => p.pause(),
+      () => true,
+    );
   }
 
   /** SIGCONT to a paused process group. */
   resume(name: string): Promise<ProcStatus> {
-    return this.command(name, (p) => p.resume(), () => true);
+    return this.command(
+      name,
+      (p) => p.resume(),
+      () => true,
+    );
   }
 
   /**
@@ -365,15 +420,21 @@ export class Supervisor {
   signal(name: string, signal: NodeJS.Signals, target: 'process' | 'log' = 'process'): Promise<boolean> {
     return this.serial(async () => {
       const proc = this.procs.get(name);
-      if (!proc || proc.state === 'removed') throw new SupervisorError('DPD_UNKNOWN_PROCESS', `no process named ${JSON.stringify(name)}`);
+      if (!proc || proc.state === 'removed')
+        throw new SupervisorError('DPD_UNKNOWN_PROCESS', `no process named ${JSON.stringify(name)}`);
       return proc.sendSignal(signal, target);
     });
   }
 
-  private command(name: string, act: (proc: ManagedProcess) => void, done: (state: ProcState) => boolean): Promise<ProcStatus> {
+  private command(
+    name: string,
+    act: (proc: ManagedProcess) => void,
+    done: (state: ProcState) => boolean,
+  ): Promise<ProcStatus> {
     return this.serial(async () => {
       const proc = this.procs.get(name);
-      if (!proc || proc.state === 'removed') throw new SupervisorError('DPD_UNKNOWN_PROCESS', `no process named ${JSON.stringify(name)}`);
+      if (!proc || proc.state === 'removed')
+        throw new SupervisorError('DPD_UNKNOWN_PROCESS', `no process named ${JSON.stringify(name)}`);
       act(proc);
       await proc.until(done);
       return this.describe(proc);

@@ -37,8 +37,15 @@ function running(marker: string): number[] {
 const pids = (sup: Supervisor) => Object.fromEntries(sup.status().map((s) => [s.name, s.pid]));
 // exit-with.sh CODE SECONDS, with the sandbox path as a marker in its argv.
 /** The last journal line for `name`: the record a new supervisor would adopt from. */
-function lastRecord(name: string): { version: number; name: string; record: { pid: number; startTime: string } & Record<string, unknown> } {
-  const lines = readFileSync(box.path('state', 'records.jsonl'), 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line));
+function lastRecord(name: string): {
+  version: number;
+  name: string;
+  record: { pid: number; startTime: string } & Record<string, unknown>;
+} {
+  const lines = readFileSync(box.path('state', 'records.jsonl'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line));
   return lines.filter((entry) => entry.name === name).at(-1);
 }
 
@@ -54,7 +61,14 @@ describe('adoption', () => {
     expect(running(box.dir).sort()).toEqual(Object.values(before).sort());
 
     const second = box.supervisor();
-    expect(await second.apply(list)).toEqual({ started: [], stopped: [], restarted: [], updated: [], unchanged: [], adopted: ['a', 'b', 'c'] });
+    expect(await second.apply(list)).toEqual({
+      started: [],
+      stopped: [],
+      restarted: [],
+      updated: [],
+      unchanged: [],
+      adopted: ['a', 'b', 'c'],
+    });
     expect(pids(second)).toEqual(before);
     expect(second.status().map((s) => [s.state, s.adopted])).toEqual(Array(3).fill(['running', 'state']));
     expect(running(box.dir)).toHaveLength(3);
@@ -84,7 +98,14 @@ describe('adoption', () => {
     const second = box.supervisor();
     const changed = spec({ name: 'change', run: program('exit-with.sh'), args: ['0', '99999', box.dir] });
     const result = await second.apply([sleeper('keep'), changed]);
-    expect(result).toEqual({ started: [], stopped: ['drop'], restarted: ['change'], updated: [], unchanged: [], adopted: ['keep', 'change', 'drop'] });
+    expect(result).toEqual({
+      started: [],
+      stopped: ['drop'],
+      restarted: ['change'],
+      updated: [],
+      unchanged: [],
+      adopted: ['keep', 'change', 'drop'],
+    });
     expect(pids(second).keep).toBe(before.keep);
     expect(pids(second).change).not.toBe(before.change);
     expect(alive(before.drop!)).toBe(false);
@@ -122,7 +143,9 @@ describe('adoption', () => {
     const orphan = spawn(program('exit-with.sh'), ['0', '100000', box.dir], { detached: true, stdio: 'ignore' });
     writeFileSync(pidFile, `${orphan.pid}\n`);
     const sup = box.supervisor();
-    const result = await sup.apply([spec({ name: 'left', run: program('exit-with.sh'), args: ['0', '100000', box.dir], pid_file: pidFile })]);
+    const result = await sup.apply([
+      spec({ name: 'left', run: program('exit-with.sh'), args: ['0', '100000', box.dir], pid_file: pidFile }),
+    ]);
     expect(result.adopted).toEqual(['left']);
     expect(sup.status()[0]).toMatchObject({ pid: orphan.pid, state: 'running', adopted: 'pid_file' });
     await sup.stop('left');
@@ -135,7 +158,9 @@ describe('adoption', () => {
     writeFileSync(pidFile, `${other.pid}\n`);
     try {
       const sup = box.supervisor();
-      const result = await sup.apply([spec({ name: 'x', run: program('exit-with.sh'), args: ['0', '100000', box.dir], pid_file: pidFile })]);
+      const result = await sup.apply([
+        spec({ name: 'x', run: program('exit-with.sh'), args: ['0', '100000', box.dir], pid_file: pidFile }),
+      ]);
       expect(result.adopted).toEqual([]);
       expect(readPid(pidFile)).toBe(sup.status()[0]!.pid);
     } finally {
@@ -150,7 +175,10 @@ describe('adoption', () => {
     await sup.close(); // writes the records, leaves the process running
     process.kill(-pid!, 'SIGKILL');
     expect(readFileSync(box.path('state', 'records.jsonl'), 'utf8')).not.toContain('hunter2-secret');
-    expect(lastRecord('a').record).toMatchObject({ digest: expect.stringMatching(/^[0-9a-f]{64}$/), stop: { name: 'a', stop_signal: 'SIGTERM' } });
+    expect(lastRecord('a').record).toMatchObject({
+      digest: expect.stringMatching(/^[0-9a-f]{64}$/),
+      stop: { name: 'a', stop_signal: 'SIGTERM' },
+    });
   });
 
   it('refuses a second supervisor on a state directory in use', () => {
@@ -173,7 +201,13 @@ describe('the state journal', () => {
     expect(result.adopted.sort()).toEqual(['a', 'b']);
     expect(pids(second)).toEqual(before);
     // Rewritten at start-up: the torn line is gone.
-    expect(readFileSync(journal(), 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line).name).sort()).toEqual(['a', 'b']);
+    expect(
+      readFileSync(journal(), 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line).name)
+        .sort(),
+    ).toEqual(['a', 'b']);
   });
 
   it('stays bounded: rewritten once it holds several times the live records', async () => {
@@ -213,7 +247,21 @@ describe('the state journal', () => {
         const stat = readFileSync(`/proc/${stranger.pid}/stat`, 'latin1');
         return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
       });
-      const record = { pid: stranger.pid, startTime, startedAt: Date.now(), restarts: 0, digest: 'x', stop: { name: 'ghost', stop_signal: 'SIGTERM', stop_timeout: 2000, pid_file: null, write_pid: false, daemon: false } };
+      const record = {
+        pid: stranger.pid,
+        startTime,
+        startedAt: Date.now(),
+        restarts: 0,
+        digest: 'x',
+        stop: {
+          name: 'ghost',
+          stop_signal: 'SIGTERM',
+          stop_timeout: 2000,
+          pid_file: null,
+          write_pid: false,
+          daemon: false,
+        },
+      };
       mkdirSync(box.path('state', 'procs'));
       writeFileSync(box.path('state', 'procs', 'ghost.json'), JSON.stringify({ version: 2, name: 'ghost', record }));
       const second = box.supervisor();
@@ -246,14 +294,19 @@ describe('forking daemons', () => {
   it('learns the pid from pid_file, watches it, restarts it when it dies, and stops it', async () => {
     const pidFile = box.path('daemon.pid');
     const sup = box.supervisor();
-    await sup.apply([spec({ name: 'd', run: program('forking-daemon.sh'), args: [pidFile], daemon: true, pid_file: pidFile })]);
+    await sup.apply([
+      spec({ name: 'd', run: program('forking-daemon.sh'), args: [pidFile], daemon: true, pid_file: pidFile }),
+    ]);
     const first = sup.status()[0]!;
     expect(first.state).toBe('running');
     expect(first.pid).toBe(readPid(pidFile));
     expect(alive(first.pid!)).toBe(true);
 
     process.kill(first.pid!, 'SIGKILL');
-    await waitFor('the daemon restarted', () => sup.status()[0]!.state === 'running' && sup.status()[0]!.pid !== first.pid);
+    await waitFor(
+      'the daemon restarted',
+      () => sup.status()[0]!.state === 'running' && sup.status()[0]!.pid !== first.pid,
+    );
     const second = sup.status()[0]!.pid!;
     expect(readPid(pidFile)).toBe(second);
 
@@ -263,7 +316,19 @@ describe('forking daemons', () => {
 
   it('fails when the daemon never writes its pid file', async () => {
     const sup = box.supervisor({ daemonPidTimeoutMs: 300 });
-    await sup.apply([spec({ name: 'mute', run: program('exit-with.sh'), args: ['0'], daemon: true, pid_file: box.path('never.pid'), restart: 'never' })]);
-    expect(sup.status()[0]).toMatchObject({ state: 'failed', reason: `daemon did not write a live pid to ${box.path('never.pid')} within 300 ms` });
+    await sup.apply([
+      spec({
+        name: 'mute',
+        run: program('exit-with.sh'),
+        args: ['0'],
+        daemon: true,
+        pid_file: box.path('never.pid'),
+        restart: 'never',
+      }),
+    ]);
+    expect(sup.status()[0]).toMatchObject({
+      state: 'failed',
+      reason: `daemon did not write a live pid to ${box.path('never.pid')} within 300 ms`,
+    });
   });
 });

@@ -1,14 +1,26 @@
-import { readFileSync } from 'node:fs';
+// The codes the supervisor raises or reports are its registry's, and its
+// README documents exactly those: a code added without its row, a row left
+// for a code that is gone, or a literal code the registry lacks fails here.
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { DiprocdError } from '@diprocd/procspec';
+import { DiprocdError, ERROR_CODES, ISSUE_CODES } from '@diprocd/procspec';
 import { SUPERVISOR_ERROR_CODES, SupervisorError } from '@diprocd/supervisor';
+import { codesInSource, documentedCodes } from '@diprocd/test-utils';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 describe('error codes', () => {
-  it('are documented in the README, and the README documents no other', () => {
-    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
-    const table = readme.slice(readme.indexOf('## Error codes'));
-    const documented = [...new Set(table.match(/`DPD_[A-Z_]+`/g)?.map((code) => code.slice(1, -1)))].sort();
-    expect(documented).toEqual(Object.keys(SUPERVISOR_ERROR_CODES).sort());
+  it("are the registry's, every one documented in the README and named in the source, and no other", () => {
+    const registry = Object.keys(SUPERVISOR_ERROR_CODES).sort();
+    // procspec's codes are procspec's to document.
+    const ours = codesInSource(join(ROOT, 'src')).filter(
+      (code) => !Object.hasOwn(ISSUE_CODES, code) && !Object.hasOwn(ERROR_CODES, code),
+    );
+    expect({ documented: documentedCodes(join(ROOT, 'README.md')), inSource: ours }).toEqual({
+      documented: registry,
+      inSource: registry,
+    });
   });
 });
 
@@ -17,6 +29,8 @@ describe('SupervisorError', () => {
     const error = new SupervisorError('DPD_UNKNOWN_PROCESS', 'x');
     expect(error).toBeInstanceOf(DiprocdError);
     expect(error.code).toBe('DPD_UNKNOWN_PROCESS');
+    // @ts-expect-error a code that is not in the registry does not compile
+    expect(new SupervisorError('DPD_NOT_A_CODE', 'x').code).toBe('DPD_NOT_A_CODE');
   });
 });
 

@@ -2,7 +2,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { normaliseProc, type Proc, type ProcInput } from '@diprocd/procspec';
-import { Supervisor, type SupervisorEventName, type SupervisorEvents, type SupervisorOptions } from '@diprocd/supervisor';
+import {
+  Supervisor,
+  type SupervisorEventName,
+  type SupervisorEvents,
+  type SupervisorOptions,
+} from '@diprocd/supervisor';
 
 import { program } from '@diprocd/test-utils';
 
@@ -42,7 +47,20 @@ export class Sandbox {
 
   supervisor(options: Partial<SupervisorOptions> = {}): Supervisor {
     const supervisor = new Supervisor({ stateDir: this.path('state'), pollIntervalMs: 50, ...options });
-    for (const name of ['proc.start', 'proc.exit', 'proc.restart', 'proc.backoff', 'proc.gave-up', 'proc.stop', 'proc.paused', 'proc.resumed', 'proc.adopted', 'proc.error', 'proc.log-start', 'proc.log-exit'] as const) {
+    for (const name of [
+      'proc.start',
+      'proc.exit',
+      'proc.restart',
+      'proc.backoff',
+      'proc.gave-up',
+      'proc.stop',
+      'proc.paused',
+      'proc.resumed',
+      'proc.adopted',
+      'proc.error',
+      'proc.log-start',
+      'proc.log-exit',
+    ] as const) {
       supervisor.on(name, (payload) => this.events.push({ name, payload }));
     }
     this.supervisors.push(supervisor);
@@ -51,7 +69,9 @@ export class Sandbox {
 
   /** Events of one kind, for one process. */
   seen<E extends SupervisorEventName>(name: E, proc?: string): SupervisorEvents[E][] {
-    return this.events.filter((e) => e.name === name && (proc === undefined || (e.payload as { name: string }).name === proc)).map((e) => e.payload as SupervisorEvents[E]);
+    return this.events
+      .filter((e) => e.name === name && (proc === undefined || (e.payload as { name: string }).name === proc))
+      .map((e) => e.payload as SupervisorEvents[E]);
   }
 
   async cleanup(): Promise<void> {

@@ -14,10 +14,13 @@ afterEach(async () => {
 
 describe('review regressions', () => {
   it('a stop while a forking daemon is still starting finishes, and kills the daemon once it shows up', async () => {
-    // Bug: the stop signalled the (gone) launcher and waited for an exit that never came; the daemon ran on unsupervised.
+    // Bug: the stop signalled the (gone) launcher and waited for an exit that never came; the daemon ran on
+    // unsupervised.
     const sup = box.supervisor();
     const pidFile = box.path('slow.pid');
-    void sup.apply([spec({ name: 'd', run: program('slow-daemon.sh'), args: [pidFile, '0.5'], daemon: true, pid_file: pidFile })]);
+    void sup.apply([
+      spec({ name: 'd', run: program('slow-daemon.sh'), args: [pidFile, '0.5'], daemon: true, pid_file: pidFile }),
+    ]);
     await waitFor('the daemon to be starting', () => sup.status()[0]?.state === 'starting');
     const stopped = await sup.stop('d');
     expect(stopped.state).toBe('stopped');
@@ -29,7 +32,9 @@ describe('review regressions', () => {
   it('shows no pid and no uptime while backing off', async () => {
     // Bug: status() kept the dead run's pid, with a growing uptime.
     const sup = box.supervisor();
-    await sup.apply([spec({ name: 'c', run: program('exit-with.sh'), args: ['1'], backoff: { initial: '5s', max: '5s' } })]);
+    await sup.apply([
+      spec({ name: 'c', run: program('exit-with.sh'), args: ['1'], backoff: { initial: '5s', max: '5s' } }),
+    ]);
     await waitFor('backoff', () => sup.status()[0]!.state === 'backoff');
     expect(sup.status()[0]).toMatchObject({ pid: null, uptimeMs: null, startedAt: null });
     await sup.stop('c');
@@ -44,18 +49,24 @@ describe('review regressions', () => {
     });
     await sup.apply([spec({ name: 'a' })]);
     expect(sup.status()[0]!.state).toBe('running');
-    expect(box.seen('proc.error').map((e) => [e.error.code, e.error.message])).toContainEqual(['DPD_LISTENER_FAILED', 'a proc.state listener threw: listener bug']);
+    expect(box.seen('proc.error').map((e) => [e.error.code, e.error.message])).toContainEqual([
+      'DPD_LISTENER_FAILED',
+      'a proc.state listener threw: listener bug',
+    ]);
     await sup.stop('a');
     expect(sup.status()[0]!.state).toBe('stopped');
   });
 
   it('never signals the group of an adopted process that does not lead one (it may be ours)', async () => {
-    // Bug: a pid-file-adopted child of this very process shared our group; its exit SIGKILLed the group, and the test runner with it.
+    // Bug: a pid-file-adopted child of this very process shared our group; its exit SIGKILLed the group, and the test
+    // runner with it.
     const pidFile = box.path('ours.pid');
     const ours = spawn('/bin/sleep', ['100007'], { stdio: 'ignore' }); // not detached: our group
     writeFileSync(pidFile, `${ours.pid}\n`);
     const sup = box.supervisor();
-    const result = await sup.apply([spec({ name: 'ours', run: '/bin/sleep', args: ['100007'], pid_file: pidFile, restart: 'never' })]);
+    const result = await sup.apply([
+      spec({ name: 'ours', run: '/bin/sleep', args: ['100007'], pid_file: pidFile, restart: 'never' }),
+    ]);
     expect(result.adopted).toEqual(['ours']);
     expect(sup.status()[0]!.pgid).toBeNull();
     ours.kill('SIGKILL');
@@ -74,7 +85,9 @@ describe('review regressions', () => {
     try {
       const liar = `echo ${victim.pid} > ${pidFile}; exit 0`;
       const sup = box.supervisor({ daemonPidTimeoutMs: 300 });
-      await sup.apply([spec({ name: 'liar', run: '/bin/sh', args: ['-c', liar], daemon: true, pid_file: pidFile, restart: 'never' })]);
+      await sup.apply([
+        spec({ name: 'liar', run: '/bin/sh', args: ['-c', liar], daemon: true, pid_file: pidFile, restart: 'never' }),
+      ]);
       expect(sup.status()[0]).toMatchObject({ state: 'failed', pid: null });
       expect(alive(victim.pid!)).toBe(true);
     } finally {
@@ -85,7 +98,9 @@ describe('review regressions', () => {
   it('keeps timers running while many processes crash-loop (respawns wait a turn)', async () => {
     // Bug: respawning inside the exit callback starved the event loop with 20 processes exiting together.
     const sup = box.supervisor();
-    const crashers = Array.from({ length: 20 }, (_, i) => spec({ name: `c${i}`, run: '/bin/false', min_uptime: 0, restart_limit: { starts: 100_000, within: '1s' } }));
+    const crashers = Array.from({ length: 20 }, (_, i) =>
+      spec({ name: `c${i}`, run: '/bin/false', min_uptime: 0, restart_limit: { starts: 100_000, within: '1s' } }),
+    );
     await sup.apply(crashers);
     let fired = false;
     setTimeout(() => (fired = true), 50);
@@ -102,12 +117,15 @@ describe('review regressions', () => {
     chmodSync(`${locked}/prog`, 0o755);
     const sup = box.supervisor();
     await sup.apply([spec({ name: 'denied', run: `${locked}/prog`, user: 'nobody' })]);
-    expect(sup.status()[0]).toMatchObject({ state: 'spawn-failed', reason: `run ${locked}/prog: uid 65534 may not pass ${box.dir}` });
+    expect(sup.status()[0]).toMatchObject({
+      state: 'spawn-failed',
+      reason: `run ${locked}/prog: uid 65534 may not pass ${box.dir}`,
+    });
   });
 });
 
 describe('umask', () => {
-  it('is set in the child, never on the supervisor itself (it would leak into the host\'s files)', async () => {
+  it("is set in the child, never on the supervisor itself (it would leak into the host's files)", async () => {
     const box2 = new Sandbox();
     try {
       const sup = box2.supervisor();

@@ -25,7 +25,10 @@ function parentOf(pid: number): { pid: number; command: string } {
 
 const pidOf = (sup: Supervisor, name: string) => sup.status().find((s) => s.name === name)!.pid!;
 
-const pids = () => readdirSync('/proc').filter((entry) => /^\d+$/.test(entry)).map(Number);
+const pids = () =>
+  readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .map(Number);
 
 /** The spawn helper among the children of `parent`, if one runs. */
 function helperOf(parent: number): number | undefined {
@@ -39,15 +42,22 @@ function helperOf(parent: number): number | undefined {
 }
 
 /** Live `/bin/sleep` processes sleeping one of `durations`. */
-const sleeping = (durations: string[]) => pids().filter((pid) => alive(pid) && durations.some((d) => readText(`/proc/${pid}/cmdline`, 'latin1') === `/bin/sleep\0${d}\0`));
-
+const sleeping = (durations: string[]) =>
+  pids().filter(
+    (pid) => alive(pid) && durations.some((d) => readText(`/proc/${pid}/cmdline`, 'latin1') === `/bin/sleep\0${d}\0`),
+  );
 
 async function report(sup: Supervisor, input: Parameters<typeof spec>[0]): Promise<Record<string, string>> {
   const out = box.path(`report-${input.name}`);
   await sup.apply([spec({ run: program('report.sh'), args: [out], ...input })]);
   expect(sup.status()[0]).toMatchObject({ state: 'running', reason: null });
   const text = await waitFor('the report', () => existsSync(out) && readFileSync(out, 'utf8'));
-  return Object.fromEntries(text.trim().split('\n').map((line) => line.split('=') as [string, string]));
+  return Object.fromEntries(
+    text
+      .trim()
+      .split('\n')
+      .map((line) => line.split('=') as [string, string]),
+  );
 }
 
 describe('the spawn helper', () => {
@@ -96,7 +106,10 @@ describe('the spawn helper', () => {
     await waitFor('the helper to be gone', () => !alive(helper));
     // No longer our child: its exit is seen by polling, and it is restarted.
     process.kill(first, 'SIGKILL');
-    await waitFor('a new run', () => sup.status()[0]!.state === 'running' && pidOf(sup, 'a') !== first && pidOf(sup, 'a'));
+    await waitFor(
+      'a new run',
+      () => sup.status()[0]!.state === 'running' && pidOf(sup, 'a') !== first && pidOf(sup, 'a'),
+    );
     const again = parentOf(pidOf(sup, 'a'));
     expect(again).toMatchObject({ command: 'dpd-spawn-helper' });
     expect(again.pid).not.toBe(helper);
@@ -105,9 +118,22 @@ describe('the spawn helper', () => {
 
   it('gives each program its own environment when a burst mixes several (sent once per run of equal ones), also after a new helper', async () => {
     const sup = box.supervisor();
-    const environ = (pid: number) => Object.fromEntries(readText(`/proc/${pid}/environ`, 'latin1').split('\0').filter(Boolean).map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]));
+    const environ = (pid: number) =>
+      Object.fromEntries(
+        readText(`/proc/${pid}/environ`, 'latin1')
+          .split('\0')
+          .filter(Boolean)
+          .map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]),
+      );
     const kinds = ['A', 'A', 'B', 'A', 'B', 'B', 'C', 'A'];
-    const list = kinds.map((kind, i) => spec({ name: `e${i}`, run: '/bin/sleep', args: [String(7_760_000 + i)], env: { KIND: kind, ...(kind === 'C' ? { ONLY_C: 'yes' } : {}) } }));
+    const list = kinds.map((kind, i) =>
+      spec({
+        name: `e${i}`,
+        run: '/bin/sleep',
+        args: [String(7_760_000 + i)],
+        env: { KIND: kind, ...(kind === 'C' ? { ONLY_C: 'yes' } : {}) },
+      }),
+    );
     await sup.apply(list);
     const seen = () => kinds.map((_, i) => environ(pidOf(sup, `e${i}`)));
     expect(seen().map((env) => env.KIND)).toEqual(kinds);
@@ -128,19 +154,29 @@ describe('the spawn helper', () => {
     expect(box.seen('proc.error')).toEqual([]); // no start failed on the way
   });
 
-  it('loses no program when the helper dies with starts in flight: forked ones are watched, the rest go to Node\'s spawn', async () => {
+  it("loses no program when the helper dies with starts in flight: forked ones are watched, the rest go to Node's spawn", async () => {
     const sup = box.supervisor();
     // Sleepers of durations no other test uses, to tell them in /proc.
     const durations = Array.from({ length: 120 }, (_, i) => String(7_770_000 + i));
-    const applied = sup.apply(durations.map((seconds, i) => spec({ name: `p${i}`, run: '/bin/sleep', args: [seconds] })));
+    const applied = sup.apply(
+      durations.map((seconds, i) => spec({ name: `p${i}`, run: '/bin/sleep', args: [seconds] })),
+    );
     // Kill the helper as soon as it exists, while the burst is under way.
     const helper = await waitFor('the helper', () => helperOf(process.pid), 5_000, 1);
     process.kill(helper, 'SIGKILL');
     await applied;
-    expect(sup.status().filter((s) => s.state !== 'running').map((s) => `${s.name} ${s.state} ${s.reason}`)).toEqual([]);
+    expect(
+      sup
+        .status()
+        .filter((s) => s.state !== 'running')
+        .map((s) => `${s.name} ${s.state} ${s.reason}`),
+    ).toEqual([]);
     // Every program that runs is one the supervisor knows: nothing was orphaned.
     const known = new Set(sup.status().map((s) => s.pid));
-    await waitFor('only known programs running', () => sleeping(durations).every((pid) => known.has(pid)) && sleeping(durations).length === durations.length);
+    await waitFor(
+      'only known programs running',
+      () => sleeping(durations).every((pid) => known.has(pid)) && sleeping(durations).length === durations.length,
+    );
   });
 
   it("falls back to Node's spawn, for the starts already asked too, when the helper cannot run here", async () => {
@@ -163,7 +199,11 @@ describe.each([
   it('sets the umask and rlimits of the program itself (same pid), and stdin from /dev/null', async () => {
     const sup = box.supervisor({ spawnHelper });
     const r = await report(sup, { name: 'r', umask: '027', rlimits: { nofile: 200 } });
-    expect({ umask: r.umask, nofile: r.nofile, stdin: r.stdin }).toEqual({ umask: '0027', nofile: '200', stdin: '/dev/null' });
+    expect({ umask: r.umask, nofile: r.nofile, stdin: r.stdin }).toEqual({
+      umask: '0027',
+      nofile: '200',
+      stdin: '/dev/null',
+    });
     expect(Number(r.pid)).toBe(pidOf(sup, 'r'));
     // The spawner under test is the one that served.
     expect(parentOf(Number(r.pid)).command).toBe(spawnHelper ? 'dpd-spawn-helper' : basename(process.execPath));
@@ -173,8 +213,25 @@ describe.each([
     const sup = box.supervisor({ spawnHelper });
     const log = box.path('out.log');
     writeFileSync(log, 'before\n');
-    await sup.apply([spec({ name: 'talk', run: '/bin/sh', args: ['-c', 'echo out; echo err >&2; exit 3'], logs: log, restart: 'on-failure', restart_limit: { starts: 2, within: '1m' }, backoff: { initial: '1ms', max: '1ms' }, min_uptime: 0 })]);
-    await waitFor('two runs in the log', () => readFileSync(log, 'utf8').split('\n').filter((line) => line === 'err').length >= 2 && true);
+    await sup.apply([
+      spec({
+        name: 'talk',
+        run: '/bin/sh',
+        args: ['-c', 'echo out; echo err >&2; exit 3'],
+        logs: log,
+        restart: 'on-failure',
+        restart_limit: { starts: 2, within: '1m' },
+        backoff: { initial: '1ms', max: '1ms' },
+        min_uptime: 0,
+      }),
+    ]);
+    await waitFor(
+      'two runs in the log',
+      () =>
+        readFileSync(log, 'utf8')
+          .split('\n')
+          .filter((line) => line === 'err').length >= 2 && true,
+    );
     expect(readFileSync(log, 'utf8').startsWith('before\nout\nerr\nout\nerr\n')).toBe(true);
   });
 });

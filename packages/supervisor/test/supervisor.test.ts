@@ -16,12 +16,24 @@ afterEach(async () => {
 });
 
 const statusOf = (name: string) => sup.status().find((s) => s.name === name)!;
-const stat = (pid: number) => readFileSync(`/proc/${pid}/stat`, 'latin1').slice(readFileSync(`/proc/${pid}/stat`, 'latin1').lastIndexOf(')') + 2).split(' ');
+const stat = (pid: number) =>
+  readFileSync(`/proc/${pid}/stat`, 'latin1')
+    .slice(readFileSync(`/proc/${pid}/stat`, 'latin1').lastIndexOf(')') + 2)
+    .split(' ');
 
 describe('starting', () => {
   it('runs each process in its own session with stdin from /dev/null, LC_ALL=C, env, cwd and umask', async () => {
     const out = box.path('report');
-    await sup.apply([spec({ name: 'r', run: program('report.sh'), args: [out], env: { GREETING: 'hello' }, cwd: '/tmp', umask: '027' })]);
+    await sup.apply([
+      spec({
+        name: 'r',
+        run: program('report.sh'),
+        args: [out],
+        env: { GREETING: 'hello' },
+        cwd: '/tmp',
+        umask: '027',
+      }),
+    ]);
     const { pid, state } = statusOf('r');
     expect(state).toBe('running');
     const report = await waitFor('the report', () => existsSync(out) && readFileSync(out, 'utf8'));
@@ -34,8 +46,13 @@ describe('starting', () => {
 
   it('sends stdout and stderr to logs, and to /dev/null without logs', async () => {
     const log = box.path('logs', 'talk.log');
-    await sup.apply([spec({ name: 'talk', run: program('talk.sh'), logs: log }), spec({ name: 'quiet', run: program('talk.sh') })]);
-    await waitFor('both lines in the log', () => /to stdout\nto stderr\n|to stderr\nto stdout\n/.test(readFileSync(log, 'utf8')));
+    await sup.apply([
+      spec({ name: 'talk', run: program('talk.sh'), logs: log }),
+      spec({ name: 'quiet', run: program('talk.sh') }),
+    ]);
+    await waitFor('both lines in the log', () =>
+      /to stdout\nto stderr\n|to stderr\nto stdout\n/.test(readFileSync(log, 'utf8')),
+    );
     expect(readlinkSync(`/proc/${statusOf('quiet').pid}/fd/1`)).toBe('/dev/null');
   });
 
@@ -56,7 +73,14 @@ describe('starting', () => {
       spec({ name: 'fine' }),
     ]);
     expect(result.started).toHaveLength(5);
-    const reasons = Object.fromEntries(sup.status().map((s) => [s.name, `${s.state}: ${s.reason === null ? '-' : s.reason.replaceAll(box.dir, 'BOX').replace(/\(.*\)/, '(PATH)')}`]));
+    const reasons = Object.fromEntries(
+      sup
+        .status()
+        .map((s) => [
+          s.name,
+          `${s.state}: ${s.reason === null ? '-' : s.reason.replaceAll(box.dir, 'BOX').replace(/\(.*\)/, '(PATH)')}`,
+        ]),
+    );
     expect(reasons).toEqual({
       missing: 'spawn-failed: run BOX/no-such-program: no such file or directory',
       'not-exec': expect.stringMatching(/^spawn-failed: run .*diprocd-worker.example.json: not an executable file$/),
@@ -84,13 +108,21 @@ describe('starting', () => {
       spec({ name: 'logger', logs: `${dir}/out.log` }),
       spec({ name: 'after', cwd: dir }),
     ]);
-    expect(statusOf('too-early')).toMatchObject({ state: 'spawn-failed', reason: `cwd ${dir}: no such file or directory` });
+    expect(statusOf('too-early')).toMatchObject({
+      state: 'spawn-failed',
+      reason: `cwd ${dir}: no such file or directory`,
+    });
     expect(statusOf('logger').state).toBe('running');
     expect(statusOf('after')).toMatchObject({ state: 'running', reason: null });
   });
 
   it('starts a process only once the processes it depends on run', async () => {
-    await sup.apply([spec({ name: 'web', depends: ['db'] }), spec({ name: 'db' }), spec({ name: 'worker', depends: ['broken'] }), spec({ name: 'broken', run: box.path('missing') })]);
+    await sup.apply([
+      spec({ name: 'web', depends: ['db'] }),
+      spec({ name: 'db' }),
+      spec({ name: 'worker', depends: ['broken'] }),
+      spec({ name: 'broken', run: box.path('missing') }),
+    ]);
     expect(box.seen('proc.start').map((e) => e.name)).toEqual(['db', 'web']);
     expect(statusOf('worker').state).toBe('waiting');
     await sup.start('worker');
@@ -108,7 +140,13 @@ describe('restart policy', () => {
   });
 
   it('gives up past restart_limit, and starts again after reset', async () => {
-    const crashing = spec({ name: 'c', run: program('exit-with.sh'), args: ['1'], restart_limit: { starts: 3, within: '60s' }, backoff: { initial: '10ms', max: '20ms' } });
+    const crashing = spec({
+      name: 'c',
+      run: program('exit-with.sh'),
+      args: ['1'],
+      restart_limit: { starts: 3, within: '60s' },
+      backoff: { initial: '10ms', max: '20ms' },
+    });
     await sup.apply([crashing]);
     await waitFor('gave up', () => statusOf('c').state === 'gave-up');
     expect(box.seen('proc.start', 'c')).toHaveLength(3);
@@ -123,7 +161,15 @@ describe('restart policy', () => {
 
   it('on-failure retries a failure and stops after the first success', async () => {
     const flag = box.path('flag');
-    await sup.apply([spec({ name: 'once', run: '/bin/sh', args: ['-c', `test -f ${flag} || { touch ${flag}; exit 1; }; exit 0`], restart: 'on-failure', backoff: { initial: '10ms' } })]);
+    await sup.apply([
+      spec({
+        name: 'once',
+        run: '/bin/sh',
+        args: ['-c', `test -f ${flag} || { touch ${flag}; exit 1; }; exit 0`],
+        restart: 'on-failure',
+        backoff: { initial: '10ms' },
+      }),
+    ]);
     await waitFor('exited', () => statusOf('once').state === 'exited');
     expect(statusOf('once')).toMatchObject({ restarts: 1, lastExit: { code: 0 }, pid: null });
   });
@@ -133,35 +179,63 @@ describe('restart policy', () => {
     const pid = statusOf('slow').pid!;
     await waitFor('the timeout', () => statusOf('slow').state === 'failed');
     expect(alive(pid)).toBe(false);
-    expect(statusOf('slow')).toMatchObject({ lastExit: { signal: 'SIGTERM', timedOut: true }, reason: 'ran longer than its timeout of 300 ms' });
+    expect(statusOf('slow')).toMatchObject({
+      lastExit: { signal: 'SIGTERM', timedOut: true },
+      reason: 'ran longer than its timeout of 300 ms',
+    });
   });
 });
 
 describe('what a program leaves in its process group', () => {
-  // The spawn helper says whether anything of the group is left when the program exits; Node's spawn cannot, and the group is looked at anyway.
-  const spawners = [['the spawn helper', true], ["Node's spawn", false]] as const;
+  // The spawn helper says whether anything of the group is left when the program exits; Node's spawn cannot, and the
+  // group is looked at anyway.
+  const spawners = [
+    ['the spawn helper', true],
+    ["Node's spawn", false],
+  ] as const;
 
   it.each(spawners)('goes with it when the run ends on its own (%s)', async (_how, spawnHelper) => {
     const own = box.supervisor({ spawnHelper, stateDir: box.path('own-state') });
     const file = box.path(`left-${spawnHelper}`);
-    await own.apply([spec({ name: 'leaver', run: '/bin/sh', args: ['-c', `sleep 100000 & echo $! > ${file}.tmp && mv ${file}.tmp ${file}; exit 3`], restart: 'never' })]);
+    await own.apply([
+      spec({
+        name: 'leaver',
+        run: '/bin/sh',
+        args: ['-c', `sleep 100000 & echo $! > ${file}.tmp && mv ${file}.tmp ${file}; exit 3`],
+        restart: 'never',
+      }),
+    ]);
     const left = await waitFor('the background sleep', () => readPid(file));
     await waitFor('what the program left to be killed', () => !alive(left));
     expect(own.status()[0]).toMatchObject({ name: 'leaver', lastExit: { code: 3 } });
   });
 
-  it.each(spawners)('is waited for at a stop, and killed at stop_timeout when it ignores the stop signal (%s)', async (_how, spawnHelper) => {
-    const own = box.supervisor({ spawnHelper, stateDir: box.path(`deaf-state-${spawnHelper}`) });
-    const file = box.path(`deaf-${spawnHelper}`);
-    // The program dies of SIGTERM; the sleep it started ignores it.
-    await own.apply([spec({ name: 'deaf', run: '/bin/sh', args: ['-c', `(trap '' TERM; exec sleep 100000) & echo $! > ${file}.tmp && mv ${file}.tmp ${file}; wait`], stop_timeout: '300ms' })]);
-    const deaf = await waitFor('the background sleep', () => readPid(file));
-    const started = Date.now();
-    await own.stop('deaf');
-    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
-    expect(alive(deaf)).toBe(false);
-    expect(own.status()[0]).toMatchObject({ state: 'stopped' });
-  });
+  it.each(spawners)(
+    'is waited for at a stop, and killed at stop_timeout when it ignores the stop signal (%s)',
+    async (_how, spawnHelper) => {
+      const own = box.supervisor({ spawnHelper, stateDir: box.path(`deaf-state-${spawnHelper}`) });
+      const file = box.path(`deaf-${spawnHelper}`);
+      // The program dies of SIGTERM; the sleep it started ignores it (its pid is written once the trap is set, not at
+      // the fork).
+      await own.apply([
+        spec({
+          name: 'deaf',
+          run: '/bin/sh',
+          args: [
+            '-c',
+            `(trap '' TERM; exec sh -c 'echo $$ > ${file}.tmp && mv ${file}.tmp ${file}; exec sleep 100000') & wait`,
+          ],
+          stop_timeout: '300ms',
+        }),
+      ]);
+      const deaf = await waitFor('the background sleep', () => readPid(file));
+      const started = Date.now();
+      await own.stop('deaf');
+      expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+      expect(alive(deaf)).toBe(false);
+      expect(own.status()[0]).toMatchObject({ state: 'stopped' });
+    },
+  );
 });
 
 describe('stopping', () => {
@@ -208,7 +282,10 @@ describe('stopping', () => {
     await sup.pause('p');
     await sup.stop('p');
     expect(alive(pid)).toBe(false);
-    await expect(sup.pause('p')).rejects.toMatchObject({ code: 'DPD_ILLEGAL_TRANSITION', message: 'p: cannot pause while stopped' });
+    await expect(sup.pause('p')).rejects.toMatchObject({
+      code: 'DPD_ILLEGAL_TRANSITION',
+      message: 'p: cannot pause while stopped',
+    });
   });
 });
 
@@ -218,9 +295,23 @@ describe('converging', () => {
     await sup.apply(list);
     const before = Object.fromEntries(sup.status().map((s) => [s.name, s.pid]));
 
-    expect(await sup.apply(list)).toEqual({ started: [], stopped: [], restarted: [], updated: [], unchanged: ['a', 'b', 'c'], adopted: [] });
+    expect(await sup.apply(list)).toEqual({
+      started: [],
+      stopped: [],
+      restarted: [],
+      updated: [],
+      unchanged: ['a', 'b', 'c'],
+      adopted: [],
+    });
     const result = await sup.apply([list[0]!, spec({ name: 'b', env: { CHANGED: '1' } }), spec({ name: 'd' })]);
-    expect(result).toEqual({ started: ['d'], stopped: ['c'], restarted: ['b'], updated: [], unchanged: ['a'], adopted: [] });
+    expect(result).toEqual({
+      started: ['d'],
+      stopped: ['c'],
+      restarted: ['b'],
+      updated: [],
+      unchanged: ['a'],
+      adopted: [],
+    });
     const after = Object.fromEntries(sup.status().map((s) => [s.name, s.pid]));
     expect(after.a).toBe(before.a);
     expect(after.b).not.toBe(before.b);
@@ -229,13 +320,67 @@ describe('converging', () => {
   });
 
   it('starts a process that gave up again when its spec changes', async () => {
-    await sup.apply([spec({ name: 'g', run: program('exit-with.sh'), args: ['1'], restart_limit: { starts: 1, within: '60s' } })]);
+    await sup.apply([
+      spec({ name: 'g', run: program('exit-with.sh'), args: ['1'], restart_limit: { starts: 1, within: '60s' } }),
+    ]);
     await waitFor('gave up', () => statusOf('g').state === 'gave-up');
     await sup.apply([spec({ name: 'g' })]);
     expect(statusOf('g').state).toBe('running');
   });
 
+  it('takes specs as a worker file has them, and normalises them (issue 15: a raw spec crashed in startOrder)', async () => {
+    const out = box.path('raw-report');
+    const result = await sup.apply([
+      {
+        name: 'raw',
+        run: program('report.sh'),
+        args: [out],
+        user: process.getuid!(),
+        env: { GREETING: 'raw' },
+        stop_timeout: '2s',
+      },
+    ]);
+    expect(result.started).toEqual(['raw']);
+    expect(statusOf('raw')).toMatchObject({ state: 'running', reason: null });
+    expect(await waitFor('the report', () => existsSync(out) && readFileSync(out, 'utf8'))).toContain('greeting=raw\n');
+    // The same spec, normalised by procspec, is the same process: nothing moves.
+    expect(
+      (await sup.apply([spec({ name: 'raw', run: program('report.sh'), args: [out], env: { GREETING: 'raw' } })]))
+        .unchanged,
+    ).toEqual(['raw']);
+  });
+
+  it('refuses a list with a spec that does not validate, naming the process, the field and why, and stops nothing', async () => {
+    await sup.apply([spec({ name: 'keep' })]);
+    const { pid } = statusOf('keep');
+    const bad = [
+      spec({ name: 'keep' }),
+      { name: 'web', run: '/bin/sleep', args: 30, restart: 'sometimes' },
+      { run: '/bin/true' },
+      { name: 'new', run: '/bin/sleep', args: ['30'] },
+    ];
+    // What JavaScript, or a cast, can hand over.
+    const error = await sup.apply(bad as never).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ name: 'SupervisorError', code: 'DPD_INVALID_SPEC' });
+    expect((error as Error).message).toMatchInlineSnapshot(`
+      "apply: process "web" (entry 1) does not validate:
+        args: expected an array of strings, found 30 [DPD_SPEC_TYPE]
+        restart: expected true, false, "always", "on-failure" or "never", found "sometimes" [DPD_SPEC_VALUE]
+      apply: entry 2 (no name) does not validate:
+        name: required key is missing; expected a name of 1 to 128 characters, without "/", NUL or control characters, not starting with "." [DPD_SPEC_REQUIRED]"
+    `);
+    expect(sup.status().map((s) => [s.name, s.state, s.pid])).toEqual([['keep', 'running', pid]]);
+    expect(alive(pid!)).toBe(true);
+    await expect(sup.apply('web' as never)).rejects.toMatchObject({
+      code: 'DPD_INVALID_SPEC',
+      message: 'apply: expected an array of process specs, found string',
+    });
+  });
+
   it('reports an unknown name with a coded error', async () => {
-    await expect(sup.stop('nope')).rejects.toMatchObject({ code: 'DPD_UNKNOWN_PROCESS', message: 'no process named "nope"' });
+    await expect(sup.stop('nope')).rejects.toMatchObject({
+      code: 'DPD_UNKNOWN_PROCESS',
+      message: 'no process named "nope"',
+    });
   });
 });

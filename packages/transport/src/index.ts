@@ -19,4 +19,20 @@ export type { Transition } from './liveness/tracker.js';
 export type { NodeKeys } from './curve/node-keys.js';
 export type { TransportCounters, UnprovenReport, UnprovenReason } from './server/unproven.js';
 export type { TransportErrorCode } from './errors.js';
-export type { Message, MasterMessage, NodeMessage, StateMessage, MasterHeartbeatMessage, SnapshotRequestMessage, NodeHeartbeatMessage, ErrorMessage, AnswerMessage, RequestMessage, StateBody, HeartbeatBody, RequestBody, AnswerBody, Carried } from './wire/messages.js';
+export type {
+  Message,
+  MasterMessage,
+  NodeMessage,
+  StateMessage,
+  MasterHeartbeatMessage,
+  SnapshotRequestMessage,
+  NodeHeartbeatMessage,
+  ErrorMessage,
+  AnswerMessage,
+  RequestMessage,
+  StateBody,
+  HeartbeatBody,
+  RequestBody,
+  AnswerBody,
+  Carried,
+} from './wire/messages.js';

@@ -9,7 +9,12 @@ export class SafeEmitter<Events extends { error: { error: TransportError } }> ex
     try {
       this.emit(event, payload);
     } catch (cause) {
-      if (event !== 'error') this.report(new TransportError('DPD_TRANSPORT_LISTENER', `a '${event}' listener threw: ${(cause as Error)?.message}`, { cause }));
+      if (event !== 'error')
+        this.report(
+          new TransportError('DPD_TRANSPORT_LISTENER', `a '${event}' listener threw: ${(cause as Error)?.message}`, {
+            cause,
+          }),
+        );
     }
   }
 

@@ -9,7 +9,9 @@ export function freePort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -24,7 +26,9 @@ export async function endpoints(): Promise<{ updates: string; stats: string }> {
 export const report = (revision = 0): NodeReport => ({ revision, load: [0.1, 0.2, 0.3], procs: [] });
 
 /** Runs `body` with the things to close collected in `closers`, and closes them all after. */
-export async function closing<T>(body: (track: <C extends { close(): Promise<void> }>(c: C) => C) => Promise<T>): Promise<T> {
+export async function closing<T>(
+  body: (track: <C extends { close(): Promise<void> }>(c: C) => C) => Promise<T>,
+): Promise<T> {
   const closers: { close(): Promise<void> }[] = [];
   try {
     return await body((c) => (closers.push(c), c));

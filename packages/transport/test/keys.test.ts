@@ -25,15 +25,30 @@ describe('key files', () => {
   it('refuses a secret key file readable by group or others, and malformed files', () => {
     const { secretFile } = writeKeyFiles(dir, 'loose');
     chmodSync(secretFile, 0o640);
-    expect(() => readKeyFile(secretFile)).toThrow(expect.objectContaining({ code: 'DPD_TRANSPORT_KEY', message: `secret key file ${secretFile} has mode 640: group or others can access it (chmod 600 it)` }));
+    expect(() => readKeyFile(secretFile)).toThrow(
+      expect.objectContaining({
+        code: 'DPD_TRANSPORT_KEY',
+        message: `secret key file ${secretFile} has mode 640: group or others can access it (chmod 600 it)`,
+      }),
+    );
     const bad = join(dir, 'bad.pub');
     writeFileSync(bad, '# a comment\nnot-a-key\n');
-    expect(() => readKeyFile(bad)).toThrow(expect.objectContaining({ code: 'DPD_TRANSPORT_KEY', message: `key file ${bad}: expected one 40-character Z85 key, found 1 line(s) of 9 characters` }));
+    expect(() => readKeyFile(bad)).toThrow(
+      expect.objectContaining({
+        code: 'DPD_TRANSPORT_KEY',
+        message: `key file ${bad}: expected one 40-character Z85 key, found 1 line(s) of 9 characters`,
+      }),
+    );
     expect(() => readKeyFile(join(dir, 'missing.key'))).toThrow(expect.objectContaining({ code: 'DPD_TRANSPORT_KEY' }));
   });
 
   it('generateKeyPair gives two Z85 keys', () => {
     const { publicKey, secretKey } = generateKeyPair();
-    expect([publicKey.length, secretKey.length, isZ85Key(publicKey), isZ85Key(secretKey)]).toEqual([40, 40, true, true]);
+    expect([publicKey.length, secretKey.length, isZ85Key(publicKey), isZ85Key(secretKey)]).toEqual([
+      40,
+      40,
+      true,
+      true,
+    ]);
   });
 });

@@ -21,6 +21,9 @@ describe('LivenessTracker (injected clock)', () => {
   it('reports suspect on the way when one check finds a node already past down', () => {
     const tracker = new LivenessTracker(300, 1000);
     tracker.heard('b', 0);
-    expect(tracker.check(5000)).toEqual([{ node: 'b', to: 'suspect' }, { node: 'b', to: 'down' }]);
+    expect(tracker.check(5000)).toEqual([
+      { node: 'b', to: 'suspect' },
+      { node: 'b', to: 'down' },
+    ]);
   });
 });

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { Dealer, Publisher } from 'zeromq';
 import { waitFor } from '@diprocd/test-utils';
-import { generateKeyPair, TransportClient, TransportServer, type TransportClientEvents, type TransportClientOptions, type TransportServerEvents } from '@diprocd/transport';
+import {
+  generateKeyPair,
+  TransportClient,
+  TransportServer,
+  type TransportClientEvents,
+  type TransportClientOptions,
+  type TransportServerEvents,
+} from '@diprocd/transport';
 import { closing, endpoints, report } from './helpers.js';
 
 const FAST = { heartbeatMs: 50 };
@@ -54,7 +61,11 @@ describe('desired state', () => {
         { revision: 1, procs: [] },
         { revision: 0, procs: [] },
       ]);
-      expect(server.nodes().map((n) => [n.name, n.liveness, n.revision])).toEqual([['a', 'unknown', 3], ['b', 'unknown', 1], ['empty', 'unknown', 1]]);
+      expect(server.nodes().map((n) => [n.name, n.liveness, n.revision])).toEqual([
+        ['a', 'unknown', 3],
+        ['b', 'unknown', 1],
+        ['empty', 'unknown', 1],
+      ]);
     }));
 
   it('a client started after the master gets the current list by snapshot, once', () =>
@@ -126,14 +137,21 @@ describe('heartbeats and liveness', () => {
       // Suspect after 8 missed client heartbeats: a busy machine's pause does not add a suspect.
       const server = track(new TransportServer({ ...ends, heartbeatMs: 50, suspectAfterMs: 400, downAfterMs: 800 }));
       const events: string[] = [];
-      for (const event of ['node.up', 'node.suspect', 'node.down'] as const) server.on(event, ({ node }) => events.push(`${event} ${node}`));
+      for (const event of ['node.up', 'node.suspect', 'node.down'] as const)
+        server.on(event, ({ node }) => events.push(`${event} ${node}`));
       const reports: TransportServerEvents['node.report'][] = [];
       server.on('node.report', (r) => reports.push(r));
       await server.start();
       server.setDesired('w', [{ name: 'p' }]);
       const proc = { name: 'p', state: 'running', pid: 42, restarts: 1, lastExit: { code: 1, signal: null } };
       const make = () => {
-        const c = new TransportClient({ node: 'w', ...ends, ...FAST, reconnect: RECONNECT, report: async () => ({ revision: 1, load: [1, 2, 3], procs: [proc] }) });
+        const c = new TransportClient({
+          node: 'w',
+          ...ends,
+          ...FAST,
+          reconnect: RECONNECT,
+          report: async () => ({ revision: 1, load: [1, 2, 3], procs: [proc] }),
+        });
         c.on('state', ({ revision }) => c.setApplied(revision));
         return c;
       };
@@ -141,7 +159,13 @@ describe('heartbeats and liveness', () => {
       await client.start();
       await waitFor('applied revision 1', () => server.nodes()[0]?.applied === 1);
       const [info] = server.nodes();
-      expect(info).toMatchObject({ name: 'w', liveness: 'alive', revision: 1, applied: 1, report: { revision: 1, load: [1, 2, 3], procs: [proc] } });
+      expect(info).toMatchObject({
+        name: 'w',
+        liveness: 'alive',
+        revision: 1,
+        applied: 1,
+        report: { revision: 1, load: [1, 2, 3], procs: [proc] },
+      });
       expect(reports[0]).toEqual({ node: 'w', report: { revision: 1, load: [1, 2, 3], procs: [proc] } });
       await client.close();
       await waitFor('down', () => events.includes('node.down w'), 3_000);
@@ -157,10 +181,14 @@ describe('heartbeats and liveness', () => {
       const ends = await endpoints();
       const masterKeys = generateKeyPair();
       const nodeKeys = generateKeyPair();
-      const server = track(new TransportServer({ ...ends, ...FAST, curve: { ...masterKeys, allow: { keyed: nodeKeys.publicKey } } }));
+      const server = track(
+        new TransportServer({ ...ends, ...FAST, curve: { ...masterKeys, allow: { keyed: nodeKeys.publicKey } } }),
+      );
       await server.start();
       expect(server.nodes()).toMatchObject([{ name: 'keyed', liveness: 'unknown', revision: 0 }]);
-      await track(recordingClient({ node: 'keyed', ...ends, curve: { ...nodeKeys, serverKey: masterKeys.publicKey } }).client).start();
+      await track(
+        recordingClient({ node: 'keyed', ...ends, curve: { ...nodeKeys, serverKey: masterKeys.publicKey } }).client,
+      ).start();
       await waitFor('the keyed node', () => server.nodes()[0]?.liveness === 'alive');
       expect(server.nodes()).toMatchObject([{ name: 'keyed', revision: 0, applied: null }]);
     }));
@@ -173,13 +201,17 @@ describe('CURVE', () => {
       const master = generateKeyPair();
       const good = generateKeyPair();
       const bad = generateKeyPair();
-      const server = track(new TransportServer({ ...ends, ...FAST, curve: { ...master, allow: { good: good.publicKey } } }));
+      const server = track(
+        new TransportServer({ ...ends, ...FAST, curve: { ...master, allow: { good: good.publicKey } } }),
+      );
       const rejected: TransportServerEvents['auth.rejected'][] = [];
       server.on('auth.rejected', (r) => rejected.push(r));
       await server.start();
       server.setDesired('good', [{ name: 'g' }]);
       server.setDesired('bad', [{ name: 'b' }]);
-      expect(server.warnings).toEqual(['node "bad" has desired state but no key in curve.allow: nothing is sent to it and nothing it sends is taken']);
+      expect(server.warnings).toEqual([
+        'node "bad" has desired state but no key in curve.allow: nothing is sent to it and nothing it sends is taken',
+      ]);
       const allowed = recordingClient({ node: 'good', ...ends, curve: { ...good, serverKey: master.publicKey } });
       const refused = recordingClient({ node: 'bad', ...ends, curve: { ...bad, serverKey: master.publicKey } });
       await track(allowed.client).start();
@@ -189,7 +221,10 @@ describe('CURVE', () => {
       expect(rejected[0]).toEqual({ publicKey: bad.publicKey, address: '127.0.0.1' });
       // The refused node heartbeats all along; by the time the allowed one has, say, 5 more, it has still nothing.
       const seen = server.nodes().find((n) => n.name === 'good')!.lastHeartbeat!;
-      await waitFor('more heartbeats', () => server.nodes().find((n) => n.name === 'good')!.lastHeartbeat! >= seen + 250);
+      await waitFor(
+        'more heartbeats',
+        () => server.nodes().find((n) => n.name === 'good')!.lastHeartbeat! >= seen + 250,
+      );
       expect(refused.states).toEqual([]);
       expect(server.nodes().find((n) => n.name === 'bad')?.liveness).toBe('unknown');
       expect(refused.errors.map((e) => e.error.code)).toEqual(['DPD_TRANSPORT_AUTH']);
@@ -200,15 +235,35 @@ describe('CURVE', () => {
       const port = (await endpoints()).stats;
       // Refused before anything is bound or connected: no traffic leaves loopback.
       const master = track(new TransportServer({ updates: 'tcp://0.0.0.0:1', stats: port }));
-      await expect(master.start()).rejects.toMatchObject({ code: 'DPD_TRANSPORT_PLAINTEXT', message: expect.stringMatching(/^refusing to bind plaintext on tcp:\/\/0\.0\.0\.0:1, reachable from other hosts/) });
-      const node = track(new TransportClient({ node: 'n', updates: port, stats: 'tcp://192.0.2.1:1', report: () => report() }));
-      await expect(node.start()).rejects.toMatchObject({ code: 'DPD_TRANSPORT_PLAINTEXT', message: expect.stringMatching(/^refusing to connect in plaintext to tcp:\/\/192\.0\.2\.1:1/) });
+      await expect(master.start()).rejects.toMatchObject({
+        code: 'DPD_TRANSPORT_PLAINTEXT',
+        message: expect.stringMatching(
+          /^refusing to bind plaintext on tcp:\/\/0\.0\.0\.0:1, reachable from other hosts/,
+        ),
+      });
+      const node = track(
+        new TransportClient({ node: 'n', updates: port, stats: 'tcp://192.0.2.1:1', report: () => report() }),
+      );
+      await expect(node.start()).rejects.toMatchObject({
+        code: 'DPD_TRANSPORT_PLAINTEXT',
+        message: expect.stringMatching(/^refusing to connect in plaintext to tcp:\/\/192\.0\.2\.1:1/),
+      });
     }));
 
   it('loopback endpoints are told from the others', async () => {
     // Checked without binding: the warning is computed from the endpoint; binding is only ever done on 127.0.0.1 here.
     const { isLocalEndpoint } = await import('../src/socket/endpoints.js');
-    expect(['tcp://127.0.0.1:1', 'tcp://localhost:1', 'tcp://[::1]:1', 'ipc:///tmp/x', 'tcp://0.0.0.0:1', 'tcp://*:1', 'tcp://10.0.0.1:1'].map(isLocalEndpoint)).toEqual([true, true, true, true, false, false, false]);
+    expect(
+      [
+        'tcp://127.0.0.1:1',
+        'tcp://localhost:1',
+        'tcp://[::1]:1',
+        'ipc:///tmp/x',
+        'tcp://0.0.0.0:1',
+        'tcp://*:1',
+        'tcp://10.0.0.1:1',
+      ].map(isLocalEndpoint),
+    ).toEqual([true, true, true, true, false, false, false]);
   });
 });
 
@@ -218,7 +273,10 @@ describe('errors', () => {
       const ends = await endpoints();
       await track(new TransportServer(ends)).start();
       const second = track(new TransportServer(ends));
-      await expect(second.start()).rejects.toMatchObject({ code: 'DPD_TRANSPORT_BIND', message: `cannot bind ${ends.updates}: address in use (EADDRINUSE)` });
+      await expect(second.start()).rejects.toMatchObject({
+        code: 'DPD_TRANSPORT_BIND',
+        message: `cannot bind ${ends.updates}: address in use (EADDRINUSE)`,
+      });
     }));
 
   it('a malformed message is reported as an error and the server carries on', () =>
@@ -234,7 +292,14 @@ describe('errors', () => {
       raw.connect(ends.stats);
       await raw.send('not json');
       await raw.send(JSON.stringify({ v: 1, type: 'heartbeat', node: 'n', periodMs: 50, applied: null, report: null }));
-      await raw.send(JSON.stringify({ v: 2, type: 'heartbeat', node: 'n', body: { periodMs: 50, applied: null, report: { revision: 1, load: [1], procs: [] } } }));
+      await raw.send(
+        JSON.stringify({
+          v: 2,
+          type: 'heartbeat',
+          node: 'n',
+          body: { periodMs: 50, applied: null, report: { revision: 1, load: [1], procs: [] } },
+        }),
+      );
       const replies: string[] = [];
       for (let i = 0; i < 3; i++) replies.push(JSON.parse((await raw.receive())[0]!.toString()).code);
       expect(replies).toEqual(['DPD_TRANSPORT_MESSAGE', 'DPD_TRANSPORT_VERSION', 'DPD_TRANSPORT_MESSAGE']);
@@ -247,7 +312,14 @@ describe('errors', () => {
       `);
       await raw.send(JSON.stringify({ v: 2, type: 'snapshot.request', node: 'n', body: {} }));
       const snapshot = JSON.parse((await raw.receive())[0]!.toString());
-      expect(snapshot).toEqual({ v: 2, type: 'snapshot', epoch: server.epoch, node: 'n', revision: 1, body: { procs: [{ name: 'p' }] } });
+      expect(snapshot).toEqual({
+        v: 2,
+        type: 'snapshot',
+        epoch: server.epoch,
+        node: 'n',
+        revision: 1,
+        body: { procs: [{ name: 'p' }] },
+      });
       expect(server.counters()).toEqual({ accepted: 1, malformed: 3, unknownNode: 0, notProven: 0 });
     }));
 
@@ -263,7 +335,10 @@ describe('errors', () => {
       await waitFor('the errors', async () => {
         await fake.send(['state\0n\0', '{"v":2,"type":"state"}']);
         await fake.send(['state\0n\0', 'garbage']);
-        await fake.send(['state\0n\0', JSON.stringify({ v: 2, type: 'state', epoch: 'e', node: 'n', revision: 1, body: { procs: [] } })]);
+        await fake.send([
+          'state\0n\0',
+          JSON.stringify({ v: 2, type: 'state', epoch: 'e', node: 'n', revision: 1, body: { procs: [] } }),
+        ]);
         return node.states.length > 0 && node.errors.length >= 2;
       });
       expect(new Set(node.errors.map((e) => e.error.message))).toMatchInlineSnapshot(`

@@ -10,7 +10,8 @@ export const now = () => performance.now();
 /** Wall-clock milliseconds with sub-millisecond precision, comparable between threads and processes of one machine. */
 export const wall = () => performance.timeOrigin + performance.now();
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-export const round = (x, digits = 1) => (x === undefined || x === null || Number.isNaN(x) ? null : Math.round(x * 10 ** digits) / 10 ** digits);
+export const round = (x, digits = 1) =>
+  x === undefined || x === null || Number.isNaN(x) ? null : Math.round(x * 10 ** digits) / 10 ** digits;
 export const loadAverage = () => readFileSync('/proc/loadavg', 'latin1').split(' ').slice(0, 3).join(' ');
 export const lastPid = () => Number(readFileSync('/proc/sys/kernel/ns_last_pid', 'utf8'));
 
@@ -62,7 +63,14 @@ export function quantile(sorted, q) {
 /** n, p50, p95, p99, max, min of the samples (missing ones left out). */
 export function summary(samples) {
   const s = samples.filter((x) => x !== null && x !== undefined).sort((a, b) => a - b);
-  return { n: s.length, p50: round(quantile(s, 0.5)), p95: round(quantile(s, 0.95)), p99: round(quantile(s, 0.99)), max: round(s[s.length - 1]), min: round(s[0]) };
+  return {
+    n: s.length,
+    p50: round(quantile(s, 0.5)),
+    p95: round(quantile(s, 0.95)),
+    p99: round(quantile(s, 0.99)),
+    max: round(s[s.length - 1]),
+    min: round(s[0]),
+  };
 }
 
 /** A free TCP port on 127.0.0.1. */
@@ -103,7 +111,7 @@ export function daemon(bin, file, log, children, role = 'daemon') {
       try {
         lines.push(JSON.parse(line));
       } catch {
-        lines.push({ event: 'raw', line });
+        lines.push({ msg: 'raw', line });
       }
     }
   });
@@ -125,10 +133,17 @@ export async function waitFor(what, probe, timeoutMs, everyMs = 20) {
 
 /** The first log event named `event` (and matching `match`) of a daemon; fails at once if the daemon exited. */
 export const waitEvent = (child, event, timeoutMs = 20_000, match = () => true) =>
-  waitFor(`${child.role} ${event}`, () => {
-    if (child.exitCode !== null) throw new Error(`${child.role} exited (${child.exitCode}) before ${event}: ${JSON.stringify(child.events.slice(-5))}`);
-    return child.events.find((e) => e.event === event && match(e));
-  }, timeoutMs);
+  waitFor(
+    `${child.role} ${event}`,
+    () => {
+      if (child.exitCode !== null)
+        throw new Error(
+          `${child.role} exited (${child.exitCode}) before ${event}: ${JSON.stringify(child.events.slice(-5))}`,
+        );
+      return child.events.find((e) => e.msg === event && match(e));
+    },
+    timeoutMs,
+  );
 
 /**
  * SIGTERM to each, workers last (their stop_on_exit stops what they run,

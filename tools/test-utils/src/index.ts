@@ -15,7 +15,12 @@ export const program = (name: string) => join(PROGRAMS, name);
  * Polls `probe` until it returns something other than undefined/false, or
  * fails after `timeoutMs` saying what it waited for. The only way tests wait.
  */
-export async function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 5_000, intervalMs = 10): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 5_000,
+  intervalMs = 10,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -53,7 +58,9 @@ export function tempDir(prefix: string): string {
  * before them, closed after): `routes` maps a path to what it answers (a
  * body, or a handler); any other path is 404. `base()` is its URL.
  */
-export function httpServerPerFile(routes: Record<string, string | Buffer | ((req: IncomingMessage, res: ServerResponse) => void)>): { base: () => string } {
+export function httpServerPerFile(
+  routes: Record<string, string | Buffer | ((req: IncomingMessage, res: ServerResponse) => void)>,
+): { base: () => string } {
   let server: Server | undefined;
   let base = '';
   beforeAll(async () => {
@@ -87,7 +94,11 @@ export function documentedCodes(readmePath: string): string[] {
 /** Every `'DPD_…'` literal in the TypeScript files under `srcDir`: the codes a package raises, reports or names. */
 export function codesInSource(srcDir: string): string[] {
   const files = (dir: string): string[] =>
-    readdirSync(dir, { withFileTypes: true }).flatMap((entry) => (entry.isDirectory() ? files(join(dir, entry.name)) : entry.name.endsWith('.ts') ? [join(dir, entry.name)] : []));
-  const codes = files(srcDir).flatMap((file) => [...readFileSync(file, 'utf8').matchAll(/'(DPD_[A-Z_]+)'/g)].map((match) => match[1]!));
+    readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+      entry.isDirectory() ? files(join(dir, entry.name)) : entry.name.endsWith('.ts') ? [join(dir, entry.name)] : [],
+    );
+  const codes = files(srcDir).flatMap((file) =>
+    [...readFileSync(file, 'utf8').matchAll(/'(DPD_[A-Z_]+)'/g)].map((match) => match[1]!),
+  );
   return [...new Set(codes)].sort();
 }

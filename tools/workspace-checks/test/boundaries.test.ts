@@ -1,8 +1,9 @@
-// The dependency direction of DESIGN.md, enforced from the nx tags of each
+// The dependency direction of ARCHITECTURE.md § What may import what,
+// enforced from the nx tags of each
 // package: procspec and loadgate import nothing of ours, supervisor and
-// transport import procspec (supervisor may use loadgate), daemons compose
-// libraries (daemonkit holds what the daemons share), and nothing imports a
-// daemon.
+// transport import procspec (supervisor may use loadgate), jobs run under a
+// supervisor, daemons compose libraries (daemonkit holds what the daemons
+// share, and imports only procspec), and nothing imports a daemon.
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,7 +45,14 @@ function projects(): Project[] {
         }
         const runtime = { ...pkg.dependencies, ...pkg.peerDependencies };
         const declared = Object.keys(deps).filter((d) => d.startsWith('@diprocd/'));
-        return { dir, name: pkg.name, tags: pkg.nx?.tags ?? [], declared, dev: declared.filter((d) => !(d in runtime)), imported: [...imported] };
+        return {
+          dir,
+          name: pkg.name,
+          tags: pkg.nx?.tags ?? [],
+          declared,
+          dev: declared.filter((d) => !(d in runtime)),
+          imported: [...imported],
+        };
       }),
   );
 }
@@ -53,8 +61,9 @@ function projects(): Project[] {
 const ALLOWED: Record<string, string[]> = {
   'lib:procspec': [],
   'lib:loadgate': [],
-  'lib:daemonkit': ['@diprocd/procspec', '@diprocd/supervisor'],
+  'lib:daemonkit': ['@diprocd/procspec'],
   'lib:supervisor': ['@diprocd/procspec', '@diprocd/loadgate'],
+  'lib:jobs': ['@diprocd/procspec', '@diprocd/supervisor'],
   'lib:transport': ['@diprocd/procspec'],
 };
 
@@ -77,7 +86,8 @@ describe('package boundaries', () => {
     // Nothing depends on a daemon, except a daemon's tests, which may run another daemon beside it,
     // and the distribution (the unscoped diprocd package), which exists to carry the daemons.
     const testsOfDaemon = (dep: string) => project.tags.includes('scope:daemon') && project.dev.includes(dep);
-    if (!project.tags.includes('scope:dist')) expect(project.declared.filter((dep) => daemons.includes(dep) && !testsOfDaemon(dep))).toEqual([]);
+    if (!project.tags.includes('scope:dist'))
+      expect(project.declared.filter((dep) => daemons.includes(dep) && !testsOfDaemon(dep))).toEqual([]);
     // ... and nothing depends on the distribution.
     const dists = all.filter((p) => p.tags.includes('scope:dist')).map((p) => p.name);
     expect(project.declared.filter((dep) => dists.includes(dep))).toEqual([]);

@@ -6,8 +6,19 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { FollowedFile, controlRequest, fileBase, type DaemonBody, type Logger } from '@diprocd/daemonkit';
 import { checkText, type ClientFile } from '@diprocd/procspec';
-import { isFinalJobState, jobPaths, jobProc, listJobIds, readJobLogTail, readJobRecord, removeJobFiles, writeJobRecord, writeJobSpec } from '@diprocd/supervisor';
+import {
+  isFinalJobState,
+  jobPaths,
+  jobProc,
+  listJobIds,
+  readJobLogTail,
+  readJobRecord,
+  removeJobFiles,
+  writeJobRecord,
+  writeJobSpec,
+} from '@diprocd/jobs';
 import { TransportClient, type NodeReport } from '@diprocd/transport';
+import { ClusterError, osReason } from '../errors.js';
 import { LOG_CAP_BYTES, isJobItem, type ClaimAnswer, type JobReport } from '../jobs/wire.js';
 import { resolveKey } from '../keys.js';
 import { workerSocket, writeProcs } from './worker-file.js';
@@ -53,7 +64,11 @@ export class Client implements DaemonBody {
     private readonly log: Logger,
   ) {
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
-    const curve = client.curve && { secretKey: resolveKey(client.curve.secret_key), publicKey: resolveKey(client.curve.public_key), serverKey: resolveKey(client.curve.master_key) };
+    const curve = client.curve && {
+      secretKey: resolveKey(client.curve.secret_key),
+      publicKey: resolveKey(client.curve.public_key),
+      serverKey: resolveKey(client.curve.master_key),
+    };
     this.transport = new TransportClient({
       node: client.node_name,
       updates: client.master_updates,
@@ -70,11 +85,19 @@ export class Client implements DaemonBody {
       .on('error', ({ error }) => log.error('transport.error', { code: error.code, message: error.message }));
     // The client file's keys take effect at the next start; a reload only says so.
     this.followed = new FollowedFile(file, text, loadClientFile, log, async (next) => {
-      const changed = (Object.keys(next) as (keyof ClientFile)[]).filter((key) => JSON.stringify(next[key]) !== JSON.stringify(this.client[key]));
-      if (changed.length > 0) log.warn('file.needs-restart', { changed, note: 'the client file takes effect when dpd-clientd restarts' });
+      const changed = (Object.keys(next) as (keyof ClientFile)[]).filter(
+        (key) => JSON.stringify(next[key]) !== JSON.stringify(this.client[key]),
+      );
+      if (changed.length > 0)
+        log.warn('file.needs-restart', { changed, note: 'the client file takes effect when dpd-clientd restarts' });
       return { changed };
     });
-    this.readyFields = { node: client.node_name, confFile: client.conf_file, updates: client.master_updates, encrypted: curve !== null };
+    this.readyFields = {
+      node: client.node_name,
+      confFile: client.conf_file,
+      updates: client.master_updates,
+      encrypted: curve !== null,
+    };
   }
 
   static async start(file: string, client: ClientFile, text: string, log: Logger): Promise<Client> {
@@ -107,13 +130,38 @@ export class Client implements DaemonBody {
         const { granted, reason } = (answer ?? {}) as ClaimAnswer;
         if (granted !== true) {
           this.refused.add(id);
-          this.log.warn('job.refused', { id, reason: reason ?? null, note: 'the master did not grant this node the job; it is not started here' });
+          this.log.warn('job.refused', {
+            id,
+            reason: reason ?? null,
+            note: 'the master did not grant this node the job; it is not started here',
+          });
           return;
         }
-        mkdirSync(this.jobsDir, { recursive: true, mode: 0o700 });
         // The node's part: who a job that names no user runs as, where file:// may read, how much it may download.
-        const options = { user: this.client.job_user, fileDirs: this.client.job_file_dirs, downloadMaxBytes: this.client.job_download_max_size };
-        if (!existsSync(jobPaths(this.jobsDir, id).spec)) writeJobSpec(this.jobsDir, id, spec as never, options);
+        const options = {
+          user: this.client.job_user,
+          fileDirs: this.client.job_file_dirs,
+          downloadMaxBytes: this.client.job_download_max_size,
+        };
+        try {
+          mkdirSync(this.jobsDir, { recursive: true, mode: 0o700 });
+          if (!existsSync(jobPaths(this.jobsDir, id).spec)) writeJobSpec(this.jobsDir, id, spec as never, options);
+        } catch (cause) {
+          // Not started without its spec; the claim is made again (a granted job is granted again) after a pause.
+          const error = new ClusterError(
+            'DPD_JOB_FILES',
+            `job ${id}: cannot write its spec in ${this.jobsDir}: ${osReason(cause)}`,
+            { cause },
+          );
+          this.log.error('job.unwritable', {
+            id,
+            code: error.code,
+            message: error.message,
+            note: `tried again in ${RETRY_MS} ms`,
+          });
+          this.scheduleRetry(revision);
+          return;
+        }
         this.log.info('job.granted', { id });
         if (this.latest && !this.stopping) void this.receive(this.latest.revision, this.latest.items);
       },
@@ -121,9 +169,18 @@ export class Client implements DaemonBody {
         this.claiming.delete(id);
         // No answer (the master is away): asked again with the next list, or after a pause.
         this.log.warn('job.claim-unanswered', { id, code: error.code ?? null, message: error.message });
-        if (!this.stopping && this.latest?.revision === revision) this.retry = setTimeout(() => this.latest && void this.receive(this.latest.revision, this.latest.items), RETRY_MS);
+        this.scheduleRetry(revision);
       },
     );
+  }
+
+  /** Receives the last list again after a pause, unless a newer one came meanwhile. */
+  private scheduleRetry(revision: number): void {
+    if (!this.stopping && this.latest?.revision === revision)
+      this.retry = setTimeout(
+        () => this.latest && void this.receive(this.latest.revision, this.latest.items),
+        RETRY_MS,
+      );
   }
 
   private async receive(revision: number, items: unknown[]): Promise<void> {
@@ -134,13 +191,22 @@ export class Client implements DaemonBody {
       // Jobs become one-shot processes of the worker once granted, their specs written first.
       const jobs = items.filter(isJobItem);
       const granted = jobs.filter(({ job }) => existsSync(jobPaths(this.jobsDir, job.id).spec));
-      for (const { job } of jobs) if (!granted.some((item) => item.job.id === job.id)) this.claim(revision, job.id, job.spec);
+      for (const { job } of jobs)
+        if (!granted.some((item) => item.job.id === job.id)) this.claim(revision, job.id, job.spec);
       this.jobIds = new Set(jobs.map(({ job }) => job.id));
       for (const id of this.refused) if (!this.jobIds.has(id)) this.refused.delete(id);
-      const procs = [...items.filter((item) => !isJobItem(item)), ...granted.map(({ job }) => jobProc(this.jobsDir, job.id))];
+      const procs = [
+        ...items.filter((item) => !isJobItem(item)),
+        ...granted.map(({ job }) => jobProc(this.jobsDir, job.id)),
+      ];
       outcome = writeProcs(this.client.conf_file, procs);
     } catch (error) {
-      this.log.error('worker-file.unwritable', { file: this.client.conf_file, code: (error as NodeJS.ErrnoException).code, message: (error as Error).message, note: `tried again in ${RETRY_MS} ms` });
+      this.log.error('worker-file.unwritable', {
+        file: this.client.conf_file,
+        code: (error as NodeJS.ErrnoException).code,
+        message: (error as Error).message,
+        note: `tried again in ${RETRY_MS} ms`,
+      });
       if (!this.stopping) this.retry = setTimeout(() => void this.receive(revision, items), RETRY_MS);
       return;
     }
@@ -150,7 +216,13 @@ export class Client implements DaemonBody {
       this.log.debug('worker-file.unchanged', { file: this.client.conf_file, revision });
       return;
     }
-    this.log.info('worker-file.write', { file: this.client.conf_file, revision, added: outcome.added, removed: outcome.removed, changed: outcome.changed });
+    this.log.info('worker-file.write', {
+      file: this.client.conf_file,
+      revision,
+      added: outcome.added,
+      removed: outcome.removed,
+      changed: outcome.changed,
+    });
     // The worker watches its file too; asking it to re-read now saves the wait.
     await controlRequest(this.socket, { cmd: 'reload' }, WORKER_TIMEOUT_MS).catch(() => undefined);
   }
@@ -158,17 +230,35 @@ export class Client implements DaemonBody {
   private async report(): Promise<NodeReport> {
     // Found once a report: finding it may read the worker file.
     const socket = this.socket;
-    const status = await controlRequest(socket, { cmd: 'status' }, Math.max(WORKER_TIMEOUT_MS, this.client.heartbeat)).catch(() => null);
+    const status = await controlRequest(
+      socket,
+      { cmd: 'status' },
+      Math.max(WORKER_TIMEOUT_MS, this.client.heartbeat),
+    ).catch(() => null);
     if ((status !== null) !== this.workerUp) {
       this.workerUp = status !== null;
       if (this.workerUp) this.log.info('worker.reachable', { socket });
-      else this.log.warn('worker.unreachable', { socket, note: 'reports go without process status until dpd-workerd answers' });
+      else
+        this.log.warn('worker.unreachable', {
+          socket,
+          note: 'reports go without process status until dpd-workerd answers',
+        });
     }
     return {
       revision: this.applied ?? 0,
       load: loadavg() as [number, number, number],
-      procs: (status?.procs ?? []).map((proc) => ({ name: proc.name, state: proc.state, pid: proc.pid, restarts: proc.restarts, lastExit: proc.lastExit && { code: proc.lastExit.code, signal: proc.lastExit.signal } })),
-      extra: { worker: status === null ? 'unreachable' : 'up', fileIssues: status?.worker.fileIssues ?? null, jobs: this.jobReports(new Map(status?.procs.map((proc) => [proc.name, proc.state]))) },
+      procs: (status?.procs ?? []).map((proc) => ({
+        name: proc.name,
+        state: proc.state,
+        pid: proc.pid,
+        restarts: proc.restarts,
+        lastExit: proc.lastExit && { code: proc.lastExit.code, signal: proc.lastExit.signal },
+      })),
+      extra: {
+        worker: status === null ? 'unreachable' : 'up',
+        fileIssues: status?.worker.fileIssues ?? null,
+        jobs: this.jobReports(new Map(status?.procs.map((proc) => [proc.name, proc.state]))),
+      },
     };
   }
 
@@ -183,14 +273,24 @@ export class Client implements DaemonBody {
     for (const id of listJobIds(this.jobsDir)) {
       let record = readJobRecord(this.jobsDir, id);
       const sent = this.jobIds?.has(id) ?? true;
-      if (!sent && (record === null || (isFinalJobState(record.state) && Date.now() - (record.endedAt ?? 0) > JOB_LINGER_MS))) {
+      if (
+        !sent &&
+        (record === null || (isFinalJobState(record.state) && Date.now() - (record.endedAt ?? 0) > JOB_LINGER_MS))
+      ) {
         removeJobFiles(this.jobsDir, id);
         continue;
       }
       if (record === null) continue;
       // A runner killed before it could record an end (SIGKILL, a crash): the job ends here, as failed.
       if (!isFinalJobState(record.state) && RUNNER_GONE.has(workerStates.get(`job.${id}`) ?? '')) {
-        record = { ...record, state: 'failed', pid: null, reason: 'the job runner ended without recording a result (killed?)', endedAt: Date.now(), updatedAt: Date.now() };
+        record = {
+          ...record,
+          state: 'failed',
+          pid: null,
+          reason: 'the job runner ended without recording a result (killed?)',
+          endedAt: Date.now(),
+          updatedAt: Date.now(),
+        };
         writeJobRecord(this.jobsDir, record);
         this.log.warn('job.runner-gone', { id });
       }

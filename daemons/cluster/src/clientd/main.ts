@@ -21,9 +21,20 @@ node keeps running its last list.
 Example:
   dpd-clientd -f -v /etc/diprocd/diprocd-client.json`;
 
-
 export const main = (argv: string[]) =>
-  daemonMain<ClientFile>({ name: 'dpd-clientd', role: 'client', what: 'client file', usage: USAGE, load: loadClientFile, paths: besideFile, start: (file, client, text, log) => Client.start(file, client, text, log) }, argv, process);
+  daemonMain<ClientFile>(
+    {
+      name: 'dpd-clientd',
+      role: 'client',
+      what: 'client file',
+      usage: USAGE,
+      load: loadClientFile,
+      paths: besideFile,
+      start: (file, client, text, log) => Client.start(file, client, text, log),
+    },
+    argv,
+    process,
+  );
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),

@@ -4,7 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import { fileBase } from '@diprocd/daemonkit';
-import { writeFileAtomic } from '@diprocd/supervisor';
+import { writeFileAtomic } from '@diprocd/supervisor/host';
+import { ClusterError, osReason } from '../errors.js';
 
 export interface WriteOutcome {
   written: boolean;
@@ -27,15 +28,20 @@ function readDoc(path: string): Doc {
     text = readFileSync(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
-    throw error;
+    throw new ClusterError('DPD_WORKER_FILE', `${path}: cannot read it: ${osReason(error)}`, { cause: error });
   }
   let doc: unknown;
   try {
     doc = JSON.parse(text);
   } catch (error) {
-    throw Object.assign(new Error(`${path}: not valid JSON (${(error as Error).message}); left as it is until it is fixed`), { code: 'DPD_WORKER_FILE_INVALID' });
+    throw new ClusterError(
+      'DPD_WORKER_FILE_INVALID',
+      `${path}: not valid JSON (${(error as Error).message}); left as it is until it is fixed`,
+      { cause: error },
+    );
   }
-  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) throw Object.assign(new Error(`${path}: not a JSON object; left as it is until it is fixed`), { code: 'DPD_WORKER_FILE_INVALID' });
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc))
+    throw new ClusterError('DPD_WORKER_FILE_INVALID', `${path}: not a JSON object; left as it is until it is fixed`);
   return doc as Doc;
 }
 
@@ -51,15 +57,24 @@ export function writeProcs(path: string, procs: unknown[]): WriteOutcome {
     written: false,
     added: [...after.keys()].filter((name) => !before.has(name)),
     removed: [...before.keys()].filter((name) => !after.has(name)),
-    changed: [...after.keys()].filter((name) => before.has(name) && !isDeepStrictEqual(before.get(name), after.get(name))),
+    changed: [...after.keys()].filter(
+      (name) => before.has(name) && !isDeepStrictEqual(before.get(name), after.get(name)),
+    ),
   };
   if (isDeepStrictEqual(doc.procs, procs)) return outcome;
   // Mode 0600: process definitions may carry secrets in env.
-  writeFileAtomic(path, `${JSON.stringify({ ...doc, procs }, null, 2)}\n`, { mode: 0o600, durable: true });
+  try {
+    writeFileAtomic(path, `${JSON.stringify({ ...doc, procs }, null, 2)}\n`, { mode: 0o600, durable: true });
+  } catch (error) {
+    throw new ClusterError('DPD_WORKER_FILE', `${path}: cannot write it: ${osReason(error)}`, { cause: error });
+  }
   return { ...outcome, written: true };
 }
 
-/** The worker's control socket: the client file's control_socket, else the worker file's, else dpd-workerd's default beside it. */
+/**
+ * The worker's control socket: the client file's control_socket, else the worker file's, else dpd-workerd's default
+ * beside it.
+ */
 export function workerSocket(confFile: string, configured: string | null): string {
   if (configured !== null) return configured;
   let own: unknown;

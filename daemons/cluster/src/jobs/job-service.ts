@@ -1,14 +1,18 @@
 // Jobs on the master: submit (validate, place on a live node), follow what
 // nodes report, cancel. It decides; the HTTP API and the transport carry.
 import { redactJobSpec, redactUrls, validate, type JobSpec } from '@diprocd/procspec';
-import { JOB_STATES as JOB_RUN_STATES } from '@diprocd/supervisor';
+import { JOB_STATES as JOB_RUN_STATES } from '@diprocd/jobs';
 import type { NodeInfo, NodeReport } from '@diprocd/transport';
+import type { ClusterErrorCode } from '../errors.js';
 import { JobStore, isFinal, type MasterJob, type MasterJobState } from './job-store.js';
 import { reportedJobs, type ClaimAnswer, type JobItem } from './wire.js';
 
 export type Outcome = { status: number; body: unknown };
 
-/** The users a job may name: root only when allowed, others only when listed (as written: "deploy" does not allow its uid). */
+/**
+ * The users a job may name: root only when allowed, others only when listed (as written: "deploy" does not allow its
+ * uid).
+ */
 export interface JobUsers {
   allowRoot: boolean;
   users: (string | number)[];
@@ -16,10 +20,16 @@ export interface JobUsers {
 
 const isRoot = (user: string | number) => user === 'root' || Number(user) === 0;
 
-/** Why a job may not run as `user`, or null when it may. Deny by default: a job that names no user runs as its node's job_user. */
+/**
+ * Why a job may not run as `user`, or null when it may. Deny by default: a job that names no user runs as its node's
+ * job_user.
+ */
 export function refusedUser(user: string | number | null, rules: JobUsers): string | null {
   if (user === null) return null;
-  if (isRoot(user)) return rules.allowRoot ? null : `a job runs as root only when the master file sets jobs_allow_root; found ${JSON.stringify(user)}`;
+  if (isRoot(user))
+    return rules.allowRoot
+      ? null
+      : `a job runs as root only when the master file sets jobs_allow_root; found ${JSON.stringify(user)}`;
   if (rules.users.some((allowed) => String(allowed) === String(user))) return null;
   return `expected a user the master file's job_users lists (${rules.users.length === 0 ? 'it lists none' : rules.users.map((u) => JSON.stringify(u)).join(', ')}), or no user (the node's job_user); found ${JSON.stringify(user)}`;
 }
@@ -29,7 +39,10 @@ const JOB_STATES: readonly MasterJobState[] = ['queued', ...JOB_RUN_STATES];
 const order = (state: string) => JOB_STATES.indexOf(state as MasterJobState);
 
 export class JobService {
-  /** When a report last mentioned each granted job, by the master's clock (in memory: a restarted master starts every clock again). */
+  /**
+   * When a report last mentioned each granted job, by the master's clock (in memory: a restarted master starts every
+   * clock again).
+   */
   private readonly news = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
 
@@ -83,13 +96,22 @@ export class JobService {
    * down and when one comes up.
    */
   placeStranded(): void {
-    const down = new Set(this.nodes().filter((node) => node.liveness === 'down').map((node) => node.name));
+    const down = new Set(
+      this.nodes()
+        .filter((node) => node.liveness === 'down')
+        .map((node) => node.name),
+    );
     for (const job of this.store.allActive()) {
       if (job.grantedAt || job.spec.node !== null || !down.has(job.node)) continue;
       const placed = this.place(job.spec, job.node);
       if ('error' in placed) continue;
       this.store.update(job.id, { node: placed.node });
-      this.log('job.placed-again', { id: job.id, from: job.node, to: placed.node, note: 'its node went down before its claim was granted' });
+      this.log('job.placed-again', {
+        id: job.id,
+        from: job.node,
+        to: placed.node,
+        note: 'its node went down before its claim was granted',
+      });
       this.changed(job.node);
       this.changed(placed.node);
     }
@@ -101,7 +123,11 @@ export class JobService {
       if (!job.grantedAt) continue;
       const last = this.news.get(job.id) ?? job.grantedAt;
       if (now - last < this.lostAfterMs) continue;
-      const next = this.store.update(job.id, { state: 'lost', reason: `no news of it from node ${job.node} for ${Math.round((now - last) / 1000)} s after its claim was granted`, endedAt: now });
+      const next = this.store.update(job.id, {
+        state: 'lost',
+        reason: `no news of it from node ${job.node} for ${Math.round((now - last) / 1000)} s after its claim was granted`,
+        endedAt: now,
+      });
       this.news.delete(job.id);
       this.log('job.lost', { id: job.id, node: job.node, reason: next.reason });
       this.changed(job.node);
@@ -118,21 +144,40 @@ export class JobService {
     const live = this.nodes().filter((node) => node.liveness === 'alive' && node.name !== not);
     if (spec.node !== null) {
       const pinned = this.nodes().find((node) => node.name === spec.node);
-      return pinned?.liveness === 'alive' ? { node: pinned.name } : { error: `node ${JSON.stringify(spec.node)} is not alive (${pinned ? pinned.liveness : 'never seen'}); the job was not queued` };
+      return pinned?.liveness === 'alive'
+        ? { node: pinned.name }
+        : {
+            error: `node ${JSON.stringify(spec.node)} is not alive (${pinned ? pinned.liveness : 'never seen'}); the job was not queued`,
+          };
     }
     if (live.length === 0) return { error: 'no live node to run the job: no node has sent a heartbeat recently' };
     const load = (node: NodeInfo) => node.report?.load[0] ?? Number.POSITIVE_INFINITY;
     const running = (node: NodeInfo) => this.store.active(node.name).length;
-    const [best] = [...live].sort((a, b) => running(a) - running(b) || load(a) - load(b) || a.name.localeCompare(b.name));
+    const [best] = [...live].sort(
+      (a, b) => running(a) - running(b) || load(a) - load(b) || a.name.localeCompare(b.name),
+    );
     return { node: best!.name };
   }
 
   submit(input: unknown): Outcome {
     const checked = validate('job', input);
-    if (!checked.valid) return { status: 400, body: { error: 'invalid job spec', issues: checked.issues.filter((issue) => issue.severity === 'error') } };
+    if (!checked.valid)
+      return {
+        status: 400,
+        body: { error: 'invalid job spec', issues: checked.issues.filter((issue) => issue.severity === 'error') },
+      };
     const spec = checked.value!;
     const refused = refusedUser(spec.user, this.users());
-    if (refused !== null) return { status: 403, body: { error: 'job refused', issues: [{ code: 'DPD_JOB_USER', path: 'user', message: refused, severity: 'error' }] } };
+    if (refused !== null)
+      return {
+        status: 403,
+        body: {
+          error: 'job refused',
+          issues: [
+            { code: 'DPD_JOB_USER' satisfies ClusterErrorCode, path: 'user', message: refused, severity: 'error' },
+          ],
+        },
+      };
     const placed = this.place(spec);
     if ('error' in placed) return { status: 503, body: { error: placed.error } };
     const job = this.store.add(spec, placed.node);
@@ -146,7 +191,15 @@ export class JobService {
     if (!job) return notFound(id);
     if (isFinal(job)) return alreadyEnded(job);
     // Not claimed yet: it ends here. Claimed: its node stops it and reports how it ended.
-    const next = job.state === 'queued' ? this.store.update(id, { cancelRequested: true, state: 'failed', reason: 'cancelled before it started', endedAt: Date.now() }) : this.store.update(id, { cancelRequested: true });
+    const next =
+      job.state === 'queued'
+        ? this.store.update(id, {
+            cancelRequested: true,
+            state: 'failed',
+            reason: 'cancelled before it started',
+            endedAt: Date.now(),
+          })
+        : this.store.update(id, { cancelRequested: true });
     this.log('job.cancel', { id, node: job.node, state: next.state });
     this.changed(job.node);
     return { status: 202, body: view(next) };
@@ -160,10 +213,30 @@ export class JobService {
       if (!job || job.node !== node || !job.grantedAt || isFinal(job) || !JOB_STATES.includes(seen.state)) continue;
       this.news.set(job.id, this.now());
       // The node's own clock orders its records; the master's is never compared with it.
-      if (order(seen.state) < order(job.state) || (seen.state === job.state && seen.updatedAt <= (job.nodeUpdatedAt ?? 0))) continue;
-      const next = this.store.update(job.id, { state: seen.state, code: seen.code, signal: seen.signal, reason: seen.reason, workdir: seen.workdir, startedAt: seen.startedAt, endedAt: seen.endedAt, nodeUpdatedAt: seen.updatedAt });
+      if (
+        order(seen.state) < order(job.state) ||
+        (seen.state === job.state && seen.updatedAt <= (job.nodeUpdatedAt ?? 0))
+      )
+        continue;
+      const next = this.store.update(job.id, {
+        state: seen.state,
+        code: seen.code,
+        signal: seen.signal,
+        reason: seen.reason,
+        workdir: seen.workdir,
+        startedAt: seen.startedAt,
+        endedAt: seen.endedAt,
+        nodeUpdatedAt: seen.updatedAt,
+      });
       if (seen.log !== undefined) this.store.saveLog(job.id, seen.log);
-      this.log(isFinal(next) ? 'job.end' : 'job.state', { id: job.id, node, state: next.state, code: next.code, signal: next.signal, reason: next.reason });
+      this.log(isFinal(next) ? 'job.end' : 'job.state', {
+        id: job.id,
+        node,
+        state: next.state,
+        code: next.code,
+        signal: next.signal,
+        reason: next.reason,
+      });
       // A final state is acknowledged by leaving the job out of the node's next list.
       if (isFinal(next)) this.changed(node);
     }
@@ -171,7 +244,15 @@ export class JobService {
 
   list(page: number, perPage: number): Outcome {
     const all = this.store.list();
-    return { status: 200, body: { total: all.length, page, per_page: perPage, procs: all.slice((page - 1) * perPage, page * perPage).map(view) } };
+    return {
+      status: 200,
+      body: {
+        total: all.length,
+        page,
+        per_page: perPage,
+        procs: all.slice((page - 1) * perPage, page * perPage).map(view),
+      },
+    };
   }
 
   show(id: string): Outcome {
@@ -183,17 +264,29 @@ export class JobService {
     const job = this.store.get(id);
     if (!job) return notFound(id);
     const text = this.store.readLog(id);
-    return text === null ? { status: 404, body: { error: `job ${id} has no log${isFinal(job) ? '' : ' yet'} (a node uploads it when a job fails)` } } : { status: 200, body: text };
+    return text === null
+      ? {
+          status: 404,
+          body: { error: `job ${id} has no log${isFinal(job) ? '' : ' yet'} (a node uploads it when a job fails)` },
+        }
+      : { status: 200, body: text };
   }
 
   /** The original's POST /api/procs/ID/STATE/: an external runner sets the state. */
   setState(id: string, state: string): Outcome {
     const job = this.store.get(id);
     if (!job) return notFound(id);
-    if (!JOB_STATES.includes(state as MasterJobState)) return { status: 400, body: { error: `unknown state ${JSON.stringify(state)}; expected one of ${JOB_STATES.join(', ')}` } };
+    if (!JOB_STATES.includes(state as MasterJobState))
+      return {
+        status: 400,
+        body: { error: `unknown state ${JSON.stringify(state)}; expected one of ${JOB_STATES.join(', ')}` },
+      };
     // An ended job stays ended: moving it back would send it to its node again.
     if (isFinal(job)) return alreadyEnded(job);
-    const next = this.store.update(id, { state: state as MasterJobState, ...(isFinal({ state }) ? { endedAt: Date.now() } : {}) });
+    const next = this.store.update(id, {
+      state: state as MasterJobState,
+      ...(isFinal({ state }) ? { endedAt: Date.now() } : {}),
+    });
     if (isFinal(next)) this.changed(job.node);
     return { status: 200, body: view(next) };
   }
@@ -206,8 +299,20 @@ export class JobService {
   }
 }
 
-const alreadyEnded = (job: MasterJob): Outcome => ({ status: 409, body: { error: `job ${job.id} has already ended (${job.state})`, job: view(job) } });
+const alreadyEnded = (job: MasterJob): Outcome => ({
+  status: 409,
+  body: { error: `job ${job.id} has already ended (${job.state})`, job: view(job) },
+});
 const notFound = (id: string): Outcome => ({ status: 404, body: { error: `no job ${JSON.stringify(id)}` } });
 
-/** A job as the API shows it (reads need no token): its spec's secrets hidden (env and config values, URL credentials), and its reason's. */
-const view = (job: MasterJob) => ({ ...job, spec: redactJobSpec(job.spec), reason: job.reason === null ? null : redactUrls(job.reason), url: `/api/procs/${job.id}/`, logfile: `/api/procs/${job.id}/logfile/` });
+/**
+ * A job as the API shows it (reads need no token): its spec's secrets hidden (env and config values, URL credentials),
+ * and its reason's.
+ */
+const view = (job: MasterJob) => ({
+  ...job,
+  spec: redactJobSpec(job.spec),
+  reason: job.reason === null ? null : redactUrls(job.reason),
+  url: `/api/procs/${job.id}/`,
+  logfile: `/api/procs/${job.id}/logfile/`,
+});

@@ -5,7 +5,9 @@
 import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { JobSpec } from '@diprocd/procspec';
-import { isFinalJobState, writeFileAtomic, type JobRecord } from '@diprocd/supervisor';
+import { isFinalJobState, type JobRecord } from '@diprocd/jobs';
+import { writeFileAtomic } from '@diprocd/supervisor/host';
+import { ClusterError, osReason } from '../errors.js';
 import { LOG_CAP_BYTES } from './wire.js';
 
 /**
@@ -38,6 +40,14 @@ export interface MasterJob {
 
 export const isFinal = (job: { state: string }) => isFinalJobState(job.state) || job.state === 'lost';
 
+/** Replaces a record or log file whole, durably, readable by the master's user only. */
+function write(path: string, text: string): void {
+  try {
+    writeFileAtomic(path, text, { mode: 0o600, durable: true });
+  } catch (error) {
+    throw new ClusterError('DPD_JOB_STORE', `cannot write ${path}: ${osReason(error)}`, { cause: error });
+  }
+}
 
 export class JobStore {
   private readonly jobs = new Map<string, MasterJob>();
@@ -46,8 +56,16 @@ export class JobStore {
   private next = 1;
 
   constructor(private readonly dir: string) {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    for (const name of readdirSync(dir)) {
+    let names: string[];
+    try {
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      names = readdirSync(dir);
+    } catch (error) {
+      throw new ClusterError('DPD_JOB_STORE', `cannot open the job records in ${dir}: ${osReason(error)}`, {
+        cause: error,
+      });
+    }
+    for (const name of names) {
       if (!/^\d+\.json$/.test(name)) continue;
       try {
         const job = JSON.parse(readFileSync(join(dir, name), 'utf8')) as MasterJob;
@@ -79,7 +97,22 @@ export class JobStore {
   }
 
   add(spec: JobSpec, node: string, now = Date.now()): MasterJob {
-    const job: MasterJob = { id: String(this.next++), spec, node, state: 'queued', code: null, signal: null, reason: null, workdir: null, cancelRequested: false, grantedAt: null, submittedAt: now, startedAt: null, endedAt: null, updatedAt: now };
+    const job: MasterJob = {
+      id: String(this.next++),
+      spec,
+      node,
+      state: 'queued',
+      code: null,
+      signal: null,
+      reason: null,
+      workdir: null,
+      cancelRequested: false,
+      grantedAt: null,
+      submittedAt: now,
+      startedAt: null,
+      endedAt: null,
+      updatedAt: now,
+    };
     this.save(job);
     return job;
   }
@@ -92,7 +125,7 @@ export class JobStore {
   }
 
   private save(job: MasterJob): void {
-    writeFileAtomic(join(this.dir, `${job.id}.json`), `${JSON.stringify(job)}\n`, { mode: 0o600, durable: true });
+    write(join(this.dir, `${job.id}.json`), `${JSON.stringify(job)}\n`);
     this.remember(job);
   }
 
@@ -114,7 +147,7 @@ export class JobStore {
   /** Keeps the log's last LOG_CAP_BYTES. */
   saveLog(id: string, text: string): void {
     const bytes = Buffer.from(text, 'utf8');
-    writeFileAtomic(this.logPath(id), bytes.subarray(Math.max(0, bytes.length - LOG_CAP_BYTES)).toString('utf8'), { mode: 0o600, durable: true });
+    write(this.logPath(id), bytes.subarray(Math.max(0, bytes.length - LOG_CAP_BYTES)).toString('utf8'));
   }
 
   readLog(id: string): string | null {

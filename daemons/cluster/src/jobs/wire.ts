@@ -6,7 +6,7 @@
 // starts a job only once the master granted its claim on it: a transport
 // request `{claim: id}`, answered `{granted, reason?}`.
 import type { JobSpec } from '@diprocd/procspec';
-import type { JobRecord } from '@diprocd/supervisor';
+import type { JobRecord } from '@diprocd/jobs';
 
 /** The largest job log that travels and is kept (its tail). */
 export const LOG_CAP_BYTES = 256 * 1024;
@@ -37,5 +37,13 @@ export type JobReport = JobRecord & { log?: string };
 /** The jobs in a node's report (an empty list when it has none or sends something else). */
 export function reportedJobs(extra: Record<string, unknown> | undefined): JobReport[] {
   const jobs = extra?.jobs;
-  return Array.isArray(jobs) ? jobs.filter((job): job is JobReport => typeof job === 'object' && job !== null && typeof (job as JobReport).id === 'string' && typeof (job as JobReport).state === 'string') : [];
+  return Array.isArray(jobs)
+    ? jobs.filter(
+        (job): job is JobReport =>
+          typeof job === 'object' &&
+          job !== null &&
+          typeof (job as JobReport).id === 'string' &&
+          typeof (job as JobReport).state === 'string',
+      )
+    : [];
 }

@@ -12,8 +12,11 @@ import { isIP } from 'node:net';
 export function hostRefused(header: string | undefined, names: readonly string[]): string | null {
   if (header === undefined || header === '') return 'the request has no Host header';
   // HOST, HOST:PORT, [IPV6] or [IPV6]:PORT.
-  const host = (/^\[([^\]]*)\](?::\d*)?$/.exec(header)?.[1] ?? header.replace(/:\d*$/, '')).toLowerCase().replace(/\.$/, '');
+  const host = (/^\[([^\]]*)\](?::\d*)?$/.exec(header)?.[1] ?? header.replace(/:\d*$/, ''))
+    .toLowerCase()
+    .replace(/\.$/, '');
   if (isIP(host) !== 0 || host === 'localhost' || names.includes(host)) return null;
-  const allowed = names.length > 0 ? `, localhost or ${names.map((name) => JSON.stringify(name)).join(', ')}` : ' or localhost';
+  const allowed =
+    names.length > 0 ? `, localhost or ${names.map((name) => JSON.stringify(name)).join(', ')}` : ' or localhost';
   return `Host ${JSON.stringify(header)} is not a name this API is served on (an IP address${allowed}; add the name to http_hostnames in the master file); refused against DNS rebinding`;
 }

@@ -17,6 +17,7 @@ import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { HostView } from '@diprocd/daemonkit';
 import type { NodeInfo, TransportCounters } from '@diprocd/transport';
+import { ClusterError, osReason } from '../errors.js';
 import type { JobService, Outcome } from '../jobs/job-service.js';
 import { redactProc } from '../jobs/redact.js';
 import { hostRefused } from './host-check.js';
@@ -25,7 +26,8 @@ import { nodeView } from './status-view.js';
 
 // Request bodies: a job spec, or an uploaded log.
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
-// How long the rest of a body over the limit is read (and dropped) before the 413, so the client is answered, not reset.
+// How long the rest of a body over the limit is read (and dropped) before the 413, so the client is answered, not
+// reset.
 const DRAIN_MS = 10_000;
 
 /** What the API reads from the master. */
@@ -53,11 +55,15 @@ const host = (info: NodeInfo): HostView => ({
 
 function send(res: ServerResponse, status: number, body: unknown): void {
   const text = typeof body === 'string' ? body : `${JSON.stringify(body, null, 2)}\n`;
-  res.writeHead(status, { 'content-type': typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, {
+    'content-type': typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+  });
   res.end(text);
 }
 
-const tooLarge = () => Object.assign(new Error(`the request body is over the limit of ${MAX_BODY_BYTES} bytes`), { status: 413 });
+const tooLarge = () =>
+  Object.assign(new Error(`the request body is over the limit of ${MAX_BODY_BYTES} bytes`), { status: 413 });
 
 /**
  * The request body, at most MAX_BODY_BYTES. A longer one (declared or
@@ -109,7 +115,8 @@ function decodeSegment(segment: string): string | undefined {
 
 /** Why a write is refused (401), or null when its bearer token is right. */
 function refused(source: ApiSource, req: IncomingMessage): string | null {
-  if (source.token === null) return 'writes are disabled: no API token is configured (api_token in the master file, or DPD_API_TOKEN in its environment)';
+  if (source.token === null)
+    return 'writes are disabled: no API token is configured (api_token in the master file, or DPD_API_TOKEN in its environment)';
   const given = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
   if (given === undefined) return 'this request needs an "Authorization: Bearer TOKEN" header';
   const [a, b] = [Buffer.from(given), Buffer.from(source.token)];
@@ -117,7 +124,12 @@ function refused(source: ApiSource, req: IncomingMessage): string | null {
 }
 
 /** The job routes; undefined when the path is not one of them. */
-async function jobRoute(source: ApiSource, req: IncomingMessage, path: string, query: URLSearchParams): Promise<Outcome | undefined> {
+async function jobRoute(
+  source: ApiSource,
+  req: IncomingMessage,
+  path: string,
+  query: URLSearchParams,
+): Promise<Outcome | undefined> {
   const jobs = source.jobs;
   const [, id, rest] = /^\/api\/procs(?:\/([^/]+))?(?:\/([^/]+))?$/.exec(path) ?? [];
   if (!path.startsWith('/api/procs') || (path !== '/api/procs' && id === undefined)) return undefined;
@@ -135,7 +147,9 @@ async function jobRoute(source: ApiSource, req: IncomingMessage, path: string, q
         spec = JSON.parse(await readBody(req));
       } catch (error) {
         const status = (error as { status?: number }).status;
-        return status ? { status, body: { error: (error as Error).message } } : { status: 400, body: { error: `the body is not a JSON job spec: ${(error as Error).message}` } };
+        return status
+          ? { status, body: { error: (error as Error).message } }
+          : { status: 400, body: { error: `the body is not a JSON job spec: ${(error as Error).message}` } };
       }
       return jobs.submit(spec);
     }
@@ -164,7 +178,12 @@ async function jobRoute(source: ApiSource, req: IncomingMessage, path: string, q
   return { status: 405, body: { error: `${req.method} is not allowed on ${path}/` } };
 }
 
-async function route(source: ApiSource, hostnames: readonly string[], req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function route(
+  source: ApiSource,
+  hostnames: readonly string[],
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const misdirected = hostRefused(req.headers.host, hostnames);
   if (misdirected) {
     res.setHeader('connection', 'close');
@@ -184,21 +203,44 @@ async function route(source: ApiSource, hostnames: readonly string[], req: Incom
     return send(res, 405, { error: `${req.method} is not allowed on ${path}/: only jobs (/api/procs/) take writes` });
   }
   if (path === '/api/hosts') return send(res, 200, source.nodes().map(host));
-  if (path === '/api/status') return send(res, 200, source.nodes().flatMap((info) => nodeView(info, source.wanted(info.name))));
+  if (path === '/api/status')
+    return send(
+      res,
+      200,
+      source.nodes().flatMap((info) => nodeView(info, source.wanted(info.name))),
+    );
   if (path === '/api/transport') return send(res, 200, source.transport());
   const node = /^\/api\/nodes\/([^/]+)$/.exec(path)?.[1];
   if (node !== undefined) {
     const name = decodeSegment(node);
-    if (name === undefined) return send(res, 400, { error: `malformed %-escape in the node name ${JSON.stringify(node)}` });
+    if (name === undefined)
+      return send(res, 400, { error: `malformed %-escape in the node name ${JSON.stringify(node)}` });
     const info = source.nodes().find((n) => n.name === name);
-    if (!info) return send(res, 404, { error: `no node named ${JSON.stringify(name)} in the master file or among the nodes that reported` });
-    return send(res, 200, { ...host(info), procs: nodeView(info, source.wanted(name)), desired: source.desired(name).map(redactProc), report: info.report });
+    if (!info)
+      return send(res, 404, {
+        error: `no node named ${JSON.stringify(name)} in the master file or among the nodes that reported`,
+      });
+    return send(res, 200, {
+      ...host(info),
+      procs: nodeView(info, source.wanted(name)),
+      desired: source.desired(name).map(redactProc),
+      report: info.report,
+    });
   }
-  send(res, 404, { error: `no such resource ${JSON.stringify(path)}; try /api/hosts/, /api/nodes/NAME, /api/status or /api/procs/` });
+  send(res, 404, {
+    error: `no such resource ${JSON.stringify(path)}; try /api/hosts/, /api/nodes/NAME, /api/status or /api/procs/`,
+  });
 }
 
-/** Listens on `address` ("HOST:PORT"), over TLS when `options.tls`; resolves with the server and the address it got (port 0 picks one). */
-export function serveApi(address: string, source: ApiSource, options: HttpOptions = { tls: null, hostnames: [] }): Promise<{ server: Server; url: string }> {
+/**
+ * Listens on `address` ("HOST:PORT"), over TLS when `options.tls`; resolves with the server and the address it got
+ * (port 0 picks one).
+ */
+export function serveApi(
+  address: string,
+  source: ApiSource,
+  options: HttpOptions = { tls: null, hostnames: [] },
+): Promise<{ server: Server; url: string }> {
   const colon = address.lastIndexOf(':');
   const hostname = address.slice(0, colon).replace(/^\[(.*)\]$/, '$1');
   const port = Number(address.slice(colon + 1));
@@ -207,12 +249,21 @@ export function serveApi(address: string, source: ApiSource, options: HttpOption
       if (!res.headersSent) send(res, 500, { error: error.message });
     });
   };
-  const server: Server = options.tls ? createTlsServer({ cert: options.tls.cert, key: options.tls.key }, handler) : createServer(handler);
+  const server: Server = options.tls
+    ? createTlsServer({ cert: options.tls.cert, key: options.tls.key }, handler)
+    : createServer(handler);
   return new Promise((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) => reject(Object.assign(new Error(`http ${address}: cannot listen: ${error.code ?? error.message}`), { code: 'DPD_HTTP_LISTEN' })));
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        new ClusterError('DPD_HTTP_LISTEN', `http ${address}: cannot listen: ${osReason(error)}`, { cause: error }),
+      ),
+    );
     server.listen(port, hostname, () => {
       const bound = server.address() as AddressInfo;
-      resolve({ server, url: `${options.tls ? 'https' : 'http'}://${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${bound.port}` });
+      resolve({
+        server,
+        url: `${options.tls ? 'https' : 'http'}://${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${bound.port}`,
+      });
     });
   });
 }

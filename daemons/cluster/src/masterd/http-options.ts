@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { createSecureContext } from 'node:tls';
 import type { MasterFile } from '@diprocd/procspec';
+import { ClusterError, osReason } from '../errors.js';
 
 export interface HttpOptions {
   tls: { cert: Buffer; key: Buffer } | null;
@@ -10,7 +11,7 @@ export interface HttpOptions {
   hostnames: string[];
 }
 
-const tlsError = (message: string) => Object.assign(new Error(message), { code: 'DPD_HTTP_TLS' });
+const tlsError = (message: string, cause: unknown) => new ClusterError('DPD_HTTP_TLS', message, { cause });
 
 /** Reads the TLS files of `file`'s http_tls; throws DPD_HTTP_TLS naming the file, the field and the reason. */
 export function httpOptions(file: string, master: MasterFile): HttpOptions {
@@ -20,7 +21,7 @@ export function httpOptions(file: string, master: MasterFile): HttpOptions {
     try {
       return readFileSync(path);
     } catch (error) {
-      throw tlsError(`${file}: http_tls.${field}: cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+      throw tlsError(`${file}: http_tls.${field}: cannot read ${path}: ${osReason(error)}`, error);
     }
   };
   const tls = { cert: read('cert'), key: read('key') };
@@ -28,7 +29,10 @@ export function httpOptions(file: string, master: MasterFile): HttpOptions {
     // The pair is checked now, so a wrong file stops the start, not the first client.
     createSecureContext(tls);
   } catch (error) {
-    throw tlsError(`${file}: http_tls: the certificate ${master.http_tls.cert} and the key ${master.http_tls.key} cannot serve TLS: ${(error as Error).message}`);
+    throw tlsError(
+      `${file}: http_tls: the certificate ${master.http_tls.cert} and the key ${master.http_tls.key} cannot serve TLS: ${(error as Error).message}`,
+      error,
+    );
   }
   return { tls, hostnames: master.http_hostnames };
 }

@@ -26,9 +26,20 @@ Signals: SIGHUP re-reads the file now; SIGTERM and SIGINT stop the master
 Example:
   dpd-masterd -f -v /etc/diprocd/diprocd-master.json`;
 
-
 export const main = (argv: string[]) =>
-  daemonMain<MasterFile>({ name: 'dpd-masterd', role: 'master', what: 'master file', usage: USAGE, load: loadMasterFile, paths: besideFile, start: (file, master, text, log) => Master.start(file, master, text, log) }, argv, process);
+  daemonMain<MasterFile>(
+    {
+      name: 'dpd-masterd',
+      role: 'master',
+      what: 'master file',
+      usage: USAGE,
+      load: loadMasterFile,
+      paths: besideFile,
+      start: (file, master, text, log) => Master.start(file, master, text, log),
+    },
+    argv,
+    process,
+  );
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),

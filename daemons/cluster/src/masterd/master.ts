@@ -20,7 +20,22 @@ export const loadMasterFile = (file: string, text: string) => checkText('master'
 export const masterStateDir = (file: string, master: MasterFile) => master.state_dir ?? `${fileBase(file)}.state`;
 
 // Keys that take effect only when the master restarts.
-const FIXED = ['master_stats', 'master_updates', 'http', 'http_tls', 'http_plaintext_remote', 'http_hostnames', 'curve', 'plaintext_remote', 'heartbeat', 'suspect_after', 'down_after', 'job_lost_after', 'state_dir', 'api_token'] as const;
+const FIXED = [
+  'master_stats',
+  'master_updates',
+  'http',
+  'http_tls',
+  'http_plaintext_remote',
+  'http_hostnames',
+  'curve',
+  'plaintext_remote',
+  'heartbeat',
+  'suspect_after',
+  'down_after',
+  'job_lost_after',
+  'state_dir',
+  'api_token',
+] as const;
 
 export class Master implements DaemonBody {
   private readonly followed: FollowedFile<MasterFile>;
@@ -41,10 +56,20 @@ export class Master implements DaemonBody {
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
     this.followed = new FollowedFile(file, text, loadMasterFile, log, async (next) => this.apply(next));
     const store = new JobStore(join(masterStateDir(file, master), 'jobs'));
-    this.jobs = new JobService(store, () => transport.nodes(), (node) => transport.setDesired(node, this.desiredFor(node)), (event, fields) => (event === 'job.lost' ? log.warn(event, fields) : log.info(event, fields)), () => ({ allowRoot: this.master.jobs_allow_root, users: this.master.job_users }), master.job_lost_after);
+    this.jobs = new JobService(
+      store,
+      () => transport.nodes(),
+      (node) => transport.setDesired(node, this.desiredFor(node)),
+      (event, fields) => (event === 'job.lost' ? log.warn(event, fields) : log.info(event, fields)),
+      () => ({ allowRoot: this.master.jobs_allow_root, users: this.master.job_users }),
+      master.job_lost_after,
+    );
   }
 
-  /** What `node` is sent: its processes with every key written out (what the client writes into the worker file), then its jobs. */
+  /**
+   * What `node` is sent: its processes with every key written out (what the client writes into the worker file), then
+   * its jobs.
+   */
   desiredFor(node: string): unknown[] {
     return [...(this.master.nodes[node] ?? []).map(procToSpec), ...this.jobs.items(node)];
   }
@@ -68,7 +93,10 @@ export class Master implements DaemonBody {
       stats: master.master_stats,
       ...(curve ? { curve } : {}),
       plaintextRemote: master.plaintext_remote,
-      answer: (node, request) => (isClaimRequest(request) && self ? self.jobs.claim(node, request.claim) : { granted: false, reason: 'not a request this master answers' }),
+      answer: (node, request) =>
+        isClaimRequest(request) && self
+          ? self.jobs.claim(node, request.claim)
+          : { granted: false, reason: 'not a request this master answers' },
       heartbeatMs: master.heartbeat,
       suspectAfterMs: master.suspect_after,
       downAfterMs: master.down_after,
@@ -89,23 +117,40 @@ export class Master implements DaemonBody {
         body.jobs.placeStranded();
       })
       .on('unproven', ({ count, first }) =>
-        log.warn('transport.unproven', { count, firstReason: first.reason, firstNode: first.node, note: 'messages no bound key proved were dropped (counted, not stored); at most one such line per 10 s' }),
+        log.warn('transport.unproven', {
+          count,
+          firstReason: first.reason,
+          firstNode: first.node,
+          note: 'messages no bound key proved were dropped (counted, not stored); at most one such line per 10 s',
+        }),
       )
       .on('node.report', ({ node, report }) => {
         log.debug('node.report', { node, revision: report.revision, procs: report.procs.length });
         body.jobs.report(node, report);
       })
-      .on('auth.rejected', ({ publicKey, address }) => log.warn('auth.rejected', { publicKey, address, note: 'this key is not on curve.allow' }))
+      .on('auth.rejected', ({ publicKey, address }) =>
+        log.warn('auth.rejected', { publicKey, address, note: 'this key is not on curve.allow' }),
+      )
       .on('warning', ({ message }) => log.warn('transport.warning', { message }))
       .on('error', ({ error }) => log.error('transport.error', { code: error.code, message: error.message }));
     await transport.start();
-    if (!curve) log.warn('transport.plaintext', { note: 'no curve key in the master file: every local user can read every node\'s env, and any of them can speak in any node\'s name; configure curve keys beyond development' });
+    if (!curve)
+      log.warn('transport.plaintext', {
+        note: "no curve key in the master file: every local user can read every node's env, and any of them can speak in any node's name; configure curve keys beyond development",
+      });
     try {
       body.publish();
       body.jobs.start();
       const api = await serveApi(master.http, body.apiSource(), httpOptions(file, master));
       body.http = api.server;
-      body.readyFields = { updates: master.master_updates, stats: master.master_stats, http: api.url, nodes: Object.keys(master.nodes).length, stateDir: masterStateDir(file, master), encrypted: curve !== null };
+      body.readyFields = {
+        updates: master.master_updates,
+        stats: master.master_stats,
+        http: api.url,
+        nodes: Object.keys(master.nodes).length,
+        stateDir: masterStateDir(file, master),
+        encrypted: curve !== null,
+      };
     } catch (error) {
       body.jobs.close();
       await transport.close();
@@ -118,13 +163,15 @@ export class Master implements DaemonBody {
 
   private apply(next: MasterFile) {
     const moved = FIXED.filter((key) => JSON.stringify(this.master[key]) !== JSON.stringify(next[key]));
-    if (moved.length > 0) this.log.warn('file.needs-restart', { changed: moved, note: 'these take effect when the master restarts' });
+    if (moved.length > 0)
+      this.log.warn('file.needs-restart', { changed: moved, note: 'these take effect when the master restarts' });
     // Per node, what moves: only nodes whose list changed get a new revision.
     const nodes: Record<string, { start: string[]; stop: string[]; restart: string[] }> = {};
     for (const node of new Set([...Object.keys(this.master.nodes), ...Object.keys(next.nodes)])) {
       const diff = diffProcs(this.master.nodes[node] ?? [], next.nodes[node] ?? []);
       const names = (procs: { name: string }[]) => procs.map((proc) => proc.name);
-      if (diff.start.length + diff.stop.length + diff.restart.length > 0) nodes[node] = { start: names(diff.start), stop: names(diff.stop), restart: names(diff.restart) };
+      if (diff.start.length + diff.stop.length + diff.restart.length > 0)
+        nodes[node] = { start: names(diff.start), stop: names(diff.stop), restart: names(diff.restart) };
     }
     this.master = next;
     this.publish();
@@ -135,7 +182,10 @@ export class Master implements DaemonBody {
     return {
       nodes: (): NodeInfo[] => this.transport.nodes(),
       // A job runs on its node as the process job.ID.
-      wanted: (node: string) => [...(this.master.nodes[node] ?? []).map((proc) => proc.name), ...this.jobs.items(node).map((item) => `job.${item.job.id}`)],
+      wanted: (node: string) => [
+        ...(this.master.nodes[node] ?? []).map((proc) => proc.name),
+        ...this.jobs.items(node).map((item) => `job.${item.job.id}`),
+      ],
       desired: (node: string) => this.transport.desired(node).procs,
       jobs: this.jobs,
       transport: () => ({ encrypted: this.master.curve !== null, counters: this.transport.counters() }),

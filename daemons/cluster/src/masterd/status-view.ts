@@ -37,14 +37,23 @@ export function nodeView(info: NodeInfo, wanted: readonly string[]): ProcView[] 
   const reported = new Map((info.report?.procs ?? []).map((proc) => [proc.name, proc]));
   const view = (name: string, isWanted: boolean): ProcView => {
     const proc = reported.get(name);
-    const base = { node: info.name, name, state: proc?.state ?? null, pid: proc?.pid ?? null, restarts: proc?.restarts ?? 0, lastExit: proc?.lastExit ?? null, wanted: isWanted };
+    const base = {
+      node: info.name,
+      name,
+      state: proc?.state ?? null,
+      pid: proc?.pid ?? null,
+      restarts: proc?.restarts ?? 0,
+      lastExit: proc?.lastExit ?? null,
+      wanted: isWanted,
+    };
     // A node that never reported counts as down, as one that stopped reporting.
     if (info.liveness === 'down' || info.liveness === 'unknown') return { ...base, ...STATUS.nodeDown };
     if (!isWanted) return { ...base, ...STATUS.unwanted };
     return { ...base, ...(proc ? (BY_STATE[proc.state] ?? STATUS.error) : STATUS.pending) };
   };
   const names = new Set(wanted);
-  // A process the node runs but the file no longer lists (the node has not caught up, or its worker file was edited by hand).
+  // A process the node runs but the file no longer lists (the node has not caught up, or its worker file was edited by
+  // hand).
   const unwanted = [...reported.values()].filter((proc) => !names.has(proc.name) && LIVE.has(proc.state));
   return [...wanted.map((name) => view(name, true)), ...unwanted.map((proc) => view(proc.name, false))];
 }

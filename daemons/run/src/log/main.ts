@@ -4,7 +4,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDuration, parseSize } from '@diprocd/procspec';
 import { UsageError, parseCommandLine, usageMessage, versionLine } from '@diprocd/procspec/runtime';
-import { LineLog, splitLines } from '@diprocd/supervisor';
+import { splitLines } from '@diprocd/procspec/runtime';
+import { LineLog } from '@diprocd/supervisor/host';
 
 const USAGE = `Usage:
   dpd-log [-t] [-p PREFIX] [-b] [-e] [FILE]

@@ -1,6 +1,6 @@
 // What dpd-run does before it supervises: move to -W, set -E, open the -I
 // status file and write the -p pid file. Each refusal is a RunError (exit 1).
-import { writePidFile } from '@diprocd/supervisor';
+import { writePidFile } from '@diprocd/supervisor/host';
 import { RunError } from '../errors.js';
 import type { RunArgs } from './options.js';
 import { StatusFile } from './status-file.js';

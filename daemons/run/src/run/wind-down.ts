@@ -1,7 +1,7 @@
 // dpd-run's end: stop the command, let the log command drain, remove what
 // dpd-run wrote.
 import { rmSync } from 'node:fs';
-import { removePidFile } from '@diprocd/supervisor';
+import { removePidFile } from '@diprocd/supervisor/host';
 import type { RunArgs } from './options.js';
 import type { StatusFile } from './status-file.js';
 import type { Supervised } from './supervise.js';

@@ -1,4 +1,4 @@
-import type { ProcStatus } from '@diprocd/supervisor';
+import type { ProcStatusView } from '@diprocd/daemonkit';
 
 /** 3725000 → "1h2m", 42000 → "42s". */
 export function formatUptime(ms: number | null): string {
@@ -26,7 +26,7 @@ export function columns(rows: string[][]): string[] {
 }
 
 /** The status table: name, state, pid, uptime, restarts, last exit (and why it is down). */
-export function statusTable(procs: ProcStatus[]): string {
+export function statusTable(procs: ProcStatusView[]): string {
   const rows = [
     ['NAME', 'STATE', 'PID', 'UPTIME', 'RESTARTS', 'LAST EXIT', 'REASON'],
     ...procs.map((p) => [p.name, p.state, p.pid === null ? '-' : String(p.pid), formatUptime(p.uptimeMs), String(p.restarts), formatExit(p.lastExit), p.reason ?? '']),

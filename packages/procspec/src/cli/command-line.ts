@@ -10,7 +10,10 @@ declare const __DPD_VERSION__: string | undefined;
 /** The version of diprocd this was built as ("unbuilt" when run from source). */
 export const DIPROCD_VERSION: string = typeof __DPD_VERSION__ === 'string' ? __DPD_VERSION__ : 'unbuilt';
 
-/** A mistake on a command line: the command prints it and exits 2. `brief`: one line and the --help hint, without the usage. */
+/**
+ * A mistake on a command line: the command prints it and exits 2. `brief`: one line and the --help hint, without the
+ * usage.
+ */
 export class UsageError extends DiprocdError {
   readonly brief: boolean;
 
@@ -21,7 +24,9 @@ export class UsageError extends DiprocdError {
   }
 }
 
-/** Node's parse error in our words: `unknown option --bogus`, `option --file needs a value`, `unexpected argument x`. */
+/**
+ * Node's parse error in our words: `unknown option --bogus`, `option --file needs a value`, `unexpected argument x`.
+ */
 function inOurWords(error: NodeJS.ErrnoException): string {
   const quoted = /'([^']*)'/.exec(error.message)?.[1] ?? '';
   // "-c, --file <value>" or "--json": the long name where there is one.
@@ -30,7 +35,9 @@ function inOurWords(error: NodeJS.ErrnoException): string {
     case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
       return `unknown option ${quoted}`;
     case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
-      return /argument missing/.test(error.message) ? `option ${option} needs a value` : `option ${option} takes no value`;
+      return /argument missing/.test(error.message)
+        ? `option ${option} needs a value`
+        : `option ${option} takes no value`;
     case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
       return `unexpected argument ${quoted}`;
     default:

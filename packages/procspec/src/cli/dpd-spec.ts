@@ -22,12 +22,16 @@ Examples:
   dpd-spec validate --json master.json client.json
   dpd-spec schema worker > worker.schema.json`;
 
-
 function summary(report: FileReport): string {
   const title = report.kind ? KIND_TITLES[report.kind] : 'file';
   const errors = report.issues.filter((issue) => issue.severity === 'error').length;
   const warnings = report.issues.length - errors;
-  const counts = [errors && `${errors} error${errors > 1 ? 's' : ''}`, warnings && `${warnings} warning${warnings > 1 ? 's' : ''}`].filter(Boolean).join(', ');
+  const counts = [
+    errors && `${errors} error${errors > 1 ? 's' : ''}`,
+    warnings && `${warnings} warning${warnings > 1 ? 's' : ''}`,
+  ]
+    .filter(Boolean)
+    .join(', ');
   if (!report.readable) return `${report.file}: unreadable`;
   return `${report.file}: ${report.valid ? 'valid' : 'invalid'} ${title}${counts ? ` (${counts})` : ''}`;
 }
@@ -40,12 +44,19 @@ async function validateCommand(args: string[]): Promise<number> {
   });
   if (positionals.length === 0) throw new UsageError('validate needs at least one FILE');
   const kind = values.kind as FileKind | undefined;
-  if (kind !== undefined && !KINDS.includes(kind)) throw new UsageError(`--kind must be one of ${KINDS.join(', ')}, not ${JSON.stringify(kind)}`);
+  if (kind !== undefined && !KINDS.includes(kind))
+    throw new UsageError(`--kind must be one of ${KINDS.join(', ')}, not ${JSON.stringify(kind)}`);
 
   const reports: FileReport[] = [];
   for (const file of positionals) reports.push(await validateFile(file, kind ? { kind } : {}));
   if (values.json) {
-    const files = reports.map(({ file, kind: k, valid, readable, issues }) => ({ file, kind: k ?? null, valid, readable, issues }));
+    const files = reports.map(({ file, kind: k, valid, readable, issues }) => ({
+      file,
+      kind: k ?? null,
+      valid,
+      readable,
+      issues,
+    }));
     process.stdout.write(`${JSON.stringify({ valid: reports.every((r) => r.valid), files }, null, 2)}\n`);
   } else {
     for (const report of reports) {

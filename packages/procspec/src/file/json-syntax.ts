@@ -85,10 +85,12 @@ export function findSyntaxError(text: string): SyntaxProblem | undefined {
     const token = scanner.scan();
     const offset = scanner.getTokenOffset();
     if (token === T.Trivia || token === T.LineBreak) continue;
-    if (token === T.LineComment || token === T.BlockComment) return { offset, message: 'comments are not allowed in JSON' };
+    if (token === T.LineComment || token === T.BlockComment)
+      return { offset, message: 'comments are not allowed in JSON' };
     const scanError = scanner.getTokenError();
     if (scanError !== 0) {
-      if (scanError === 2 && scanner.getPosition() >= text.length) return { offset, message: 'unexpected end of file inside a string' };
+      if (scanError === 2 && scanner.getPosition() >= text.length)
+        return { offset, message: 'unexpected end of file inside a string' };
       return { offset, message: SCAN_ERRORS[scanError] ?? 'unexpected character' };
     }
     if (token === T.EOF) {
@@ -120,7 +122,10 @@ export function findSyntaxError(text: string): SyntaxProblem | undefined {
       want = 'key';
     } else if (want === 'array comma' && token === T.Comma) {
       want = 'item';
-    } else if ((want === 'object comma' && token === T.CloseBrace) || (want === 'array comma' && token === T.CloseBracket)) {
+    } else if (
+      (want === 'object comma' && token === T.CloseBrace) ||
+      (want === 'array comma' && token === T.CloseBracket)
+    ) {
       open.pop();
       want = afterValue();
     } else if ((want === 'key' && token === T.CloseBrace) || (want === 'item' && token === T.CloseBracket)) {

@@ -26,7 +26,12 @@ export function parseJson(text: string): JsonParse {
     const { line, column } = lineColumn(body, problem.offset);
     return {
       ok: false,
-      issue: { severity: 'error', code: 'DPD_SPEC_JSON', path: '', message: `not valid JSON: ${problem.message} (line ${line}, column ${column})` },
+      issue: {
+        severity: 'error',
+        code: 'DPD_SPEC_JSON',
+        path: '',
+        message: `not valid JSON: ${problem.message} (line ${line}, column ${column})`,
+      },
     };
   }
 }

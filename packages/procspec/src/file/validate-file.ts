@@ -22,7 +22,11 @@ export interface ValidateFileOptions<K extends FileKind> extends NormaliseOption
 }
 
 /** Validates the text of a file (already read). Never throws. */
-export function validateText<K extends FileKind>(file: string, text: string, options: ValidateFileOptions<K> = {}): FileReport<K> {
+export function validateText<K extends FileKind>(
+  file: string,
+  text: string,
+  options: ValidateFileOptions<K> = {},
+): FileReport<K> {
   const parsed = parseJson(text);
   if (!parsed.ok) return { file, kind: options.kind, readable: true, valid: false, issues: [parsed.issue] };
   const kind = (options.kind ?? detectKind(parsed.value)) as K | undefined;
@@ -31,31 +35,47 @@ export function validateText<K extends FileKind>(file: string, text: string, opt
       severity: 'error',
       code: 'DPD_SPEC_KIND',
       path: '',
-      message: 'cannot tell the kind of file: expected an object with "procs" (worker), "nodes" (master), "conf_file" (client), "cmd" (job) or "run" (process); pass --kind',
+      message:
+        'cannot tell the kind of file: expected an object with "procs" (worker), "nodes" (master), "conf_file" (client), "cmd" (job) or "run" (process); pass --kind',
     };
     return { file, kind, readable: true, valid: false, issues: [issue] };
   }
   return { ...validateValue(kind, parsed.value, options, true), file, readable: true };
 }
 
-/** A file's text checked: its value with warning lines, or its issue lines, each "file:path: severity: message [code]". */
+/**
+ * A file's text checked: its value with warning lines, or its issue lines, each "file:path: severity: message [code]".
+ */
 export type CheckedText<V> = { ok: true; value: V; warnings: string[] } | { ok: false; issues: string[] };
 
 /** validateText for a daemon: the normalised value, or the lines to print. */
-export function checkText<K extends FileKind>(kind: K, file: string, text: string, options: Omit<ValidateFileOptions<K>, 'kind'> = {}): CheckedText<Normalised[K]> {
+export function checkText<K extends FileKind>(
+  kind: K,
+  file: string,
+  text: string,
+  options: Omit<ValidateFileOptions<K>, 'kind'> = {},
+): CheckedText<Normalised[K]> {
   const report = validateText(file, text, { ...options, kind });
   const lines = report.issues.map((issue) => formatIssue(issue, file));
   return report.valid ? { ok: true, value: report.value!, warnings: lines } : { ok: false, issues: lines };
 }
 
 /** Reads and validates a file. Never throws: an unreadable file is a report with `readable: false`. */
-export async function validateFile<K extends FileKind>(file: string, options: ValidateFileOptions<K> = {}): Promise<FileReport<K>> {
+export async function validateFile<K extends FileKind>(
+  file: string,
+  options: ValidateFileOptions<K> = {},
+): Promise<FileReport<K>> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
-    const issue: Issue = { severity: 'error', code: 'DPD_SPEC_UNREADABLE', path: '', message: `cannot read the file: ${reason}` };
+    const issue: Issue = {
+      severity: 'error',
+      code: 'DPD_SPEC_UNREADABLE',
+      path: '',
+      message: `cannot read the file: ${reason}`,
+    };
     return { file, kind: options.kind, readable: false, valid: false, issues: [issue] };
   }
   return validateText(file, text, options);
@@ -72,11 +92,20 @@ export function formatIssue(issue: Issue, file?: string): string {
  * Throws a SpecError (`DPD_SPEC_UNREADABLE` or `DPD_SPEC_INVALID`) whose
  * message names the file and lists every error; warnings are in `issues`.
  */
-export async function loadFile<K extends FileKind>(kind: K, file: string, options: NormaliseOptions = {}): Promise<{ value: Normalised[K]; warnings: Issue[] }> {
+export async function loadFile<K extends FileKind>(
+  kind: K,
+  file: string,
+  options: NormaliseOptions = {},
+): Promise<{ value: Normalised[K]; warnings: Issue[] }> {
   const report = await validateFile(file, { ...options, kind });
   if (report.valid) return { value: report.value!, warnings: report.issues };
   const errors = report.issues.filter((issue) => issue.severity === 'error');
   const code = report.readable ? 'DPD_SPEC_INVALID' : 'DPD_SPEC_UNREADABLE';
   const lines = errors.map((issue) => `  ${formatIssue(issue, file)}`).join('\n');
-  throw new SpecError(code, `${file}: ${report.readable ? `invalid ${KIND_TITLES[kind]}` : 'unreadable'}\n${lines}`, report.issues, { file });
+  throw new SpecError(
+    code,
+    `${file}: ${report.readable ? `invalid ${KIND_TITLES[kind]}` : 'unreadable'}\n${lines}`,
+    report.issues,
+    { file },
+  );
 }

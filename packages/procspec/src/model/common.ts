@@ -42,7 +42,10 @@ export function hinted<T extends TSchema>(schema: T, hints: Hints): T {
 export const Duration = (description: string, options: { positive?: boolean } = {}) =>
   Type.Union(
     [
-      Type.Number({ ...(options.positive ? { exclusiveMinimum: 0 } : { minimum: 0 }), maximum: MAX_DURATION_MS / 1000 }),
+      Type.Number({
+        ...(options.positive ? { exclusiveMinimum: 0 } : { minimum: 0 }),
+        maximum: MAX_DURATION_MS / 1000,
+      }),
       Type.String({ pattern: options.positive ? POSITIVE_DURATION_PATTERN : DURATION_PATTERN }),
     ],
     {
@@ -98,10 +101,12 @@ export const NulFree = (options: { description?: string; nonEmpty?: boolean; wha
 
 export const Path = (description: string) => NulFree({ description, nonEmpty: true, what: 'path' });
 
-export const StringList = (description: string) => Type.Array(Type.String(), { description, 'x-expected': 'an array of strings' });
+export const StringList = (description: string) =>
+  Type.Array(Type.String(), { description, 'x-expected': 'an array of strings' });
 
 /** A list of arguments or package names: they all reach exec. */
-export const ArgList = (description: string) => Type.Array(NulFree(), { description, 'x-expected': 'an array of strings' });
+export const ArgList = (description: string) =>
+  Type.Array(NulFree(), { description, 'x-expected': 'an array of strings' });
 
 /** A command: a string (run by `/bin/sh -c`) or an argv array. */
 export const Command = (description: string) =>

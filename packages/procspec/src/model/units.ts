@@ -31,7 +31,8 @@ function exactMs(value: unknown): number | undefined {
   if (typeof value !== 'string' || !DURATION_RE.test(value)) return undefined;
   if (/^[0-9.]+$/.test(value)) return Number(value) * 1000;
   let total = 0;
-  for (const [, amount, unit] of value.matchAll(DURATION_PART)) total += Number(amount) * DURATION_UNITS_MS[unit as string]!;
+  for (const [, amount, unit] of value.matchAll(DURATION_PART))
+    total += Number(amount) * DURATION_UNITS_MS[unit as string]!;
   return total;
 }
 
@@ -100,16 +101,47 @@ export const PROBLEM_WORDS: Record<Exclude<DurationProblem | SizeProblem, 'malfo
   'too large': 'a size of at most 2^50 bytes ("1048576G")',
 };
 
-/** Bytes for a size: a number is bytes, a string may carry a binary unit. `undefined` when malformed, zero or above 2^50. */
+/**
+ * Bytes for a size: a number is bytes, a string may carry a binary unit. `undefined` when malformed, zero or above
+ * 2^50.
+ */
 export function parseSize(value: unknown): number | undefined {
   return sizeProblem(value) === undefined ? bytesOf(value) : undefined;
 }
 
 /** Signals a spec may name (Linux). Accepted with or without the `SIG` prefix. */
 export const SIGNAL_NAMES = [
-  'HUP', 'INT', 'QUIT', 'ILL', 'TRAP', 'ABRT', 'BUS', 'FPE', 'KILL', 'USR1', 'SEGV', 'USR2',
-  'PIPE', 'ALRM', 'TERM', 'STKFLT', 'CHLD', 'CONT', 'STOP', 'TSTP', 'TTIN', 'TTOU', 'URG',
-  'XCPU', 'XFSZ', 'VTALRM', 'PROF', 'WINCH', 'IO', 'PWR', 'SYS',
+  'HUP',
+  'INT',
+  'QUIT',
+  'ILL',
+  'TRAP',
+  'ABRT',
+  'BUS',
+  'FPE',
+  'KILL',
+  'USR1',
+  'SEGV',
+  'USR2',
+  'PIPE',
+  'ALRM',
+  'TERM',
+  'STKFLT',
+  'CHLD',
+  'CONT',
+  'STOP',
+  'TSTP',
+  'TTIN',
+  'TTOU',
+  'URG',
+  'XCPU',
+  'XFSZ',
+  'VTALRM',
+  'PROF',
+  'WINCH',
+  'IO',
+  'PWR',
+  'SYS',
 ] as const;
 
 export const SIGNAL_PATTERN = `^(?:SIG)?(?:${SIGNAL_NAMES.join('|')})$`;
@@ -122,8 +154,22 @@ export function parseSignal(value: unknown): NodeJS.Signals | undefined {
 
 /** Resource limits a spec may set, by their `prlimit` names. */
 export const RLIMIT_NAMES = [
-  'as', 'core', 'cpu', 'data', 'fsize', 'locks', 'memlock', 'msgqueue', 'nice', 'nofile',
-  'nproc', 'rss', 'rtprio', 'rttime', 'sigpending', 'stack',
+  'as',
+  'core',
+  'cpu',
+  'data',
+  'fsize',
+  'locks',
+  'memlock',
+  'msgqueue',
+  'nice',
+  'nofile',
+  'nproc',
+  'rss',
+  'rtprio',
+  'rttime',
+  'sigpending',
+  'stack',
 ] as const;
 export type RlimitName = (typeof RLIMIT_NAMES)[number];
 

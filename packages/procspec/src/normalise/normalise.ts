@@ -8,7 +8,16 @@ import { parseDuration, parseSignal, parseSize, type RlimitName } from '../model
 import { urlBasename } from '../model/download-name.js';
 import { nodeOfKeyFile } from '../validate/semantic.js';
 import { DEFAULTS } from './defaults.js';
-import type { ClientFile, JobSpec, MasterFile, Normalised, Proc, RestartPolicy, RlimitValue, WorkerFile } from './types.js';
+import type {
+  ClientFile,
+  JobSpec,
+  MasterFile,
+  Normalised,
+  Proc,
+  RestartPolicy,
+  RlimitValue,
+  WorkerFile,
+} from './types.js';
 
 /** Options of normalisation. */
 export interface NormaliseOptions {
@@ -20,9 +29,11 @@ const absolute = (path: string): string => posix.resolve('/', path);
 const optionalPath = (path: string | undefined): string | null => (path === undefined ? null : absolute(path));
 const ms = (value: unknown): number => parseDuration(value)!;
 const optionalMs = (value: unknown): number | null => (value === undefined ? null : ms(value));
-const argv = (command: string | string[]): string[] => (typeof command === 'string' ? ['/bin/sh', '-c', command] : [...command]);
+const argv = (command: string | string[]): string[] =>
+  typeof command === 'string' ? ['/bin/sh', '-c', command] : [...command];
 /** A numeric user or group written as text ("0") is the same id as the number. */
-const account = (value: string | number): string | number => (typeof value === 'string' && /^[0-9]+$/.test(value) ? Number(value) : value);
+const account = (value: string | number): string | number =>
+  typeof value === 'string' && /^[0-9]+$/.test(value) ? Number(value) : value;
 const envStrings = (env: Record<string, string | number | boolean> | undefined): Record<string, string> =>
   Object.fromEntries(Object.entries(env ?? {}).map(([key, value]) => [key, String(value)]));
 
@@ -79,7 +90,8 @@ export function normaliseProc(input: ProcInput): Proc {
     restart: restartPolicy(input.restart),
     restart_limit: {
       starts: input.restart_limit?.starts ?? DEFAULTS.restart_limit.starts,
-      within: input.restart_limit?.within === undefined ? DEFAULTS.restart_limit.within : ms(input.restart_limit.within),
+      within:
+        input.restart_limit?.within === undefined ? DEFAULTS.restart_limit.within : ms(input.restart_limit.within),
     },
     backoff: {
       initial: input.backoff?.initial === undefined ? DEFAULTS.backoff.initial : ms(input.backoff.initial),
@@ -158,7 +170,13 @@ function normaliseMaster(input: MasterInput): MasterFile {
     state_dir: optionalPath(input.state_dir),
     jobs_allow_root: input.jobs_allow_root ?? false,
     job_users: [...(input.job_users ?? [])],
-    curve: input.curve ? { secret_key: absolute(input.curve.secret_key), public_key: absolute(input.curve.public_key), allow: allowByNode(input.curve.allow) } : null,
+    curve: input.curve
+      ? {
+          secret_key: absolute(input.curve.secret_key),
+          public_key: absolute(input.curve.public_key),
+          allow: allowByNode(input.curve.allow),
+        }
+      : null,
     plaintext_remote: input.plaintext_remote ?? false,
     heartbeat: optionalMs(input.heartbeat) ?? DEFAULTS.heartbeat,
     suspect_after: optionalMs(input.suspect_after) ?? DEFAULTS.suspect_after,
@@ -177,12 +195,21 @@ function normaliseClient(input: ClientInput, options: NormaliseOptions): ClientF
     node_name: (input.node_name ?? DEFAULTS.node_name).replaceAll('%H', host),
     conf_file: absolute(input.conf_file),
     control_socket: input.control_socket === undefined ? null : absolute(input.control_socket),
-    curve: input.curve ? { secret_key: absolute(input.curve.secret_key), public_key: absolute(input.curve.public_key), master_key: input.curve.master_key } : null,
+    curve: input.curve
+      ? {
+          secret_key: absolute(input.curve.secret_key),
+          public_key: absolute(input.curve.public_key),
+          master_key: input.curve.master_key,
+        }
+      : null,
     plaintext_remote: input.plaintext_remote ?? false,
     heartbeat: optionalMs(input.heartbeat) ?? DEFAULTS.heartbeat,
     job_user: input.job_user ?? null,
     job_file_dirs: (input.job_file_dirs ?? []).map(absolute),
-    job_download_max_size: input.job_download_max_size === undefined ? DEFAULTS.job_download_max_size : parseSize(input.job_download_max_size)!,
+    job_download_max_size:
+      input.job_download_max_size === undefined
+        ? DEFAULTS.job_download_max_size
+        : parseSize(input.job_download_max_size)!,
   };
 }
 

@@ -33,7 +33,11 @@ export function procToSpec(proc: Proc): ProcInput {
     log_pipe_as:
       proc.log_pipe_as === null
         ? undefined
-        : dropUndefined({ user: proc.log_pipe_as.user, group: orOmit(proc.log_pipe_as.group), groups: proc.log_pipe_as.groups === null ? undefined : [...proc.log_pipe_as.groups] }),
+        : dropUndefined({
+            user: proc.log_pipe_as.user,
+            group: orOmit(proc.log_pipe_as.group),
+            groups: proc.log_pipe_as.groups === null ? undefined : [...proc.log_pipe_as.groups],
+          }),
     log_stderr: proc.log_stderr,
     restart: proc.restart,
     restart_limit: { starts: proc.restart_limit.starts, within: formatDuration(proc.restart_limit.within) },

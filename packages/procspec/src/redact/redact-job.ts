@@ -15,7 +15,8 @@ const CREDENTIALS = /([a-z][a-z0-9+.-]*:[/\\]+)[^\s/\\?#]*@/giu;
 export const redactUrls = (text: string): string => text.replace(CREDENTIALS, `$1${HIDDEN}@`);
 
 /** The keys of `values`, each with its value hidden. */
-export const redactValues = <T>(values: Record<string, T>): Record<string, string> => Object.fromEntries(Object.keys(values).map((key) => [key, HIDDEN]));
+export const redactValues = <T>(values: Record<string, T>): Record<string, string> =>
+  Object.fromEntries(Object.keys(values).map((key) => [key, HIDDEN]));
 
 /**
  * A job spec safe to show: URL credentials hidden wherever a URL may be
@@ -31,7 +32,9 @@ export function redactJobSpec(spec: JobSpec): JobSpec {
     // "pkg @ https://u:pw@host/…", "git+https://u:token@host/…": how private packages are named.
     python_deps: spec.python_deps.map(redactUrls),
     npm_deps: spec.npm_deps.map(redactUrls),
-    download_urls: Object.fromEntries(Object.entries(spec.download_urls).map(([name, value]) => [name, redactUrls(value)])),
+    download_urls: Object.fromEntries(
+      Object.entries(spec.download_urls).map(([name, value]) => [name, redactUrls(value)]),
+    ),
     python_cheeseshop: url(spec.python_cheeseshop),
     npm_registry: url(spec.npm_registry),
     config: redactValues(spec.config),

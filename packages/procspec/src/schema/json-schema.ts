@@ -15,6 +15,8 @@ export function jsonSchema(kind: FileKind): Record<string, unknown> {
   // JSON round trip: drops TypeBox's symbol-keyed metadata and our x- keys
   // (no key of a diprocd file begins with "x-"), keeps the schema, its title
   // included: every file schema has one.
-  const body = JSON.parse(JSON.stringify(SCHEMAS[kind]), (key, value: unknown) => (key.startsWith('x-') ? undefined : value)) as Record<string, unknown>;
+  const body = JSON.parse(JSON.stringify(SCHEMAS[kind]), (key, value: unknown) =>
+    key.startsWith('x-') ? undefined : value,
+  ) as Record<string, unknown>;
   return { $schema: SCHEMA_DIALECT, $id: `urn:diprocd:schema:${kind}`, ...body };
 }

@@ -44,7 +44,11 @@ function crossChecks(kind: FileKind, value: unknown): Issue[] {
  * Validates any JSON value as a kind of file. Never throws: every problem is
  * an issue with a JSON path, and unknown keys are warnings.
  */
-export function validate<K extends FileKind>(kind: K, value: unknown, options: NormaliseOptions = {}): ValidationResult<K> {
+export function validate<K extends FileKind>(
+  kind: K,
+  value: unknown,
+  options: NormaliseOptions = {},
+): ValidationResult<K> {
   return validateValue(kind, value, options, false);
 }
 
@@ -54,8 +58,14 @@ export function validate<K extends FileKind>(kind: K, value: unknown, options: N
  * built in code may hold what JSON cannot say (undefined, functions), so it
  * is always walked.
  */
-export function validateValue<K extends FileKind>(kind: K, value: unknown, options: NormaliseOptions, fromJson: boolean): ValidationResult<K> {
-  if (!KINDS.includes(kind)) throw new TypeError(`procspec: unknown kind ${JSON.stringify(kind)}; expected one of ${KINDS.join(', ')}`);
+export function validateValue<K extends FileKind>(
+  kind: K,
+  value: unknown,
+  options: NormaliseOptions,
+  fromJson: boolean,
+): ValidationResult<K> {
+  if (!KINDS.includes(kind))
+    throw new TypeError(`procspec: unknown kind ${JSON.stringify(kind)}; expected one of ${KINDS.join(', ')}`);
   const walker = new Walker(fromJson);
   walker.check(SCHEMAS[kind], value);
   const issues = [...walker.issues, ...crossChecks(kind, value)];

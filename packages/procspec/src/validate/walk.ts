@@ -38,7 +38,10 @@ function accepts(schema: TSchema, value: unknown): boolean {
   return KIND_TYPES[kind] === jsonType(value);
 }
 
-/** Patterns are read with the `u` flag, as JSON Schema validators read them (code points, not UTF-16 halves). Compiled once each. */
+/**
+ * Patterns are read with the `u` flag, as JSON Schema validators read them (code points, not UTF-16 halves). Compiled
+ * once each.
+ */
 const compiled = new Map<string, RegExp>();
 function regex(pattern: string): RegExp {
   let re = compiled.get(pattern);
@@ -57,7 +60,11 @@ function shape(schema: TSchema): ObjectShape {
   let found = shapes.get(schema);
   if (!found) {
     const properties = schema.properties as Record<string, TSchema>;
-    found = { entries: Object.entries(properties), required: new Set((schema.required as string[] | undefined) ?? []), known: Object.keys(properties) };
+    found = {
+      entries: Object.entries(properties),
+      required: new Set((schema.required as string[] | undefined) ?? []),
+      known: Object.keys(properties),
+    };
     shapes.set(schema, found);
   }
   return found;
@@ -151,7 +158,8 @@ export class Walker {
         this.union(schema, value, path);
         break;
       case 'Literal':
-        if (value !== schema.const) this.mismatch(schema, value, path, accepts(schema, value) ? 'DPD_SPEC_VALUE' : 'DPD_SPEC_TYPE');
+        if (value !== schema.const)
+          this.mismatch(schema, value, path, accepts(schema, value) ? 'DPD_SPEC_VALUE' : 'DPD_SPEC_TYPE');
         break;
       case 'String':
         this.string(schema, value, path);
@@ -185,7 +193,8 @@ export class Walker {
    */
   private parsed(schema: TSchema, value: unknown, path: PathPart[]): void {
     const how = schema['x-parse'] as NonNullable<Hints['x-parse']>;
-    const problem = how === 'size' ? sizeProblem(value) : durationProblem(value, { positive: how === 'positive-duration' });
+    const problem =
+      how === 'size' ? sizeProblem(value) : durationProblem(value, { positive: how === 'positive-duration' });
     if (problem === undefined) return;
     const code = schema['x-code'] as IssueCode;
     const wanted = problem === 'malformed' ? expected(schema) : PROBLEM_WORDS[problem];
@@ -245,7 +254,8 @@ export class Walker {
     }
     const detail = bounds.length > 0 ? ` ${bounds.join(' and ')}` : '';
     const integer = schema[Kind] === 'Integer';
-    if (typeof value !== 'number' || !Number.isFinite(value)) return this.mismatch(schema, value, path, 'DPD_SPEC_TYPE', detail);
+    if (typeof value !== 'number' || !Number.isFinite(value))
+      return this.mismatch(schema, value, path, 'DPD_SPEC_TYPE', detail);
     if (integer && !Number.isInteger(value)) return this.mismatch(schema, value, path, 'DPD_SPEC_TYPE', detail);
     if (!inRange) this.mismatch(schema, value, path, 'DPD_SPEC_VALUE', detail);
   }
@@ -267,7 +277,12 @@ export class Walker {
     for (const [key, propertySchema] of entries) {
       if (Object.hasOwn(record, key)) this.check(propertySchema, record[key], [...path, key]);
       else if (required.has(key)) {
-        this.report('error', 'DPD_SPEC_REQUIRED', [...path, key], `required key is missing; expected ${expected(propertySchema)}`);
+        this.report(
+          'error',
+          'DPD_SPEC_REQUIRED',
+          [...path, key],
+          `required key is missing; expected ${expected(propertySchema)}`,
+        );
       }
     }
     for (const key of Object.keys(record)) {
@@ -282,9 +297,16 @@ export class Walker {
     if (jsonType(value) !== 'object') return this.wrongContainer(schema, value, path);
     const maxDepth = schema['x-max-depth'];
     if (typeof maxDepth === 'number' && deeperThan(value, maxDepth)) {
-      return this.report('error', 'DPD_SPEC_VALUE', path, `expected ${expected(schema)} nested at most ${maxDepth} levels deep, found one nested deeper`);
+      return this.report(
+        'error',
+        'DPD_SPEC_VALUE',
+        path,
+        `expected ${expected(schema)} nested at most ${maxDepth} levels deep, found one nested deeper`,
+      );
     }
-    const [[pattern, valueSchema]] = Object.entries(schema.patternProperties as Record<string, TSchema>) as [[string, TSchema]];
+    const [[pattern, valueSchema]] = Object.entries(schema.patternProperties as Record<string, TSchema>) as [
+      [string, TSchema],
+    ];
     const keyPattern = regex(pattern);
     const choices = /^\^\(\?:([A-Za-z0-9_|]+)\)\$$/.exec(pattern)?.[1]?.split('|');
     for (const [key, item] of Object.entries(value as Record<string, unknown>)) {

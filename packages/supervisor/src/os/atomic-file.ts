@@ -3,7 +3,18 @@
 // the target (rename replaces a symlink, it does not follow it). Pid files
 // are written for programs, so their directory is reached by the walk of
 // safe-path.ts, and the temp file, rename and unlink are relative to it.
-import { closeSync, constants, fchmodSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fchmodSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { closeQuietly } from './launch.js';
 import { inDir, openDirSafely, trustedFor } from './safe-path.js';
@@ -13,7 +24,12 @@ const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW, O_RDONLY, O_NONBLOCK } = constant
 let counter = 0;
 
 /** Writes `text` to `name` (a path inside its directory, as `at` gives it) by a temp file renamed over it. */
-function replaceFile(at: (name: string) => string, name: string, text: string, options: { mode?: number; durable?: boolean }): void {
+function replaceFile(
+  at: (name: string) => string,
+  name: string,
+  text: string,
+  options: { mode?: number; durable?: boolean },
+): void {
   const temp = at(`.${name}.${process.pid}.${Date.now().toString(36)}.${++counter}.tmp`);
   const mode = options.mode ?? 0o644;
   const fd = openSync(temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode);
@@ -32,7 +48,10 @@ function replaceFile(at: (name: string) => string, name: string, text: string, o
   }
 }
 
-/** Writes `text` to `path` atomically. `durable` adds an fsync before the rename. For paths only trusted users can change (state, jobs). */
+/**
+ * Writes `text` to `path` atomically. `durable` adds an fsync before the rename. For paths only trusted users can
+ * change (state, jobs).
+ */
 export function writeFileAtomic(path: string, text: string, options: { mode?: number; durable?: boolean } = {}): void {
   const dir = dirname(path);
   mkdirSync(dir, { recursive: true });
@@ -40,7 +59,12 @@ export function writeFileAtomic(path: string, text: string, options: { mode?: nu
 }
 
 /** Runs `act` on the open directory of `path`, reached by the safe walk for a program running as `uid`. */
-function inPidDir<T>(path: string, uid: number | undefined, create: boolean, act: (at: (name: string) => string) => T): T {
+function inPidDir<T>(
+  path: string,
+  uid: number | undefined,
+  create: boolean,
+  act: (at: (name: string) => string) => T,
+): T {
   const dirFd = openDirSafely(dirname(path), trustedFor(uid), create);
   try {
     return act((name) => inDir(dirFd, name));
@@ -55,9 +79,12 @@ function inPidDir<T>(path: string, uid: number | undefined, create: boolean, act
  * component, or a directory someone else may change, is refused with
  * DPD_UNSAFE_PATH.
  */
-export const writePidFile = (path: string, pid: number, uid?: number): void => inPidDir(path, uid, true, (at) => replaceFile(at, basename(path), `${pid}\n`, {}));
+export const writePidFile = (path: string, pid: number, uid?: number): void =>
+  inPidDir(path, uid, true, (at) => replaceFile(at, basename(path), `${pid}\n`, {}));
 
-/** The pid in a pid file (a path, or a name as `at` gives it), or undefined when it is missing or does not hold a pid. */
+/**
+ * The pid in a pid file (a path, or a name as `at` gives it), or undefined when it is missing or does not hold a pid.
+ */
 function pidIn(file: string, nofollow: boolean): number | undefined {
   try {
     // O_NONBLOCK: a FIFO planted there cannot hang the supervisor.
@@ -78,7 +105,10 @@ function pidIn(file: string, nofollow: boolean): number | undefined {
 /** The pid in a pid file, or undefined when it is missing or does not hold a pid. */
 export const readPidFile = (path: string): number | undefined => pidIn(path, false);
 
-/** Removes a pid file if it still names `pid` (another writer may have replaced it); its directory is reached as writePidFile's is. */
+/**
+ * Removes a pid file if it still names `pid` (another writer may have replaced it); its directory is reached as
+ * writePidFile's is.
+ */
 export function removePidFile(path: string, pid: number, uid?: number): void {
   try {
     inPidDir(path, uid, false, (at) => {

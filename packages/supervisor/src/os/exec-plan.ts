@@ -58,7 +58,9 @@ export const currentContext = (): ExecContext => ({
   gid: process.getgid!(),
   groups: process.getgroups!(),
   // A copy: reading process.env costs far more than a plain object, on every spawn.
-  env: Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined)),
+  env: Object.fromEntries(
+    Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined),
+  ),
 });
 
 /** This process's umask, read from /proc (process.umask() would have to set it to read it). */
@@ -82,7 +84,13 @@ const fail = (reason: string, code: SupervisorErrorCode = 'DPD_SPAWN_FAILED'): n
 
 function osReason(error: unknown): string {
   const code = (error as NodeJS.ErrnoException).code;
-  return code === 'ENOENT' ? 'no such file or directory' : code === 'EACCES' ? 'permission denied' : code === 'ENOTDIR' ? 'not a directory' : String(code ?? error);
+  return code === 'ENOENT'
+    ? 'no such file or directory'
+    : code === 'EACCES'
+      ? 'permission denied'
+      : code === 'ENOTDIR'
+        ? 'not a directory'
+        : String(code ?? error);
 }
 
 function checkDirectory(path: string, what: string): void {
@@ -145,23 +153,42 @@ interface Identity {
 }
 
 /** The user a spec runs as: its own, else nobody when the supervisor is root, else null (the supervisor's). */
-const specUser = (spec: Proc, ctx: ExecContext): string | number | null => spec.user ?? (ctx.uid === 0 ? 'nobody' : null);
+const specUser = (spec: Proc, ctx: ExecContext): string | number | null =>
+  spec.user ?? (ctx.uid === 0 ? 'nobody' : null);
 
 function identity(spec: Proc, ctx: ExecContext): Identity {
   const root = ctx.uid === 0;
   const user = specUser(spec, ctx);
-  const account = user === null ? undefined : lookupUser(user) ?? fail(`user ${JSON.stringify(user)}: unknown (not in /etc/passwd)`);
-  const gid = spec.group === null ? account?.gid ?? ctx.gid : lookupGroup(spec.group) ?? fail(`group ${JSON.stringify(spec.group)}: unknown (not in /etc/group)`);
+  const account =
+    user === null
+      ? undefined
+      : (lookupUser(user) ?? fail(`user ${JSON.stringify(user)}: unknown (not in /etc/passwd)`));
+  const gid =
+    spec.group === null
+      ? (account?.gid ?? ctx.gid)
+      : (lookupGroup(spec.group) ?? fail(`group ${JSON.stringify(spec.group)}: unknown (not in /etc/group)`));
   const groups =
     spec.groups === null
-      ? account ? groupsOf(account) : ctx.groups
+      ? account
+        ? groupsOf(account)
+        : ctx.groups
       : spec.groups.map((g) => lookupGroup(g) ?? fail(`groups: ${JSON.stringify(g)}: unknown (not in /etc/group)`));
   const sameGroups = groups.length === ctx.groups.length && groups.every((g) => ctx.groups.includes(g));
-  const switches = (account !== undefined && account.uid !== ctx.uid) || gid !== ctx.gid || !sameGroups || spec.chroot !== null;
+  const switches =
+    (account !== undefined && account.uid !== ctx.uid) || gid !== ctx.gid || !sameGroups || spec.chroot !== null;
   if (switches && !root) {
     // Without root only the supervisor's own identity is possible; default
     // groups are then whatever the supervisor has.
-    const explicit = account?.uid !== undefined && account.uid !== ctx.uid ? `user ${JSON.stringify(user)}` : spec.group !== null && gid !== ctx.gid ? `group ${JSON.stringify(spec.group)}` : spec.chroot !== null ? `chroot ${spec.chroot}` : spec.groups !== null ? 'groups' : undefined;
+    const explicit =
+      account?.uid !== undefined && account.uid !== ctx.uid
+        ? `user ${JSON.stringify(user)}`
+        : spec.group !== null && gid !== ctx.gid
+          ? `group ${JSON.stringify(spec.group)}`
+          : spec.chroot !== null
+            ? `chroot ${spec.chroot}`
+            : spec.groups !== null
+              ? 'groups'
+              : undefined;
     if (explicit) fail(`${explicit} needs root; the supervisor runs as uid ${ctx.uid}`, 'DPD_IDENTITY');
     return { account, gid: ctx.gid, groups: ctx.groups, switches: false };
   }
@@ -174,7 +201,11 @@ function identity(spec: Proc, ctx: ExecContext): Identity {
 const ENV_LIMIT = 10_000;
 const envs = new WeakMap<ExecContext, Map<string, Readonly<Record<string, string>>>>();
 
-function programEnv(ctx: ExecContext, own: Readonly<Record<string, string>>, account: Account | undefined): Readonly<Record<string, string>> {
+function programEnv(
+  ctx: ExecContext,
+  own: Readonly<Record<string, string>>,
+  account: Account | undefined,
+): Readonly<Record<string, string>> {
   let built = envs.get(ctx);
   if (!built) envs.set(ctx, (built = new Map()));
   const key = JSON.stringify([account?.name ? [account.name, account.home ?? '/'] : null, own]);
@@ -211,12 +242,25 @@ export function planExec(spec: Proc, ctx: ExecContext): PlanResult {
       const cwdDenied = deniedOn(join(root, spec.cwd), uid, gids);
       if (cwdDenied) fail(`cwd ${spec.cwd}: uid ${uid} may not enter ${cwdDenied}`);
       const runDenied = deniedOn(join(root, program), uid, gids);
-      if (runDenied) fail(`run ${program}: uid ${uid} may not ${runDenied === join(root, program) ? 'execute it' : `pass ${runDenied}`}`);
+      if (runDenied)
+        fail(
+          `run ${program}: uid ${uid} may not ${runDenied === join(root, program) ? 'execute it' : `pass ${runDenied}`}`,
+        );
     }
 
     const rlimits = Object.entries(spec.rlimits).map(([name, limit]) => ({ name: name as RlimitName, ...limit! }));
     const ids = who.switches ? { uid, gid: who.gid, groups: who.groups } : null;
-    const plan: ExecPlan = { program, args: spec.args, cwd: spec.cwd, env, uid, ids, chroot: spec.chroot, rlimits, umask: spec.umask };
+    const plan: ExecPlan = {
+      program,
+      args: spec.args,
+      cwd: spec.cwd,
+      env,
+      uid,
+      ids,
+      chroot: spec.chroot,
+      rlimits,
+      umask: spec.umask,
+    };
     return { ok: true, plan };
   } catch (error) {
     if (error instanceof PlanError) return { ok: false, code: error.code, reason: error.message };
@@ -237,7 +281,14 @@ export function wrappedCommand(plan: ExecPlan): WrappedResult {
     const ids = plan.ids;
     if (plan.chroot !== null && ids) {
       const enter = plan.cwd === '/' ? [] : ['/bin/sh', '-c', 'cd -- "$0" && exec "$@"', plan.cwd];
-      argv = [tool('chroot'), `--userspec=${ids.uid}:${ids.gid}`, `--groups=${ids.groups.join(',')}`, plan.chroot, ...enter, ...argv];
+      argv = [
+        tool('chroot'),
+        `--userspec=${ids.uid}:${ids.gid}`,
+        `--groups=${ids.groups.join(',')}`,
+        plan.chroot,
+        ...enter,
+        ...argv,
+      ];
       cwd = '/';
     } else if (ids) {
       const groups = ids.groups.length > 0 ? `--groups=${ids.groups.join(',')}` : '--clear-groups';
@@ -248,7 +299,8 @@ export function wrappedCommand(plan: ExecPlan): WrappedResult {
     // The umask is set in the child, by a shell that execs in place: setting
     // the supervisor's own (process-wide) umask around spawn would leak into
     // files the host creates at that moment. Not needed when they agree.
-    if (plan.umask !== ownUmask()) argv = ['/bin/sh', '-c', `umask ${plan.umask.toString(8).padStart(3, '0')} && exec "$0" "$@"`, ...argv];
+    if (plan.umask !== ownUmask())
+      argv = ['/bin/sh', '-c', `umask ${plan.umask.toString(8).padStart(3, '0')} && exec "$0" "$@"`, ...argv];
     return { ok: true, file: argv[0]!, args: argv.slice(1), cwd };
   } catch (error) {
     if (error instanceof PlanError) return { ok: false, reason: error.message };

@@ -37,7 +37,9 @@ function database(passwd = '/etc/passwd', group = '/etc/group'): Database {
   if (cache?.stamps === stamps) return cache;
   const lines = (file: string) => {
     try {
-      return readFileSync(file, 'utf8').split('\n').filter((line) => line && !line.startsWith('#'));
+      return readFileSync(file, 'utf8')
+        .split('\n')
+        .filter((line) => line && !line.startsWith('#'));
     } catch {
       return [];
     }

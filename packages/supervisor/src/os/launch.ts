@@ -50,13 +50,20 @@ export const nodeSpawner: Spawner = {
     if (!command.ok) return later(() => events.failed(command.reason));
     let child;
     try {
-      child = spawn(command.file, command.args, { cwd: command.cwd, env: plan.env, detached: true, stdio: ['ignore', stdout, stderr] });
+      child = spawn(command.file, command.args, {
+        cwd: command.cwd,
+        env: plan.env,
+        detached: true,
+        stdio: ['ignore', stdout, stderr],
+      });
     } catch (error) {
       return later(() => events.failed(`run ${command.file}: ${errnoReason(error as NodeJS.ErrnoException)}`));
     }
     const pid = child.pid;
     if (pid === undefined) {
-      child.once('error', (error: NodeJS.ErrnoException) => events.failed(`run ${command.file}: ${errnoReason(error)}`));
+      child.once('error', (error: NodeJS.ErrnoException) =>
+        events.failed(`run ${command.file}: ${errnoReason(error)}`),
+      );
       return { detach: () => child.removeAllListeners('error').on('error', () => undefined) };
     }
     // Later errors are about signalling it, which the supervisor does itself.

@@ -8,7 +8,10 @@ import { inDir, openDirSafely, openFileSafely, type Trusted } from './safe-path.
 
 const APPEND = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT;
 
-/** Opens `name` in the open directory `dirFd` (`dirPath`) for appending; one created gets 0640 whatever the umask, an operator's keeps its mode. */
+/**
+ * Opens `name` in the open directory `dirFd` (`dirPath`) for appending; one created gets 0640 whatever the umask, an
+ * operator's keeps its mode.
+ */
 export function openLogIn(dirFd: number, dirPath: string, name: string, trusted: Trusted): number {
   const existed = lstatSync(inDir(dirFd, name), { throwIfNoEntry: false }) !== undefined;
   const fd = openFileSafely(dirFd, dirPath, name, APPEND, 0o640, trusted);

@@ -74,7 +74,7 @@ export function commandMatches(pid: number, run: string, args: readonly string[]
   if (!argv || argv.length === 0) return false;
   const program = run.split('/').pop()!;
   const named = (arg: string) => arg === run || arg.split('/').pop() === program;
-  const retitled = daemon && (argv[0]!.split(/[\s:]/)[0]!.split('/').pop() === program);
+  const retitled = daemon && argv[0]!.split(/[\s:]/)[0]!.split('/').pop() === program;
   if (!argv.some(named) && !retitled) return false;
   if (daemon) return true;
   const tail = argv.slice(argv.length - args.length);

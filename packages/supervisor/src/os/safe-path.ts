@@ -18,12 +18,14 @@ const { O_RDONLY, O_DIRECTORY, O_NOFOLLOW, O_NONBLOCK } = constants;
 export type Trusted = ReadonlySet<number>;
 
 /** The owners trusted for paths written for a program running as `uid`. */
-export const trustedFor = (uid: number | undefined): Trusted => new Set([0, process.getuid!(), ...(uid === undefined ? [] : [uid])]);
+export const trustedFor = (uid: number | undefined): Trusted =>
+  new Set([0, process.getuid!(), ...(uid === undefined ? [] : [uid])]);
 
 /** `name` inside the directory open as `dirFd`, as a path any fs call takes (an openat() for Node). */
 export const inDir = (dirFd: number, name: string): string => `/proc/self/fd/${dirFd}/${name}`;
 
-const unsafe = (path: string, why: string): SupervisorError => new SupervisorError('DPD_UNSAFE_PATH', `${path} ${why}; nothing was written there`);
+const unsafe = (path: string, why: string): SupervisorError =>
+  new SupervisorError('DPD_UNSAFE_PATH', `${path} ${why}; nothing was written there`);
 
 /** Why a directory's owner or mode lets someone untrusted change what is in it, or undefined. */
 function untrustedDir(stat: Stats, trusted: Trusted): string | undefined {
@@ -40,7 +42,12 @@ function untrustedDir(stat: Stats, trusted: Trusted): string | undefined {
 function notADirectory(path: string, at: string, error: NodeJS.ErrnoException): Error {
   if (error.code !== 'ENOTDIR' && error.code !== 'ELOOP') return error;
   const stat = lstatSync(at, { throwIfNoEntry: false });
-  return unsafe(path, stat?.isSymbolicLink() ? 'is a symlink, and log and pid file paths are never followed through one' : 'is not a directory');
+  return unsafe(
+    path,
+    stat?.isSymbolicLink()
+      ? 'is a symlink, and log and pid file paths are never followed through one'
+      : 'is not a directory',
+  );
 }
 
 /**
@@ -65,11 +72,13 @@ export function openDirSafely(dir: string, trusted: Trusted, create: boolean): n
       try {
         next = openSync(at, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || !create) throw notADirectory(path, at, error as NodeJS.ErrnoException);
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || !create)
+          throw notADirectory(path, at, error as NodeJS.ErrnoException);
         try {
           mkdirSync(at, 0o755);
         } catch (made) {
-          if ((made as NodeJS.ErrnoException).code !== 'EEXIST') throw made; // EEXIST: someone was first; checked as found
+          // EEXIST: someone was first; checked as found
+          if ((made as NodeJS.ErrnoException).code !== 'EEXIST') throw made;
         }
         try {
           next = openSync(at, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
@@ -93,17 +102,31 @@ export function openDirSafely(dir: string, trusted: Trusted, create: boolean): n
  * by a trusted user: a hard link to another file, or someone else's file in
  * a sticky directory, is not written to.
  */
-export function openFileSafely(dirFd: number, dirPath: string, name: string, flags: number, mode: number, trusted: Trusted): number {
+export function openFileSafely(
+  dirFd: number,
+  dirPath: string,
+  name: string,
+  flags: number,
+  mode: number,
+  trusted: Trusted,
+): number {
   const path = `${resolve(dirPath)}/${name}`;
   let fd: number;
   try {
     fd = openSync(inDir(dirFd, name), flags | O_NOFOLLOW | O_NONBLOCK, mode);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ELOOP') throw unsafe(path, 'is a symlink, and log and pid file paths are never followed through one');
+    if ((error as NodeJS.ErrnoException).code === 'ELOOP')
+      throw unsafe(path, 'is a symlink, and log and pid file paths are never followed through one');
     throw error;
   }
   const stat = fstatSync(fd);
-  const why = !stat.isFile() ? 'is not a regular file' : stat.nlink > 1 ? `has ${stat.nlink} hard links` : !trusted.has(stat.uid) ? `is owned by uid ${stat.uid}, neither root nor the program's user` : undefined;
+  const why = !stat.isFile()
+    ? 'is not a regular file'
+    : stat.nlink > 1
+      ? `has ${stat.nlink} hard links`
+      : !trusted.has(stat.uid)
+        ? `is owned by uid ${stat.uid}, neither root nor the program's user`
+        : undefined;
   if (why) {
     closeSync(fd);
     throw unsafe(path, why);
@@ -112,7 +135,14 @@ export function openFileSafely(dirFd: number, dirPath: string, name: string, fla
 }
 
 /** What a failure to reach a path says: our coded message, or the OS's code. */
-export const pathFailure = (what: string, path: string, error: unknown): { code: 'DPD_UNSAFE_PATH' | 'DPD_SPAWN_FAILED'; reason: string } =>
+export const pathFailure = (
+  what: string,
+  path: string,
+  error: unknown,
+): { code: 'DPD_UNSAFE_PATH' | 'DPD_SPAWN_FAILED'; reason: string } =>
   error instanceof SupervisorError && error.code === 'DPD_UNSAFE_PATH'
     ? { code: 'DPD_UNSAFE_PATH', reason: `${what} ${path}: ${error.message}` }
-    : { code: 'DPD_SPAWN_FAILED', reason: `${what} ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` };
+    : {
+        code: 'DPD_SPAWN_FAILED',
+        reason: `${what} ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      };

@@ -17,7 +17,9 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ESRCH') return false;
-    throw new SupervisorError('DPD_SIGNAL_FAILED', `cannot send ${signal} to process group ${pgid}: ${code}`, { cause: error });
+    throw new SupervisorError('DPD_SIGNAL_FAILED', `cannot send ${signal} to process group ${pgid}: ${code}`, {
+      cause: error,
+    });
   }
 }
 
@@ -31,6 +33,10 @@ export function signalPid(pid: number, signal: NodeJS.Signals | 0): boolean {
     return true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
-    throw new SupervisorError('DPD_SIGNAL_FAILED', `cannot send ${signal} to pid ${pid}: ${(error as NodeJS.ErrnoException).code}`, { cause: error });
+    throw new SupervisorError(
+      'DPD_SIGNAL_FAILED',
+      `cannot send ${signal} to pid ${pid}: ${(error as NodeJS.ErrnoException).code}`,
+      { cause: error },
+    );
   }
 }

@@ -10,7 +10,8 @@
 // little-endian length and NUL-terminated fields; replies are lines.
 //   request: id file cwd chroot umask uid gid groups rlimits stdout stderr argc argv… (envc env… | "=")
 //            where "=" is the environment of the last request that carried one
-//   replies: "R" (running), "P id pid" (forked), "S id pid start" (exec'd; its /proc start time, or "-"), "F id stage errno" (not started), "X pid code signal left" (exited; left: 1 while processes of its group remain)
+//   replies: "R" (running), "P id pid" (forked), "S id pid start" (exec'd; its /proc start time, or "-"), "F id stage
+// errno" (not started), "X pid code signal left" (exited; left: 1 while processes of its group remain)
 import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import type { Socket } from 'node:net';
@@ -22,7 +23,9 @@ import { assetPath } from './assets.js';
 /** Where the build puts the helper: beside this module's bundle. */
 export const HELPER_PATH = assetPath('dpd-spawn-helper');
 
-const SIGNAL_NAMES = new Map(Object.entries(osConstants.signals).map(([name, number]) => [number, name as NodeJS.Signals]));
+const SIGNAL_NAMES = new Map(
+  Object.entries(osConstants.signals).map(([name, number]) => [number, name as NodeJS.Signals]),
+);
 const ERRNO_NAMES = new Map(Object.entries(osConstants.errno).map(([name, number]) => [number, name]));
 
 interface Entry {
@@ -71,14 +74,18 @@ const BATCH = 8;
 /** The helper's limit on one request (native/spawn-helper.c). */
 const MAX_REQUEST = 64 * 2 ** 20;
 
-/** The environment's part of a request (count, then entries), encoded once per env object (plans of one spec share it). */
+/**
+ * The environment's part of a request (count, then entries), encoded once per env object (plans of one spec share it).
+ */
 const encodedEnvs = new WeakMap<Readonly<Record<string, string>>, Buffer | string>();
 
 function encodeEnv(env: Readonly<Record<string, string>>): Buffer | string {
   let encoded = encodedEnvs.get(env);
   if (encoded === undefined) {
     const entries = Object.entries(env).map(([key, value]) => `${key}=${value}`);
-    encoded = entries.some((entry) => entry.includes(NUL)) ? 'an env entry holds a NUL byte' : Buffer.from([String(entries.length), ...entries].join(NUL) + NUL);
+    encoded = entries.some((entry) => entry.includes(NUL))
+      ? 'an env entry holds a NUL byte'
+      : Buffer.from([String(entries.length), ...entries].join(NUL) + NUL);
     encodedEnvs.set(env, encoded);
   }
   return encoded;
@@ -102,7 +109,11 @@ function encode(id: number, plan: ExecPlan, stdout: string, stderr: string, same
     ids ? String(ids.uid) : '',
     ids ? String(ids.gid) : '',
     ids ? ids.groups.join(',') : '',
-    plan.rlimits.map(({ name, soft, hard }) => `${name}:${soft === 'unlimited' ? 'u' : soft}:${hard === 'unlimited' ? 'u' : hard}`).join(','),
+    plan.rlimits
+      .map(
+        ({ name, soft, hard }) => `${name}:${soft === 'unlimited' ? 'u' : soft}:${hard === 'unlimited' ? 'u' : hard}`,
+      )
+      .join(','),
     stdout,
     stderr,
     String(argv.length),
@@ -271,7 +282,11 @@ export class HelperSpawner implements Spawner {
         if (!entry) return;
         const code = Number(second);
         const signal = Number(third);
-        entry.events.exited(code >= 0 ? code : null, signal >= 0 ? SIGNAL_NAMES.get(signal) ?? null : null, fourth === '0' ? false : fourth === '1' ? true : undefined);
+        entry.events.exited(
+          code >= 0 ? code : null,
+          signal >= 0 ? (SIGNAL_NAMES.get(signal) ?? null) : null,
+          fourth === '0' ? false : fourth === '1' ? true : undefined,
+        );
         return;
       }
     }

@@ -36,7 +36,13 @@ export function recentStarts(history: RestartHistory, within: number, now: numbe
  * Decides what follows a run that lasted `runMs` and ended as `exit`.
  * Updates `history.quickFailures` (a long run resets it).
  */
-export function decideAfterExit(spec: Proc, exit: ExitInfo, runMs: number, history: RestartHistory, now: number): Verdict {
+export function decideAfterExit(
+  spec: Proc,
+  exit: ExitInfo,
+  runMs: number,
+  history: RestartHistory,
+  now: number,
+): Verdict {
   const ok = succeeded(exit);
   const wantsRestart = spec.restart === 'always' || (spec.restart === 'on-failure' && !ok);
   if (!wantsRestart) return { event: ok ? 'exit:done' : 'exit:failed' };

@@ -12,7 +12,9 @@ import { inDir, openDirSafely, trustedFor, type Trusted } from '../os/safe-path.
 
 const NEWLINE = Buffer.from('\n');
 // Rotated names sort by time; within one millisecond, by their -n suffix.
-const byAge = (a: string, b: string) => a.replace(/(-\d+)?\.log$/, '').localeCompare(b.replace(/(-\d+)?\.log$/, '')) || Number(/-(\d+)\.log$/.exec(a)?.[1] ?? 0) - Number(/-(\d+)\.log$/.exec(b)?.[1] ?? 0);
+const byAge = (a: string, b: string) =>
+  a.replace(/(-\d+)?\.log$/, '').localeCompare(b.replace(/(-\d+)?\.log$/, '')) ||
+  Number(/-(\d+)\.log$/.exec(a)?.[1] ?? 0) - Number(/-(\d+)\.log$/.exec(b)?.[1] ?? 0);
 
 export interface LineLogOptions {
   /** The file appended to; absent: standard output (no rotation). */
@@ -30,9 +32,15 @@ export interface LineLogOptions {
   maxAgeMs?: number;
   /** Rotated files kept. Default 5. */
   keep?: number;
-  /** The directory of `file`, already opened safely by whoever started us (the log relay's fd 3); else it is opened here. */
+  /**
+   * The directory of `file`, already opened safely by whoever started us (the log relay's fd 3); else it is opened
+   * here.
+   */
   dirFd?: number;
-  /** The uid of the program whose output this is: it, root and this process may own the file and the directories on the way. Default: this process's. */
+  /**
+   * The uid of the program whose output this is: it, root and this process may own the file and the directories on the
+   * way. Default: this process's.
+   */
   ownerUid?: number;
 }
 
@@ -47,7 +55,8 @@ export class LineLog {
 
   constructor(private readonly options: LineLogOptions) {
     this.trusted = trustedFor(options.ownerUid);
-    if (options.file !== undefined) this.dirFd = options.dirFd ?? openDirSafely(dirname(options.file), this.trusted, true);
+    if (options.file !== undefined)
+      this.dirFd = options.dirFd ?? openDirSafely(dirname(options.file), this.trusted, true);
     this.open();
   }
 
@@ -69,7 +78,8 @@ export class LineLog {
   /** Writes one line (without its newline). Throws on a write error. */
   write(line: Buffer | string): void {
     if (this.options.skipEmpty && line.length === 0) return;
-    if (this.options.maxAgeMs !== undefined && this.size > 0 && Date.now() - this.openedAt >= this.options.maxAgeMs) this.rotate();
+    if (this.options.maxAgeMs !== undefined && this.size > 0 && Date.now() - this.openedAt >= this.options.maxAgeMs)
+      this.rotate();
     const stamp = this.options.timestamps ? `${new Date().toISOString()} ` : '';
     const head = stamp || this.options.prefix ? [Buffer.from(`${stamp}${this.options.prefix ?? ''}`)] : [];
     const bytes = Buffer.concat([...head, typeof line === 'string' ? Buffer.from(line) : line, NEWLINE]);
@@ -123,7 +133,9 @@ export class LineLog {
       let target = `${stamp}.log`;
       for (let n = 1; lstatSync(this.at(target), { throwIfNoEntry: false }); n++) target = `${stamp}-${n}.log`;
       renameSync(this.at(name), this.at(target));
-      const rotated = readdirSync(this.at('')).filter((entry) => /^\d{4}-\d\d-\d\dT.*Z(-\d+)?\.log$/.test(entry) && entry !== name).sort(byAge);
+      const rotated = readdirSync(this.at(''))
+        .filter((entry) => /^\d{4}-\d\d-\d\dT.*Z(-\d+)?\.log$/.test(entry) && entry !== name)
+        .sort(byAge);
       for (const old of rotated.slice(0, Math.max(0, rotated.length - keep))) unlinkSync(this.at(old));
     } else if (keep === 0) {
       unlinkSync(this.at(name));
@@ -139,67 +151,4 @@ export class LineLog {
     }
     this.open();
   }
-}
-
-/** Longest line kept whole; a longer one is written in pieces of this size. */
-export const MAX_LINE = 64 * 1024;
-
-/**
- * Feeds a byte stream to `onLine` line by line, as bytes (a UTF-8
- * character split between reads stays whole; other encodings pass
- * untouched). `end()` passes a last line that had no newline. A line
- * longer than `maxLine` bytes is passed in pieces of that size, or, with
- * `onTooLong`, not at all: `onTooLong` is called once for it and its bytes
- * are dropped up to its newline. Linear in the bytes pushed: each byte is
- * scanned once and copied at most twice, however the line is cut into
- * chunks (a megabyte line sent a byte at a time must not cost a terabyte
- * of copying), and at most `maxLine` bytes are held.
- */
-export function splitLines(onLine: (line: Buffer) => void, maxLine = MAX_LINE, onTooLong?: () => void): { push(chunk: Buffer): void; end(): void } {
-  // The line so far, as the pieces it came in.
-  let parts: Buffer[] = [];
-  let size = 0;
-  let dropping = false;
-  const emit = (tail: Buffer) => {
-    const line = parts.length === 0 ? tail : Buffer.concat([...parts, tail]);
-    parts = [];
-    size = 0;
-    onLine(line);
-  };
-  return {
-    push(chunk) {
-      for (let start = 0; start <= chunk.length; ) {
-        const newline = chunk.indexOf(10, start);
-        let piece = chunk.subarray(start, newline < 0 ? chunk.length : newline);
-        while (!dropping && size + piece.length > maxLine) {
-          if (onTooLong) {
-            dropping = true;
-            parts = [];
-            size = 0;
-            onTooLong();
-          } else {
-            emit(piece.subarray(0, maxLine - size));
-            piece = piece.subarray(maxLine - size);
-          }
-        }
-        if (newline < 0) {
-          // Copied: the rest of a large chunk is not kept alive by a few bytes.
-          if (!dropping && piece.length > 0) {
-            parts.push(Buffer.from(piece));
-            size += piece.length;
-          }
-          return;
-        }
-        if (!dropping) emit(piece);
-        dropping = false;
-        start = newline + 1;
-      }
-    },
-    end() {
-      if (!dropping && size > 0) emit(Buffer.alloc(0));
-      parts = [];
-      size = 0;
-      dropping = false;
-    },
-  };
 }

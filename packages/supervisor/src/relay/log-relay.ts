@@ -9,7 +9,8 @@
 // symlink) and hands it over as fd 3: the relay never walks the path
 // again, and opens, renames and deletes only relative to that directory.
 import { parseArgs } from 'node:util';
-import { LineLog, splitLines } from './line-log.js';
+import { splitLines } from '@diprocd/procspec/runtime';
+import { LineLog } from './line-log.js';
 
 const { values } = parseArgs({
   options: {

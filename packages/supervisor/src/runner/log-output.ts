@@ -43,11 +43,25 @@ export type Prepared = { ok: true; stdout: Output; stderr: Output; release: () =
 export interface RelayWatcher {
   started(relay: { pid: number; command: boolean }): void;
   /** It ended; `inUse` when the process still wrote to it (not when the supervisor let it go). */
-  exited(relay: { pid: number; command: boolean; code: number | null; signal: NodeJS.Signals | null; inUse: boolean }): void;
+  exited(relay: {
+    pid: number;
+    command: boolean;
+    code: number | null;
+    signal: NodeJS.Signals | null;
+    inUse: boolean;
+  }): void;
 }
 
 const logKey = (spec: Proc, uid: number | undefined) =>
-  JSON.stringify([spec.logs, spec.log_timestamps, spec.log_max_size, spec.log_keep, uid, spec.log_pipe, spec.log_pipe && [spec.log_pipe_as ?? [spec.user, spec.group, spec.groups], spec.cwd, spec.env]]);
+  JSON.stringify([
+    spec.logs,
+    spec.log_timestamps,
+    spec.log_max_size,
+    spec.log_keep,
+    uid,
+    spec.log_pipe,
+    spec.log_pipe && [spec.log_pipe_as ?? [spec.user, spec.group, spec.groups], spec.cwd, spec.env],
+  ]);
 
 /** Which directory a descriptor holds. */
 const identity = (fd: number): string => {
@@ -68,8 +82,14 @@ export class LogOutput {
    * closes what the supervisor no longer needs once the child has it.
    */
   prepare(spec: Proc, unlogged: Unlogged, uid: number | undefined): Prepared {
-    const relayed = spec.log_pipe !== null || (spec.logs !== null && (spec.log_timestamps || spec.log_max_size !== null));
-    const both = (output: Output, release: () => void = () => undefined) => ({ ok: true as const, stdout: output, stderr: spec.log_stderr ? output : unlogged, release });
+    const relayed =
+      spec.log_pipe !== null || (spec.logs !== null && (spec.log_timestamps || spec.log_max_size !== null));
+    const both = (output: Output, release: () => void = () => undefined) => ({
+      ok: true as const,
+      stdout: output,
+      stderr: spec.log_stderr ? output : unlogged,
+      release,
+    });
     if (!relayed) {
       this.end();
       if (spec.logs === null) return both(unlogged);
@@ -91,7 +111,12 @@ export class LogOutput {
     try {
       const key = logKey(spec, uid);
       const dir = dirFd < 0 ? null : identity(dirFd);
-      if (this.relay?.key !== key || this.relay.dir !== dir || this.relay.child.exitCode !== null || this.relay.child.signalCode !== null) {
+      if (
+        this.relay?.key !== key ||
+        this.relay.dir !== dir ||
+        this.relay.child.exitCode !== null ||
+        this.relay.child.signalCode !== null
+      ) {
         this.end();
         const started = this.start(spec, key, unlogged, uid, dirFd);
         if (!started.ok) return started;
@@ -115,17 +140,38 @@ export class LogOutput {
     }
   }
 
-  private start(spec: Proc, key: string, unlogged: Unlogged, uid: number | undefined, dirFd: number): { ok: true } | Failed {
+  private start(
+    spec: Proc,
+    key: string,
+    unlogged: Unlogged,
+    uid: number | undefined,
+    dirFd: number,
+  ): { ok: true } | Failed {
     let child: ChildProcess;
     if (spec.log_pipe !== null) {
       // The log command runs as the process does (user, groups, cwd, env), or as log_pipe_as says.
       const as = spec.log_pipe_as ?? spec;
-      const planned = planExec({ ...spec, user: as.user, group: as.group, groups: as.groups, run: spec.log_pipe[0]!, args: spec.log_pipe.slice(1) }, this.ctx);
+      const planned = planExec(
+        {
+          ...spec,
+          user: as.user,
+          group: as.group,
+          groups: as.groups,
+          run: spec.log_pipe[0]!,
+          args: spec.log_pipe.slice(1),
+        },
+        this.ctx,
+      );
       if (!planned.ok) return { ok: false, code: planned.code, reason: `log_pipe: ${planned.reason}` };
       const command = wrappedCommand(planned.plan);
       if (!command.ok) return { ok: false, code: 'DPD_SPAWN_FAILED', reason: `log_pipe: ${command.reason}` };
       // Its own output goes where unlogged output goes (a terminal for dpd-run).
-      child = spawn(command.file, command.args, { cwd: command.cwd, env: planned.plan.env, detached: true, stdio: ['pipe', unlogged, unlogged] });
+      child = spawn(command.file, command.args, {
+        cwd: command.cwd,
+        env: planned.plan.env,
+        detached: true,
+        stdio: ['pipe', unlogged, unlogged],
+      });
     } else {
       // The file too is checked here, so that one the relay would refuse is
       // this run's refusal, not the relay's exit.
@@ -142,7 +188,11 @@ export class LogOutput {
     }
     if (child.pid === undefined) {
       child.on('error', () => undefined);
-      return { ok: false, code: 'DPD_SPAWN_FAILED', reason: `${spec.log_pipe ? 'log_pipe' : 'log relay'}: could not be started` };
+      return {
+        ok: false,
+        code: 'DPD_SPAWN_FAILED',
+        reason: `${spec.log_pipe ? 'log_pipe' : 'log relay'}: could not be started`,
+      };
     }
     const input = child.stdin!;
     input.on('error', () => undefined); // a relay that died: the next run starts another
@@ -150,12 +200,17 @@ export class LogOutput {
     const relay: Relay = { child, input, key, command, dir: null };
     const pid = child.pid;
     this.watcher.started({ pid, command });
-    child.once('exit', (code, signal) => this.watcher.exited({ pid, command, code, signal, inUse: this.relay === relay }));
+    child.once('exit', (code, signal) =>
+      this.watcher.exited({ pid, command, code, signal, inUse: this.relay === relay }),
+    );
     this.relay = relay;
     return { ok: true };
   }
 
-  /** The process is gone for good (or its log settings changed): close our end; the relay ends once the process's end closes too. */
+  /**
+   * The process is gone for good (or its log settings changed): close our end; the relay ends once the process's end
+   * closes too.
+   */
   end(): void {
     this.relay?.input.end();
     this.relay?.child.unref();

@@ -16,29 +16,42 @@ export function lockStateDir(dir: string): () => void {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     file = join(realpathSync(dir), 'lock');
   } catch (error) {
-    throw new SupervisorError('DPD_STATE_DIR', `cannot create state directory ${dir}: ${(error as Error).message}`, { cause: error });
+    throw new SupervisorError('DPD_STATE_DIR', `cannot create state directory ${dir}: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
-  if (held.has(file)) throw new SupervisorError('DPD_STATE_DIR', `state directory ${dir} is in use by another supervisor of this process`);
+  if (held.has(file))
+    throw new SupervisorError(
+      'DPD_STATE_DIR',
+      `state directory ${dir} is in use by another supervisor of this process`,
+    );
   const mine = `${process.pid} ${readProcStat(process.pid)?.startTime ?? ''}\n`;
   for (let attempt = 0; ; attempt++) {
     try {
-      const fd = openSync(file, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+      const fd = openSync(
+        file,
+        constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+        0o600,
+      );
       writeSync(fd, mine);
       closeSync(fd);
       break;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= 2) {
-        throw new SupervisorError('DPD_STATE_DIR', `cannot lock state directory ${dir}: ${(error as Error).message}`, { cause: error });
+        throw new SupervisorError('DPD_STATE_DIR', `cannot lock state directory ${dir}: ${(error as Error).message}`, {
+          cause: error,
+        });
       }
     }
-    let holder = '';
+    let holder: string;
     try {
       holder = readFileSync(file, 'utf8');
     } catch {
       continue; // released meanwhile
     }
     const [pid, startTime] = holder.trim().split(' ');
-    if (isAlive(Number(pid), startTime)) throw new SupervisorError('DPD_STATE_DIR', `state directory ${dir} is in use by the supervisor with pid ${pid}`);
+    if (isAlive(Number(pid), startTime))
+      throw new SupervisorError('DPD_STATE_DIR', `state directory ${dir} is in use by the supervisor with pid ${pid}`);
     try {
       unlinkSync(file); // stale: its holder is gone
     } catch {

@@ -10,7 +10,10 @@ export type StopFields = Pick<Proc, 'name' | 'stop_signal' | 'stop_timeout' | 'p
 function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
   if (value && typeof value === 'object') {
-    return `{${Object.keys(value).sort().map((key) => `${JSON.stringify(key)}:${canonical((value as Record<string, unknown>)[key])}`).join(',')}}`;
+    return `{${Object.keys(value)
+      .sort()
+      .map((key) => `${JSON.stringify(key)}:${canonical((value as Record<string, unknown>)[key])}`)
+      .join(',')}}`;
   }
   return JSON.stringify(value);
 }
@@ -27,7 +30,14 @@ export function specDigest(spec: Proc): string {
   return digest;
 }
 
-export const stopFields = ({ name, stop_signal, stop_timeout, pid_file, write_pid, daemon }: Proc): StopFields => ({ name, stop_signal, stop_timeout, pid_file, write_pid, daemon });
+export const stopFields = ({ name, stop_signal, stop_timeout, pid_file, write_pid, daemon }: Proc): StopFields => ({
+  name,
+  stop_signal,
+  stop_timeout,
+  pid_file,
+  write_pid,
+  daemon,
+});
 
 /**
  * A spec to adopt a process under when its own spec is not known any more:

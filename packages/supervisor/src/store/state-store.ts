@@ -60,7 +60,11 @@ export class StateStore {
     } catch (error) {
       if (this.fd !== null) closeQuietly(this.fd);
       if (error instanceof SupervisorError) throw error;
-      throw new SupervisorError('DPD_STATE_DIR', `cannot open the state directory ${dir}: ${(error as Error).message}`, { cause: error });
+      throw new SupervisorError(
+        'DPD_STATE_DIR',
+        `cannot open the state directory ${dir}: ${(error as Error).message}`,
+        { cause: error },
+      );
     }
     if (this.leftovers) {
       try {
@@ -84,7 +88,7 @@ export class StateStore {
    */
   private loadV2(): void {
     const v2 = join(this.dir, 'procs');
-    let files: string[] = [];
+    let files: string[];
     try {
       files = readdirSync(v2);
     } catch {
@@ -118,8 +122,11 @@ export class StateStore {
   private compact(): void {
     if (this.fd !== null) closeSync(this.fd);
     this.fd = null;
-    writeFileAtomic(this.journal, [...this.records].map(([name, record]) => line(name, record)).join(''), { mode: 0o600 });
-    this.fd = openSync(this.journal, constants.O_WRONLY | constants.O_APPEND | constants.O_NOFOLLOW); // libuv adds O_CLOEXEC
+    writeFileAtomic(this.journal, [...this.records].map(([name, record]) => line(name, record)).join(''), {
+      mode: 0o600,
+    });
+    // libuv adds O_CLOEXEC
+    this.fd = openSync(this.journal, constants.O_WRONLY | constants.O_APPEND | constants.O_NOFOLLOW);
     fchmodSync(this.fd, 0o600);
     this.lines = this.records.size;
   }
@@ -152,7 +159,8 @@ export class StateStore {
     const names = [...this.dirty];
     this.dirty.clear();
     try {
-      if (this.fd === null || this.lines + names.length > Math.max(MIN_COMPACT, COMPACT_FACTOR * this.records.size)) return this.compact();
+      if (this.fd === null || this.lines + names.length > Math.max(MIN_COMPACT, COMPACT_FACTOR * this.records.size))
+        return this.compact();
       const text = Buffer.from(names.map((name) => line(name, this.records.get(name) ?? null)).join(''));
       // A short write (a full disk) would leave a torn line that the next append glues onto.
       if (writeSync(this.fd, text) !== text.length) throw new Error(`short write (${text.length} bytes asked)`);
@@ -161,7 +169,13 @@ export class StateStore {
       // Written in full by the next compaction (a later change, or the next start).
       if (this.fd !== null) closeQuietly(this.fd);
       this.fd = null;
-      this.onError(new SupervisorError('DPD_STATE_DIR', `cannot write the records of ${names.join(', ')} in ${this.journal}: ${(error as Error).message}`, { cause: error }));
+      this.onError(
+        new SupervisorError(
+          'DPD_STATE_DIR',
+          `cannot write the records of ${names.join(', ')} in ${this.journal}: ${(error as Error).message}`,
+          { cause: error },
+        ),
+      );
     }
   }
 
@@ -173,7 +187,9 @@ export class StateStore {
   }
 }
 
-/** A file's text; undefined when it does not exist (any other error is thrown: records must not be overwritten unread). */
+/**
+ * A file's text; undefined when it does not exist (any other error is thrown: records must not be overwritten unread).
+ */
 function readText(file: string): string | undefined {
   try {
     return readFileSync(file, 'utf8');

@@ -24,6 +24,9 @@ describe('a timeout longer than 2^31-1 ms', () => {
     vi.advanceTimersByTime(thirtyDays - (2 ** 31 + 1000) - 10);
     expect(sup.status()[0]!.state).toBe('running');
     vi.advanceTimersByTime(15); // just past the 30 days: the stop has begun, its first check is 20 ms away
-    expect(sup.status()[0]).toMatchObject({ state: 'stopping', reason: 'ran longer than its timeout of 2592000000 ms' });
+    expect(sup.status()[0]).toMatchObject({
+      state: 'stopping',
+      reason: 'ran longer than its timeout of 2592000000 ms',
+    });
   });
 });

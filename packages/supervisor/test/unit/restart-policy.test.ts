@@ -12,10 +12,15 @@ describe('decideAfterExit', () => {
   it('waits success_delay after a run that exited 0, but not after a failure', () => {
     const p = spec({ success_delay: '2s' });
     const history = { starts: [0], quickFailures: 2 };
-    expect(decideAfterExit(p, { code: 0, signal: null, timedOut: false }, 5, history, 5)).toEqual({ event: 'exit:backoff', delay: 2_000 });
+    expect(decideAfterExit(p, { code: 0, signal: null, timedOut: false }, 5, history, 5)).toEqual({
+      event: 'exit:backoff',
+      delay: 2_000,
+    });
     expect(history.quickFailures).toBe(0);
     expect(decideAfterExit(p, crash, 5, history, 10)).toEqual({ event: 'exit:backoff', delay: 100 });
-    expect(decideAfterExit(p, { code: 0, signal: null, timedOut: true }, 5_000, history, 5_000)).toEqual({ event: 'exit:restart' });
+    expect(decideAfterExit(p, { code: 0, signal: null, timedOut: true }, 5_000, history, 5_000)).toEqual({
+      event: 'exit:restart',
+    });
   });
 
   it('restarts at once after a run longer than min_uptime, and resets the backoff', () => {
@@ -36,13 +41,19 @@ describe('decideAfterExit', () => {
 
   it('gives up after restart_limit.starts starts within the window, and not when they are spread out', () => {
     const p = spec({ restart_limit: { starts: 5, within: '60s' } });
-    expect(decideAfterExit(p, crash, 5_000, { starts: [0, 10_000, 20_000, 30_000, 40_000], quickFailures: 0 }, 45_000)).toEqual({ event: 'exit:give-up' });
-    expect(decideAfterExit(p, crash, 5_000, { starts: [0, 10_000, 20_000, 30_000, 40_000], quickFailures: 0 }, 61_000)).toEqual({ event: 'exit:restart' });
+    expect(
+      decideAfterExit(p, crash, 5_000, { starts: [0, 10_000, 20_000, 30_000, 40_000], quickFailures: 0 }, 45_000),
+    ).toEqual({ event: 'exit:give-up' });
+    expect(
+      decideAfterExit(p, crash, 5_000, { starts: [0, 10_000, 20_000, 30_000, 40_000], quickFailures: 0 }, 61_000),
+    ).toEqual({ event: 'exit:restart' });
   });
 
   it('follows the policy: on-failure stops after success, never never restarts', () => {
     expect(decideAfterExit(spec({ restart: 'on-failure' }), success, 10, fresh(), 0)).toEqual({ event: 'exit:done' });
-    expect(decideAfterExit(spec({ restart: 'on-failure' }), crash, 5_000, fresh(), 0)).toEqual({ event: 'exit:restart' });
+    expect(decideAfterExit(spec({ restart: 'on-failure' }), crash, 5_000, fresh(), 0)).toEqual({
+      event: 'exit:restart',
+    });
     expect(decideAfterExit(spec({ restart: false }), crash, 5_000, fresh(), 0)).toEqual({ event: 'exit:failed' });
     expect(decideAfterExit(spec({ restart: 'never' }), success, 5_000, fresh(), 0)).toEqual({ event: 'exit:done' });
     expect(decideAfterExit(spec({ restart: true }), success, 5_000, fresh(), 0)).toEqual({ event: 'exit:restart' });
@@ -50,7 +61,11 @@ describe('decideAfterExit', () => {
 
   it('counts a timeout, a signal and an unknown exit as failures', () => {
     const p = spec({ restart: 'on-failure' });
-    for (const exit of [{ ...success, timedOut: true }, { code: null, signal: 'SIGKILL' as const, timedOut: false }, { code: null, signal: null, timedOut: false }]) {
+    for (const exit of [
+      { ...success, timedOut: true },
+      { code: null, signal: 'SIGKILL' as const, timedOut: false },
+      { code: null, signal: null, timedOut: false },
+    ]) {
       expect(decideAfterExit(p, exit, 5_000, fresh(), 0).event).toBe('exit:restart');
     }
   });

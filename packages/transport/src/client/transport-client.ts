@@ -22,7 +22,10 @@ export interface TransportClientOptions {
   updates: string;
   /** The master's ROUTER endpoint, e.g. `tcp://127.0.0.1:5001`. */
   stats: string;
-  /** CURVE: this node's Z85 key pair and the master's Z85 public key; the master must bind this key to `node`. Without it, plaintext. */
+  /**
+   * CURVE: this node's Z85 key pair and the master's Z85 public key; the master must bind this key to `node`. Without
+   * it, plaintext.
+   */
   curve?: { publicKey: string; secretKey: string; serverKey: string };
   /** Plaintext to an address of another host is refused unless this is true. */
   plaintextRemote?: boolean;
@@ -43,6 +46,8 @@ const MAX_MASTER_MESSAGE_BYTES = 64 * 1024 * 1024;
 /** Requests waiting for an answer at once; more are refused at once. */
 const MAX_PENDING_REQUESTS = 1024;
 
+// The events of this class, typed: the interface only narrows the signatures of the methods it inherits.
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export interface TransportClient {
   on<E extends keyof TransportClientEvents>(event: E, listener: (payload: TransportClientEvents[E]) => void): this;
   once<E extends keyof TransportClientEvents>(event: E, listener: (payload: TransportClientEvents[E]) => void): this;
@@ -59,10 +64,14 @@ export interface TransportClient {
 // Messages the DEALER keeps while the master is unreachable.
 const DEALER_QUEUE = 8;
 
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class TransportClient extends SafeEmitter<TransportClientEvents> {
   private readonly options: ReturnType<typeof checkClientOptions>;
   private readonly link: Link;
-  private readonly pending = new Map<number, { resolve: (answer: unknown) => void; reject: (error: TransportError) => void; timer: NodeJS.Timeout }>();
+  private readonly pending = new Map<
+    number,
+    { resolve: (answer: unknown) => void; reject: (error: TransportError) => void; timer: NodeJS.Timeout }
+  >();
   private nextRequest = 1;
   private unprovenFailing = false;
   private subscriber: Subscriber | undefined;
@@ -81,23 +90,44 @@ export class TransportClient extends SafeEmitter<TransportClientEvents> {
   private started = false;
   private closed = false;
 
-  /** Checks the options (throws DPD_TRANSPORT_OPTIONS, DPD_TRANSPORT_NODE or DPD_TRANSPORT_KEY); connects nothing until start(). */
+  /**
+   * Checks the options (throws DPD_TRANSPORT_OPTIONS, DPD_TRANSPORT_NODE or DPD_TRANSPORT_KEY); connects nothing until
+   * start().
+   */
   constructor(options: TransportClientOptions) {
     super();
     this.options = checkClientOptions(options);
     this.masterPeriodMs = this.options.heartbeatMs;
     const { curve, node } = this.options;
-    this.link = curve ? nodeLink(deriveNodeKeys({ secretKey: curve.secretKey, peerPublicKey: curve.serverKey, masterPublicKey: curve.serverKey, nodePublicKey: curve.publicKey }, node)) : PLAIN_LINK;
+    this.link = curve
+      ? nodeLink(
+          deriveNodeKeys(
+            {
+              secretKey: curve.secretKey,
+              peerPublicKey: curve.serverKey,
+              masterPublicKey: curve.serverKey,
+              nodePublicKey: curve.publicKey,
+            },
+            node,
+          ),
+        )
+      : PLAIN_LINK;
   }
 
-  /** Connects (the master need not be up yet), asks for a snapshot and starts the heartbeat. Rejects with DPD_TRANSPORT_CONNECT or DPD_TRANSPORT_CLOSED. */
+  /**
+   * Connects (the master need not be up yet), asks for a snapshot and starts the heartbeat. Rejects with
+   * DPD_TRANSPORT_CONNECT or DPD_TRANSPORT_CLOSED.
+   */
   async start(): Promise<void> {
     if (this.closed) throw new TransportError('DPD_TRANSPORT_CLOSED', 'the client was closed');
     if (this.started) return;
     const { node, updates, stats, curve, reconnect, heartbeatMs } = this.options;
     const remote = curve ? undefined : [updates, stats].find((endpoint) => !isLocalEndpoint(endpoint));
     if (remote !== undefined && !this.options.plaintextRemote) {
-      throw new TransportError('DPD_TRANSPORT_PLAINTEXT', `refusing to connect in plaintext to ${remote}, another host: anyone on the way can read this node's desired state and pose as it; configure CURVE keys, or allow it explicitly (plaintextRemote)`);
+      throw new TransportError(
+        'DPD_TRANSPORT_PLAINTEXT',
+        `refusing to connect in plaintext to ${remote}, another host: anyone on the way can read this node's desired state and pose as it; configure CURVE keys, or allow it explicitly (plaintextRemote)`,
+      );
     }
     this.started = true;
     const common = {
@@ -105,7 +135,9 @@ export class TransportClient extends SafeEmitter<TransportClientEvents> {
       maxMessageSize: MAX_MASTER_MESSAGE_BYTES,
       reconnectInterval: reconnect.initialMs,
       reconnectMaxInterval: reconnect.maxMs,
-      ...(curve ? { curveServerKey: curve.serverKey, curvePublicKey: curve.publicKey, curveSecretKey: curve.secretKey } : {}),
+      ...(curve
+        ? { curveServerKey: curve.serverKey, curvePublicKey: curve.publicKey, curveSecretKey: curve.secretKey }
+        : {}),
     };
     try {
       this.subscriber = new Subscriber(common);
@@ -115,7 +147,11 @@ export class TransportClient extends SafeEmitter<TransportClientEvents> {
     } catch (cause) {
       // E.g. EMFILE: ZeroMQ's limit of sockets per context, or the process's of files.
       this.shutdown();
-      throw new TransportError('DPD_TRANSPORT_CONNECT', `cannot open the sockets to the master: ${(cause as Error).message}`, { cause });
+      throw new TransportError(
+        'DPD_TRANSPORT_CONNECT',
+        `cannot open the sockets to the master: ${(cause as Error).message}`,
+        { cause },
+      );
     }
     this.dealerSender = new SerialSender(this.dealer, (error) => this.report(error));
     this.subscriber.subscribe(stateTopic(node));
@@ -124,11 +160,18 @@ export class TransportClient extends SafeEmitter<TransportClientEvents> {
         // Reported once per run of failures, not on every reconnect attempt.
         if (this.authFailing) return;
         this.authFailing = true;
-        this.report(new TransportError('DPD_TRANSPORT_AUTH', `the master at ${event.address} refused this node's key`, { cause: event.error }));
+        this.report(
+          new TransportError('DPD_TRANSPORT_AUTH', `the master at ${event.address} refused this node's key`, {
+            cause: event.error,
+          }),
+        );
       });
       socket.events.on('handshake', () => (this.authFailing = false));
     }
-    for (const [socket, endpoint] of [[this.subscriber, updates], [this.dealer, stats]] as const) {
+    for (const [socket, endpoint] of [
+      [this.subscriber, updates],
+      [this.dealer, stats],
+    ] as const) {
       try {
         socket.connect(endpoint);
       } catch (cause) {
@@ -155,17 +198,28 @@ export class TransportClient extends SafeEmitter<TransportClientEvents> {
    * away: ask again later), or DPD_TRANSPORT_CLOSED.
    */
   request(request: unknown, timeoutMs = 5_000): Promise<unknown> {
-    if (this.closed || !this.started) return Promise.reject(new TransportError('DPD_TRANSPORT_CLOSED', 'the client is not running'));
-    if (this.pending.size >= MAX_PENDING_REQUESTS) return Promise.reject(new TransportError('DPD_TRANSPORT_TIMEOUT', `${MAX_PENDING_REQUESTS} requests are already waiting for the master`));
+    if (this.closed || !this.started)
+      return Promise.reject(new TransportError('DPD_TRANSPORT_CLOSED', 'the client is not running'));
+    if (this.pending.size >= MAX_PENDING_REQUESTS)
+      return Promise.reject(
+        new TransportError(
+          'DPD_TRANSPORT_TIMEOUT',
+          `${MAX_PENDING_REQUESTS} requests are already waiting for the master`,
+        ),
+      );
     const id = this.nextRequest++;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
-        reject(new TransportError('DPD_TRANSPORT_TIMEOUT', `the master did not answer request ${id} within ${timeoutMs} ms`));
+        reject(
+          new TransportError('DPD_TRANSPORT_TIMEOUT', `the master did not answer request ${id} within ${timeoutMs} ms`),
+        );
       }, timeoutMs);
       this.pending.set(id, { resolve, reject, timer });
       const { node } = this.options;
-      this.dealerSender?.send([encode({ v: 2, type: 'request', node, ...this.link.put(aadOf.node('request', node), { id, request }) })]);
+      this.dealerSender?.send([
+        encode({ v: 2, type: 'request', node, ...this.link.put(aadOf.node('request', node), { id, request }) }),
+      ]);
     });
   }
 
@@ -189,7 +243,9 @@ export class TransportClient extends SafeEmitter<TransportClientEvents> {
   private requestSnapshot(): void {
     this.lastSnapshotRequest = this.options.now();
     const { node } = this.options;
-    this.dealerSender?.send([encode({ v: 2, type: 'snapshot.request', node, ...this.link.put(aadOf.node('snapshot.request', node), {}) })]);
+    this.dealerSender?.send([
+      encode({ v: 2, type: 'snapshot.request', node, ...this.link.put(aadOf.node('snapshot.request', node), {}) }),
+    ]);
   }
 
   private async tick(): Promise<void> {
@@ -205,12 +261,21 @@ export class TransportClient extends SafeEmitter<TransportClientEvents> {
     try {
       report = await this.options.report();
     } catch (cause) {
-      this.report(new TransportError('DPD_TRANSPORT_REPORT', `report() failed: ${(cause as Error)?.message}`, { cause }));
+      this.report(
+        new TransportError('DPD_TRANSPORT_REPORT', `report() failed: ${(cause as Error)?.message}`, { cause }),
+      );
     }
     this.ticking = false;
     if (this.closed) return;
     const { node, heartbeatMs } = this.options;
-    this.dealerSender?.send([encode({ v: 2, type: 'heartbeat', node, ...this.link.put(aadOf.node('heartbeat', node), { periodMs: heartbeatMs, applied: this.applied, report }) })]);
+    this.dealerSender?.send([
+      encode({
+        v: 2,
+        type: 'heartbeat',
+        node,
+        ...this.link.put(aadOf.node('heartbeat', node), { periodMs: heartbeatMs, applied: this.applied, report }),
+      }),
+    ]);
   }
 
   private async receiveUpdates(subscriber: Subscriber): Promise<void> {
@@ -230,11 +295,18 @@ export class TransportClient extends SafeEmitter<TransportClientEvents> {
             this.offer(message);
           }
         } catch (error) {
-          this.report(error instanceof TransportError ? error : new TransportError('DPD_TRANSPORT_MESSAGE', String(error), { cause: error }));
+          this.report(
+            error instanceof TransportError
+              ? error
+              : new TransportError('DPD_TRANSPORT_MESSAGE', String(error), { cause: error }),
+          );
         }
       }
     } catch (error) {
-      if (!this.closed) this.report(new TransportError('DPD_TRANSPORT_CLOSED', 'the updates socket stopped receiving', { cause: error }));
+      if (!this.closed)
+        this.report(
+          new TransportError('DPD_TRANSPORT_CLOSED', 'the updates socket stopped receiving', { cause: error }),
+        );
     }
   }
 
@@ -247,15 +319,22 @@ export class TransportClient extends SafeEmitter<TransportClientEvents> {
           if (message.type === 'snapshot' && message.node === this.options.node) this.offer(message);
           else if (message.type === 'answer' && message.node === this.options.node) this.answered(message);
           else if (message.type === 'error') {
-            const code: TransportErrorCode = Object.hasOwn(TRANSPORT_ERROR_CODES, message.code) ? (message.code as TransportErrorCode) : 'DPD_TRANSPORT_MESSAGE';
+            const code: TransportErrorCode = Object.hasOwn(TRANSPORT_ERROR_CODES, message.code)
+              ? (message.code as TransportErrorCode)
+              : 'DPD_TRANSPORT_MESSAGE';
             this.report(new TransportError(code, `the master rejected a message of this node: ${message.message}`));
           }
         } catch (error) {
-          this.report(error instanceof TransportError ? error : new TransportError('DPD_TRANSPORT_MESSAGE', String(error), { cause: error }));
+          this.report(
+            error instanceof TransportError
+              ? error
+              : new TransportError('DPD_TRANSPORT_MESSAGE', String(error), { cause: error }),
+          );
         }
       }
     } catch (error) {
-      if (!this.closed) this.report(new TransportError('DPD_TRANSPORT_CLOSED', 'the stats socket stopped receiving', { cause: error }));
+      if (!this.closed)
+        this.report(new TransportError('DPD_TRANSPORT_CLOSED', 'the stats socket stopped receiving', { cause: error }));
     }
   }
 
@@ -277,13 +356,22 @@ export class TransportClient extends SafeEmitter<TransportClientEvents> {
     }
   }
 
-  /** What a master message carries, opened with this node's key; undefined (reported once per run of failures) when it does not open. */
-  private opened<T>(type: 'state' | 'snapshot' | 'answer', aad: readonly (string | number)[], message: { box?: string; body?: unknown }): T | undefined {
+  /**
+   * What a master message carries, opened with this node's key; undefined (reported once per run of failures) when it
+   * does not open.
+   */
+  private opened<T>(
+    type: 'state' | 'snapshot' | 'answer',
+    aad: readonly (string | number)[],
+    message: { box?: string; body?: unknown },
+  ): T | undefined {
     const body = this.link.take(aad, message);
     if (body === undefined) {
       if (!this.unprovenFailing) {
         this.unprovenFailing = true;
-        const why = this.link.sealed ? `does not open with this node's key: the master binds another key to ${JSON.stringify(this.options.node)}` : 'is sealed, and this node has no CURVE keys';
+        const why = this.link.sealed
+          ? `does not open with this node's key: the master binds another key to ${JSON.stringify(this.options.node)}`
+          : 'is sealed, and this node has no CURVE keys';
         this.report(new TransportError('DPD_TRANSPORT_UNPROVEN', `a ${type} from the master ${why}`));
       }
       return undefined;
@@ -296,7 +384,11 @@ export class TransportClient extends SafeEmitter<TransportClientEvents> {
   private offer(message: StateMessage): void {
     if (message.revision < 1) return;
     if (message.epoch === this.epoch && message.revision <= this.revision) return;
-    const body = this.opened<StateBody>(message.type, aadOf.state(message.type, message.epoch, message.node, message.revision), message);
+    const body = this.opened<StateBody>(
+      message.type,
+      aadOf.state(message.type, message.epoch, message.node, message.revision),
+      message,
+    );
     if (!body) return;
     this.epoch = message.epoch;
     this.revision = message.revision;

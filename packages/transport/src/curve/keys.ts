@@ -17,7 +17,9 @@ function write(path: string, text: string, mode: number): void {
     writeFileSync(path, text, { mode, flag: 'wx' });
     chmodSync(path, mode);
   } catch (cause) {
-    throw new TransportError('DPD_TRANSPORT_KEY', `cannot write key file ${path}: ${(cause as Error).message}`, { cause });
+    throw new TransportError('DPD_TRANSPORT_KEY', `cannot write key file ${path}: ${(cause as Error).message}`, {
+      cause,
+    });
   }
 }
 
@@ -28,19 +30,28 @@ function write(path: string, text: string, mode: number): void {
  */
 export function writeKeyFiles(dir: string, name: string): { publicFile: string; secretFile: string } {
   if (!/^[A-Za-z0-9._-]+$/.test(name) || name.startsWith('.')) {
-    throw new TransportError('DPD_TRANSPORT_KEY', `key name must be letters, digits, '.', '_' or '-', found ${JSON.stringify(name)}`);
+    throw new TransportError(
+      'DPD_TRANSPORT_KEY',
+      `key name must be letters, digits, '.', '_' or '-', found ${JSON.stringify(name)}`,
+    );
   }
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
   } catch (cause) {
-    throw new TransportError('DPD_TRANSPORT_KEY', `cannot create key directory ${dir}: ${(cause as Error).message}`, { cause });
+    throw new TransportError('DPD_TRANSPORT_KEY', `cannot create key directory ${dir}: ${(cause as Error).message}`, {
+      cause,
+    });
   }
   const { publicKey, secretKey } = generateKeyPair();
   const secretFile = join(dir, `${name}.key`);
   const publicFile = join(dir, `${name}.pub`);
   write(secretFile, `# diprocd CURVE secret key of ${name}: keep private\n${secretKey}\n`, 0o600);
   const mode = statSync(secretFile).mode & 0o777;
-  if (mode !== 0o600) throw new TransportError('DPD_TRANSPORT_KEY', `secret key file ${secretFile} has mode ${mode.toString(8)}, expected 600`);
+  if (mode !== 0o600)
+    throw new TransportError(
+      'DPD_TRANSPORT_KEY',
+      `secret key file ${secretFile} has mode ${mode.toString(8)}, expected 600`,
+    );
   write(publicFile, `# diprocd CURVE public key of ${name}\n${publicKey}\n`, 0o644);
   return { publicFile, secretFile };
 }
@@ -57,14 +68,25 @@ export function readKeyFile(path: string): string {
     mode = statSync(path).mode & 0o777;
     text = readFileSync(path, 'utf8');
   } catch (cause) {
-    throw new TransportError('DPD_TRANSPORT_KEY', `cannot read key file ${path}: ${(cause as Error).message}`, { cause });
+    throw new TransportError('DPD_TRANSPORT_KEY', `cannot read key file ${path}: ${(cause as Error).message}`, {
+      cause,
+    });
   }
   if (!path.endsWith('.pub') && (mode & 0o077) !== 0) {
-    throw new TransportError('DPD_TRANSPORT_KEY', `secret key file ${path} has mode ${mode.toString(8).padStart(3, '0')}: group or others can access it (chmod 600 it)`);
+    throw new TransportError(
+      'DPD_TRANSPORT_KEY',
+      `secret key file ${path} has mode ${mode.toString(8).padStart(3, '0')}: group or others can access it (chmod 600 it)`,
+    );
   }
-  const lines = text.split('\n').map((line) => line.trim()).filter((line) => line !== '' && !line.startsWith('#'));
+  const lines = text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('#'));
   if (lines.length !== 1 || !isZ85Key(lines[0])) {
-    throw new TransportError('DPD_TRANSPORT_KEY', `key file ${path}: expected one 40-character Z85 key, found ${lines.length} line(s)${lines.length === 1 ? ` of ${lines[0]!.length} characters` : ''}`);
+    throw new TransportError(
+      'DPD_TRANSPORT_KEY',
+      `key file ${path}: expected one 40-character Z85 key, found ${lines.length} line(s)${lines.length === 1 ? ` of ${lines[0]!.length} characters` : ''}`,
+    );
   }
   return lines[0]!;
 }

@@ -23,8 +23,10 @@ export interface NodeKeys {
   nodeToMaster: Buffer;
 }
 
-const secretKeyObject = (z85: string): KeyObject => createPrivateKey({ key: Buffer.concat([PKCS8_X25519, z85Decode(z85)]), format: 'der', type: 'pkcs8' });
-const publicKeyObject = (z85: string): KeyObject => createPublicKey({ key: Buffer.concat([SPKI_X25519, z85Decode(z85)]), format: 'der', type: 'spki' });
+const secretKeyObject = (z85: string): KeyObject =>
+  createPrivateKey({ key: Buffer.concat([PKCS8_X25519, z85Decode(z85)]), format: 'der', type: 'pkcs8' });
+const publicKeyObject = (z85: string): KeyObject =>
+  createPublicKey({ key: Buffer.concat([SPKI_X25519, z85Decode(z85)]), format: 'der', type: 'spki' });
 
 /**
  * Derives the keys of node `node` from one side's secret key and the other
@@ -32,21 +34,44 @@ const publicKeyObject = (z85: string): KeyObject => createPublicKey({ key: Buffe
  * `HKDF-SHA256(ikm = X25519(secret, public), salt = "diprocd/2",
  * info = direction + "\0" + master public key (32 bytes) + node public key (32 bytes) + node name (UTF-8), 32 bytes)`.
  */
-export function deriveNodeKeys(side: { secretKey: string; peerPublicKey: string; masterPublicKey: string; nodePublicKey: string }, node: string): NodeKeys {
+export function deriveNodeKeys(
+  side: { secretKey: string; peerPublicKey: string; masterPublicKey: string; nodePublicKey: string },
+  node: string,
+): NodeKeys {
   let shared: Buffer;
   try {
-    shared = diffieHellman({ privateKey: secretKeyObject(side.secretKey), publicKey: publicKeyObject(side.peerPublicKey) });
+    shared = diffieHellman({
+      privateKey: secretKeyObject(side.secretKey),
+      publicKey: publicKeyObject(side.peerPublicKey),
+    });
   } catch (cause) {
     // OpenSSL refuses a low-order public key (an all-zero shared secret).
-    throw new TransportError('DPD_TRANSPORT_KEY', `no shared key with node ${JSON.stringify(node)}: ${(cause as Error).message}`, { cause });
+    throw new TransportError(
+      'DPD_TRANSPORT_KEY',
+      `no shared key with node ${JSON.stringify(node)}: ${(cause as Error).message}`,
+      { cause },
+    );
   }
-  const bound = Buffer.concat([z85Decode(side.masterPublicKey), z85Decode(side.nodePublicKey), Buffer.from(node, 'utf8')]);
-  const derive = (direction: string) => Buffer.from(hkdfSync('sha256', shared, SEAL_SALT, Buffer.concat([Buffer.from(`${direction}\0`, 'utf8'), bound]), 32));
+  const bound = Buffer.concat([
+    z85Decode(side.masterPublicKey),
+    z85Decode(side.nodePublicKey),
+    Buffer.from(node, 'utf8'),
+  ]);
+  const derive = (direction: string) =>
+    Buffer.from(
+      hkdfSync('sha256', shared, SEAL_SALT, Buffer.concat([Buffer.from(`${direction}\0`, 'utf8'), bound]), 32),
+    );
   return { masterToNode: derive('master-to-node'), nodeToMaster: derive('node-to-master') };
 }
 
-/** Throws DPD_TRANSPORT_KEY unless `publicKey` is the public key of `secretKey` (both Z85): a mismatched pair derives keys nobody shares. */
+/**
+ * Throws DPD_TRANSPORT_KEY unless `publicKey` is the public key of `secretKey` (both Z85): a mismatched pair derives
+ * keys nobody shares.
+ */
 export function checkKeyPair(owner: string, publicKey: string, secretKey: string): void {
-  const derived = createPublicKey(secretKeyObject(secretKey)).export({ format: 'der', type: 'spki' }).subarray(SPKI_X25519.length);
-  if (!derived.equals(z85Decode(publicKey))) throw new TransportError('DPD_TRANSPORT_KEY', `${owner}: curve.publicKey is not the public key of curve.secretKey`);
+  const derived = createPublicKey(secretKeyObject(secretKey))
+    .export({ format: 'der', type: 'spki' })
+    .subarray(SPKI_X25519.length);
+  if (!derived.equals(z85Decode(publicKey)))
+    throw new TransportError('DPD_TRANSPORT_KEY', `${owner}: curve.publicKey is not the public key of curve.secretKey`);
 }

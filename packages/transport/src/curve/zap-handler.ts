@@ -10,7 +10,11 @@ export interface ZapHandler {
 }
 
 /** Binds a ZAP handler on `context`; `onRejected` hears each refused key with the peer's address. */
-export async function startZapHandler(context: Context, allow: readonly string[], onRejected: (publicKey: string, address: string) => void): Promise<ZapHandler> {
+export async function startZapHandler(
+  context: Context,
+  allow: readonly string[],
+  onRejected: (publicKey: string, address: string) => void,
+): Promise<ZapHandler> {
   const allowed = new Set(allow);
   const router = new Router({ context, linger: 0 });
   await router.bind(ZAP_ENDPOINT);
@@ -21,7 +25,16 @@ export async function startZapHandler(context: Context, allow: readonly string[]
         const key = mechanism?.toString() === 'CURVE' && credentials?.length === 32 ? z85Encode(credentials) : '';
         const ok = version?.toString() === '1.0' && allowed.has(key);
         if (!ok) onRejected(key, address?.toString() ?? '');
-        await router.send([envelope!, '', '1.0', requestId ?? '', ok ? '200' : '400', ok ? 'OK' : 'key not allowed', ok ? key : '', '']);
+        await router.send([
+          envelope!,
+          '',
+          '1.0',
+          requestId ?? '',
+          ok ? '200' : '400',
+          ok ? 'OK' : 'key not allowed',
+          ok ? key : '',
+          '',
+        ]);
       }
     } catch {
       // The router was closed while a request was in flight.

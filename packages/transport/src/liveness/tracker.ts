@@ -12,7 +12,10 @@ export interface Transition {
 export class LivenessTracker {
   private readonly state = new Map<string, { liveness: Liveness; last: number | null }>();
 
-  constructor(private readonly suspectAfterMs: number, private readonly downAfterMs: number) {}
+  constructor(
+    private readonly suspectAfterMs: number,
+    private readonly downAfterMs: number,
+  ) {}
 
   /** Registers a node (liveness `unknown`) if it is new. */
   know(node: string): void {

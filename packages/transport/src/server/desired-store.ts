@@ -11,7 +11,10 @@ export class DesiredStore {
     const current = this.byNode.get(node);
     if (current && current.revision > 0 && deepEqual(current.procs, procs)) return false;
     // A deep copy, so a caller mutating its array later changes nothing here.
-    this.byNode.set(node, { revision: (current?.revision ?? 0) + 1, procs: JSON.parse(JSON.stringify(procs)) as unknown[] });
+    this.byNode.set(node, {
+      revision: (current?.revision ?? 0) + 1,
+      procs: JSON.parse(JSON.stringify(procs)) as unknown[],
+    });
     return true;
   }
 

@@ -8,7 +8,9 @@ import { masterLink, type Link } from '../wire/envelope.js';
 export class NodeKeyring {
   private readonly links = new Map<string, Link>();
 
-  constructor(private readonly curve: { publicKey: string; secretKey: string; allow: Readonly<Record<string, string>> }) {}
+  constructor(
+    private readonly curve: { publicKey: string; secretKey: string; allow: Readonly<Record<string, string>> },
+  ) {}
 
   /** The nodes bound to a key. */
   nodes(): string[] {
@@ -24,7 +26,17 @@ export class NodeKeyring {
     const known = this.links.get(node);
     if (known || !this.has(node)) return known;
     const nodePublicKey = this.curve.allow[node]!;
-    const link = masterLink(deriveNodeKeys({ secretKey: this.curve.secretKey, peerPublicKey: nodePublicKey, masterPublicKey: this.curve.publicKey, nodePublicKey }, node));
+    const link = masterLink(
+      deriveNodeKeys(
+        {
+          secretKey: this.curve.secretKey,
+          peerPublicKey: nodePublicKey,
+          masterPublicKey: this.curve.publicKey,
+          nodePublicKey,
+        },
+        node,
+      ),
+    );
     this.links.set(node, link);
     return link;
   }

@@ -35,7 +35,10 @@ export interface TransportServerOptions {
   curve?: { publicKey: string; secretKey: string; allow: Record<string, string> };
   /** Plaintext on an address other hosts can reach is refused unless this is true (then it is a warning). */
   plaintextRemote?: boolean;
-  /** Answers a node's request (e.g. a claim on a job); what it returns (JSON) goes back, sealed for that node. Without it every request is answered null. */
+  /**
+   * Answers a node's request (e.g. a claim on a job); what it returns (JSON) goes back, sealed for that node. Without
+   * it every request is answered null.
+   */
   answer?: (node: string, request: unknown) => unknown;
   /** Master heartbeat period (default 1000 ms). */
   heartbeatMs?: number;
@@ -54,8 +57,14 @@ const UNPROVEN_WINDOW_MS = 10_000;
 
 // Room for a state and a heartbeat of every node of a large cluster in one period.
 const PUB_QUEUE = 20_000;
-const EVENT_OF: Record<Transition['to'], 'node.up' | 'node.suspect' | 'node.down'> = { alive: 'node.up', suspect: 'node.suspect', down: 'node.down' };
+const EVENT_OF: Record<Transition['to'], 'node.up' | 'node.suspect' | 'node.down'> = {
+  alive: 'node.up',
+  suspect: 'node.suspect',
+  down: 'node.down',
+};
 
+// The events of this class, typed: the interface only narrows the signatures of the methods it inherits.
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export interface TransportServer {
   on<E extends keyof TransportServerEvents>(event: E, listener: (payload: TransportServerEvents[E]) => void): this;
   once<E extends keyof TransportServerEvents>(event: E, listener: (payload: TransportServerEvents[E]) => void): this;
@@ -68,6 +77,7 @@ export interface TransportServer {
  * revision, publishes changes at once and a heartbeat every period, answers
  * snapshot requests, and tracks node liveness from their heartbeats.
  */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class TransportServer extends SafeEmitter<TransportServerEvents> {
   /** Identifies this run of the master in every message; a restarted master has a new one. */
   readonly epoch = `${Date.now().toString(36)}-${randomBytes(6).toString('hex')}`;
@@ -98,7 +108,9 @@ export class TransportServer extends SafeEmitter<TransportServerEvents> {
     this.options = checkServerOptions(options);
     this.liveness = new LivenessTracker(this.options.suspectAfterMs, this.options.downAfterMs);
     this.keyring = this.options.curve && new NodeKeyring(this.options.curve);
-    this.unproven = new UnprovenCounter(UNPROVEN_WINDOW_MS, this.options.now, (report) => this.fire('unproven', report));
+    this.unproven = new UnprovenCounter(UNPROVEN_WINDOW_MS, this.options.now, (report) =>
+      this.fire('unproven', report),
+    );
   }
 
   /** What the server has counted since it started: accepted, malformed and unproven messages. */
@@ -106,7 +118,10 @@ export class TransportServer extends SafeEmitter<TransportServerEvents> {
     return { ...this.unproven.counters };
   }
 
-  /** Binds both endpoints and starts the heartbeat. Rejects with DPD_TRANSPORT_BIND (address in use…) or DPD_TRANSPORT_CLOSED. */
+  /**
+   * Binds both endpoints and starts the heartbeat. Rejects with DPD_TRANSPORT_BIND (address in use…) or
+   * DPD_TRANSPORT_CLOSED.
+   */
   start(): Promise<void> {
     if (this.closed) return Promise.reject(new TransportError('DPD_TRANSPORT_CLOSED', 'the server was closed'));
     this.starting ??= this.bind().catch((error: unknown) => {
@@ -120,20 +135,36 @@ export class TransportServer extends SafeEmitter<TransportServerEvents> {
     const { updates, stats, curve, heartbeatMs, suspectAfterMs } = this.options;
     // A context of our own: the ZAP endpoint is per context, so two servers in one process do not share an allow-list.
     const context = new Context({ blocky: false });
-    if (curve) this.zap = await startZapHandler(context, Object.values(curve.allow), (publicKey, address) => this.fire('auth.rejected', { publicKey, address }));
+    if (curve)
+      this.zap = await startZapHandler(context, Object.values(curve.allow), (publicKey, address) =>
+        this.fire('auth.rejected', { publicKey, address }),
+      );
     const security = curve ? { curveServer: true, curveSecretKey: curve.secretKey, zapDomain: 'diprocd' } : {};
     this.publisher = new Publisher({ context, linger: 0, sendTimeout: 0, ...security });
-    this.router = new Router({ context, linger: 0, sendTimeout: 0, maxMessageSize: MAX_NODE_MESSAGE_BYTES, ...security });
+    this.router = new Router({
+      context,
+      linger: 0,
+      sendTimeout: 0,
+      maxMessageSize: MAX_NODE_MESSAGE_BYTES,
+      ...security,
+    });
     this.pubSender = new SerialSender(this.publisher, (error) => this.report(error), PUB_QUEUE);
     this.routerSender = new SerialSender(this.router, (error) => this.report(error));
     for (const endpoint of [updates, stats]) {
       if (curve || isLocalEndpoint(endpoint)) continue;
       const message = `plaintext on ${endpoint}, reachable from other hosts: anyone who can connect can read every node's desired state (its env included) and pose as any node`;
-      if (!this.options.plaintextRemote) throw new TransportError('DPD_TRANSPORT_PLAINTEXT', `refusing to bind ${message}; configure CURVE keys, or allow it explicitly (plaintextRemote)`);
+      if (!this.options.plaintextRemote)
+        throw new TransportError(
+          'DPD_TRANSPORT_PLAINTEXT',
+          `refusing to bind ${message}; configure CURVE keys, or allow it explicitly (plaintextRemote)`,
+        );
       this.warnings.push(message);
       this.fire('warning', { message });
     }
-    for (const [socket, endpoint] of [[this.publisher, updates], [this.router, stats]] as const) {
+    for (const [socket, endpoint] of [
+      [this.publisher, updates],
+      [this.router, stats],
+    ] as const) {
       try {
         await socket.bind(endpoint);
       } catch (cause) {
@@ -142,7 +173,9 @@ export class TransportServer extends SafeEmitter<TransportServerEvents> {
     }
     void this.receive(this.router);
     this.timers.push(setInterval(() => this.heartbeat(), heartbeatMs));
-    this.timers.push(setInterval(() => this.checkLiveness(), Math.max(5, Math.min(heartbeatMs, Math.floor(suspectAfterMs / 4)))));
+    this.timers.push(
+      setInterval(() => this.checkLiveness(), Math.max(5, Math.min(heartbeatMs, Math.floor(suspectAfterMs / 4)))),
+    );
     this.heartbeat();
   }
 
@@ -154,12 +187,17 @@ export class TransportServer extends SafeEmitter<TransportServerEvents> {
    */
   setDesired(node: string, procs: unknown[]): number {
     checkNodeName(node);
-    if (!Array.isArray(procs)) throw new TransportError('DPD_TRANSPORT_OPTIONS', `setDesired(${JSON.stringify(node)}): procs must be an array`);
+    if (!Array.isArray(procs))
+      throw new TransportError('DPD_TRANSPORT_OPTIONS', `setDesired(${JSON.stringify(node)}): procs must be an array`);
     let changed: boolean;
     try {
       changed = this.store.set(node, procs);
     } catch (cause) {
-      throw new TransportError('DPD_TRANSPORT_OPTIONS', `setDesired(${JSON.stringify(node)}): procs is not JSON-serialisable`, { cause });
+      throw new TransportError(
+        'DPD_TRANSPORT_OPTIONS',
+        `setDesired(${JSON.stringify(node)}): procs is not JSON-serialisable`,
+        { cause },
+      );
     }
     this.liveness.know(node);
     if (this.keyring && !this.keyring.has(node) && !this.keyless.has(node)) {
@@ -230,12 +268,22 @@ export class TransportServer extends SafeEmitter<TransportServerEvents> {
     }
   }
 
-  /** A node's state or snapshot, sealed for it; undefined when the node has no link (its list is never sent in the clear). */
+  /**
+   * A node's state or snapshot, sealed for it; undefined when the node has no link (its list is never sent in the
+   * clear).
+   */
   private stateMessage(type: 'state' | 'snapshot', node: string) {
     const link = this.linkTo(node);
     if (!link) return undefined;
     const { revision, procs } = this.store.peek(node);
-    return encode({ v: 2, type, epoch: this.epoch, node, revision, ...link.put(aadOf.state(type, this.epoch, node, revision), { procs }) });
+    return encode({
+      v: 2,
+      type,
+      epoch: this.epoch,
+      node,
+      revision,
+      ...link.put(aadOf.state(type, this.epoch, node, revision), { procs }),
+    });
   }
 
   private publishState(node: string): void {
@@ -249,7 +297,16 @@ export class TransportServer extends SafeEmitter<TransportServerEvents> {
   private heartbeat(): void {
     const revisions = this.store.revisions();
     for (const node of this.knownNodes()) {
-      this.pubSender?.send([stateTopic(node), encode({ v: 2, type: 'heartbeat', epoch: this.epoch, periodMs: this.options.heartbeatMs, revisions: { [node]: revisions[node] ?? 0 } })]);
+      this.pubSender?.send([
+        stateTopic(node),
+        encode({
+          v: 2,
+          type: 'heartbeat',
+          epoch: this.epoch,
+          periodMs: this.options.heartbeatMs,
+          revisions: { [node]: revisions[node] ?? 0 },
+        }),
+      ]);
     }
   }
 
@@ -260,20 +317,25 @@ export class TransportServer extends SafeEmitter<TransportServerEvents> {
   private async receive(router: Router): Promise<void> {
     try {
       for await (const frames of router) {
-        // The last frame is the JSON body; everything before it is the envelope to answer to (routing id, and "" for REQ peers).
+        // The last frame is the JSON body; everything before it is the envelope to answer to (routing id, and "" for
+        // REQ peers).
         const envelope = frames.slice(0, -1);
         const answer = (body: Buffer) => envelope.length > 0 && this.routerSender?.send([...envelope, body]);
         try {
           this.take(decodeNodeMessage(frames.length >= 2 ? frames[frames.length - 1] : undefined), answer);
         } catch (error) {
           this.unproven.counters.malformed++;
-          const coded = error instanceof TransportError ? error : new TransportError('DPD_TRANSPORT_MESSAGE', String(error), { cause: error });
+          const coded =
+            error instanceof TransportError
+              ? error
+              : new TransportError('DPD_TRANSPORT_MESSAGE', String(error), { cause: error });
           this.report(coded);
           answer(encode({ v: 2, type: 'error', code: coded.code, message: coded.message }));
         }
       }
     } catch (error) {
-      if (!this.closed) this.report(new TransportError('DPD_TRANSPORT_CLOSED', 'the stats socket stopped receiving', { cause: error }));
+      if (!this.closed)
+        this.report(new TransportError('DPD_TRANSPORT_CLOSED', 'the stats socket stopped receiving', { cause: error }));
     }
   }
 
@@ -286,7 +348,14 @@ export class TransportServer extends SafeEmitter<TransportServerEvents> {
       const reason: UnprovenReason = link ? 'not-proven' : 'unknown-node';
       this.unproven.count(reason, node);
       // One answer for both, so a peer learns nothing about which names exist.
-      answer(encode({ v: 2, type: 'error', code: 'DPD_TRANSPORT_UNPROVEN', message: `a ${message.type} for node ${JSON.stringify(node)} was dropped: no key bound to that name sealed it` }));
+      answer(
+        encode({
+          v: 2,
+          type: 'error',
+          code: 'DPD_TRANSPORT_UNPROVEN',
+          message: `a ${message.type} for node ${JSON.stringify(node)} was dropped: no key bound to that name sealed it`,
+        }),
+      );
       return;
     }
     checkBody('node', message.type, body);
@@ -302,7 +371,13 @@ export class TransportServer extends SafeEmitter<TransportServerEvents> {
       try {
         reply = this.options.answer?.(node, request) ?? null;
       } catch (error) {
-        this.report(new TransportError('DPD_TRANSPORT_LISTENER', `answer() threw for a request of node ${JSON.stringify(node)}: ${(error as Error)?.message}`, { cause: error }));
+        this.report(
+          new TransportError(
+            'DPD_TRANSPORT_LISTENER',
+            `answer() threw for a request of node ${JSON.stringify(node)}: ${(error as Error)?.message}`,
+            { cause: error },
+          ),
+        );
       }
       answer(encode({ v: 2, type: 'answer', node, ...link.put(aadOf.answer(node), { id, answer: reply }) }));
     }

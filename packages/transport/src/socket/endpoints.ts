@@ -10,8 +10,20 @@ export function isLocalEndpoint(endpoint: string): boolean {
 }
 
 /** Wraps a ZeroMQ bind/connect failure in a TransportError naming the endpoint. */
-export function endpointError(code: TransportErrorCode, verb: string, endpoint: string, cause: unknown): TransportError {
+export function endpointError(
+  code: TransportErrorCode,
+  verb: string,
+  endpoint: string,
+  cause: unknown,
+): TransportError {
   const zmqCode = (cause as { code?: string }).code;
-  const why = zmqCode === 'EADDRINUSE' ? 'address in use' : zmqCode === 'EADDRNOTAVAIL' ? 'no such local address' : zmqCode === 'EACCES' ? 'permission denied' : (cause as Error).message;
+  const why =
+    zmqCode === 'EADDRINUSE'
+      ? 'address in use'
+      : zmqCode === 'EADDRNOTAVAIL'
+        ? 'no such local address'
+        : zmqCode === 'EACCES'
+          ? 'permission denied'
+          : (cause as Error).message;
   return new TransportError(code, `cannot ${verb} ${endpoint}: ${why}${zmqCode ? ` (${zmqCode})` : ''}`, { cause });
 }

@@ -11,7 +11,11 @@ export class SerialSender {
   private tail: Promise<void> = Promise.resolve();
   private pending = 0;
 
-  constructor(private readonly socket: Writable & { closed: boolean }, private readonly onError: (error: TransportError) => void, private readonly maxPending = 1000) {}
+  constructor(
+    private readonly socket: Writable & { closed: boolean },
+    private readonly onError: (error: TransportError) => void,
+    private readonly maxPending = 1000,
+  ) {}
 
   send(frames: Frames): void {
     // Bounded: past maxPending queued sends, drop rather than grow.

@@ -56,24 +56,37 @@ function parse(frame: Uint8Array | string | undefined): Record<string, unknown> 
   }
   const message = value as Record<string, unknown>;
   if (message.v !== PROTOCOL_VERSION) {
-    throw new TransportError('DPD_TRANSPORT_VERSION', `message.v: expected ${PROTOCOL_VERSION}, found ${JSON.stringify(message.v)}`);
+    throw new TransportError(
+      'DPD_TRANSPORT_VERSION',
+      `message.v: expected ${PROTOCOL_VERSION}, found ${JSON.stringify(message.v)}`,
+    );
   }
   return message;
 }
 
-function decodeWith<T>(frame: Uint8Array | string | undefined, shapes: Record<string, Record<string, check.Check>>, carries: Set<string>): T {
+function decodeWith<T>(
+  frame: Uint8Array | string | undefined,
+  shapes: Record<string, Record<string, check.Check>>,
+  carries: Set<string>,
+): T {
   const message = parse(frame);
   const type = message.type;
   const shape = typeof type === 'string' && Object.hasOwn(shapes, type) ? shapes[type] : undefined;
   if (!shape) {
-    throw new TransportError('DPD_TRANSPORT_MESSAGE', `message.type: expected one of ${Object.keys(shapes).join(', ')}, found ${JSON.stringify(type)}`);
+    throw new TransportError(
+      'DPD_TRANSPORT_MESSAGE',
+      `message.type: expected one of ${Object.keys(shapes).join(', ')}, found ${JSON.stringify(type)}`,
+    );
   }
-  const problem = check.fields(message, 'message', shape) ?? (carries.has(type as string) ? check.carried(message) : undefined);
+  const problem =
+    check.fields(message, 'message', shape) ?? (carries.has(type as string) ? check.carried(message) : undefined);
   if (problem) throw new TransportError('DPD_TRANSPORT_MESSAGE', `${type} ${problem}`);
   return message as T;
 }
 
-/** Decodes a body frame sent by the master; throws a TransportError (DPD_TRANSPORT_MESSAGE or DPD_TRANSPORT_VERSION). */
+/**
+ * Decodes a body frame sent by the master; throws a TransportError (DPD_TRANSPORT_MESSAGE or DPD_TRANSPORT_VERSION).
+ */
 export function decodeMasterMessage(frame: Uint8Array | string | undefined): MasterMessage {
   return decodeWith<MasterMessage>(frame, MASTER_SHAPES, MASTER_CARRIES);
 }

@@ -11,7 +11,10 @@ export interface Link {
   readonly sealed: boolean;
   /** What `body` becomes in a message: `{box}` or `{body}`. */
   put<T>(aad: readonly (string | number)[], body: T): Carried<T>;
-  /** What a message carries, or undefined when it is not proven (a box that does not open; a box or body where the other is due). */
+  /**
+   * What a message carries, or undefined when it is not proven (a box that does not open; a box or body where the other
+   * is due).
+   */
   take(aad: readonly (string | number)[], message: { box?: string; body?: unknown }): unknown;
 }
 
@@ -38,7 +41,8 @@ export const nodeLink = (keys: NodeKeys): Link => sealedLink(keys.nodeToMaster, 
 
 /** The clear fields a box is bound to, by message type (see the README, "Sealing"). */
 export const aadOf = {
-  state: (type: 'state' | 'snapshot', epoch: string, node: string, revision: number) => [type, epoch, node, revision] as const,
+  state: (type: 'state' | 'snapshot', epoch: string, node: string, revision: number) =>
+    [type, epoch, node, revision] as const,
   answer: (node: string) => ['answer', node] as const,
   node: (type: 'snapshot.request' | 'heartbeat' | 'request', node: string) => [type, node] as const,
 };

@@ -9,7 +9,10 @@ export const PROTOCOL_VERSION = 2;
 /** What a message says, sealed for its node (`box`, base64) or in the clear (`body`, plaintext mode only). */
 export type Carried<T> = { box: string; body?: never } | { body: T; box?: never };
 
-/** Master → nodes (PUB): a node's whole desired list; also the ROUTER's answer to a snapshot request (`type: 'snapshot'`). */
+/**
+ * Master → nodes (PUB): a node's whole desired list; also the ROUTER's answer to a snapshot request (`type:
+ * 'snapshot'`).
+ */
 export type StateMessage = {
   v: 2;
   type: 'state' | 'snapshot';
@@ -50,7 +53,9 @@ export interface ErrorMessage {
 }
 
 /** Node → master (DEALER): send me my current state. */
-export type SnapshotRequestMessage = { v: 2; type: 'snapshot.request'; node: string } & Carried<Record<string, unknown>>;
+export type SnapshotRequestMessage = { v: 2; type: 'snapshot.request'; node: string } & Carried<
+  Record<string, unknown>
+>;
 
 /** Node → master (DEALER), every period: alive, what was applied, what runs. */
 export type NodeHeartbeatMessage = { v: 2; type: 'heartbeat'; node: string } & Carried<HeartbeatBody>;

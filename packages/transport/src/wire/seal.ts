@@ -8,7 +8,8 @@ const NONCE = 12;
 const TAG = 16;
 
 /** The additional data of a box: "diprocd/2" and the clear fields, each followed by a NUL. */
-export const sealAad = (fields: readonly (string | number)[]): Buffer => Buffer.from(['diprocd/2', ...fields].map((field) => `${field}\0`).join(''), 'utf8');
+export const sealAad = (fields: readonly (string | number)[]): Buffer =>
+  Buffer.from(['diprocd/2', ...fields].map((field) => `${field}\0`).join(''), 'utf8');
 
 /** Seals `value` (as UTF-8 JSON) with `key`. */
 export function seal(key: Buffer, aad: Buffer, value: unknown): string {
@@ -27,7 +28,9 @@ export function open(key: Buffer, aad: Buffer, box: string): unknown {
     const decipher = createDecipheriv('chacha20-poly1305', key, bytes.subarray(0, NONCE), { authTagLength: TAG });
     decipher.setAAD(aad, { plaintextLength: 0 });
     decipher.setAuthTag(bytes.subarray(bytes.length - TAG));
-    const text = Buffer.concat([decipher.update(bytes.subarray(NONCE, bytes.length - TAG)), decipher.final()]).toString('utf8');
+    const text = Buffer.concat([decipher.update(bytes.subarray(NONCE, bytes.length - TAG)), decipher.final()]).toString(
+      'utf8',
+    );
     return JSON.parse(text) as unknown;
   } catch {
     return undefined;

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { UsageError } from '@diprocd/procspec/runtime';
-import { isFinalJobState } from '@diprocd/supervisor';
+import { isFinalJobState } from '@diprocd/jobs';
 import { CtlError } from '../../errors.js';
 import type { MasterCommand } from '../command.js';
 import { callMaster, masterUrl } from '../master-status.js';

@@ -69,7 +69,12 @@ async function allowedFile(url: string, dirs: string[]): Promise<string> {
   } catch (error) {
     throw new JobFailure(`${(error as Error).message}`);
   }
-  const refused = () => new JobFailure(dirs.length === 0 ? 'file:// is refused: the node allows no directories (job_file_dirs)' : `file:// reads only files that exist under the node's job_file_dirs (${dirs.join(', ')})`);
+  const refused = () =>
+    new JobFailure(
+      dirs.length === 0
+        ? 'file:// is refused: the node allows no directories (job_file_dirs)'
+        : `file:// reads only files that exist under the node's job_file_dirs (${dirs.join(', ')})`,
+    );
   const roots = dirs.filter(isAbsolute).map((dir) => resolve(dir));
   if (!roots.some((dir) => inside(resolve(path), dir))) throw refused();
   const real = await realpath(path).catch(() => {
@@ -88,7 +93,9 @@ async function allowedFile(url: string, dirs: string[]): Promise<string> {
 function withoutCredentials(url: string): [string, RequestInit] {
   const parsed = new URL(url);
   if (parsed.username === '' && parsed.password === '') return [url, {}];
-  const basic = Buffer.from(`${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}`).toString('base64');
+  const basic = Buffer.from(`${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}`).toString(
+    'base64',
+  );
   parsed.username = parsed.password = '';
   return [parsed.href, { headers: { authorization: `Basic ${basic}` } }];
 }
@@ -101,10 +108,17 @@ function readAs(file: string, account: JobAccount): { stream: Readable; done: Pr
     if (stderr.length < READER_STDERR_BYTES) stderr += chunk.toString();
   });
   const done = new Promise<void>((resolve, reject) => {
-    child.once('error', (error) => reject(new JobFailure(`cannot start cat to read it: ${(error as NodeJS.ErrnoException).code ?? error.message}`)));
+    child.once('error', (error) =>
+      reject(new JobFailure(`cannot start cat to read it: ${(error as NodeJS.ErrnoException).code ?? error.message}`)),
+    );
     child.once('close', (code, signal) => {
       if (code === 0) resolve();
-      else reject(new JobFailure(`cannot read it as ${account.label}: ${stderr.trim().replace(/^cat: /, '') || (signal ? `killed by ${signal}` : `exited ${code}`)}`));
+      else
+        reject(
+          new JobFailure(
+            `cannot read it as ${account.label}: ${stderr.trim().replace(/^cat: /, '') || (signal ? `killed by ${signal}` : `exited ${code}`)}`,
+          ),
+        );
     });
   });
   return { stream: child.stdout!, done, stop: () => child.exitCode === null && child.kill('SIGKILL') };
@@ -141,15 +155,24 @@ export async function downloadAll(
       }
       const [href, init] = withoutCredentials(url);
       const response = await fetch(href, { ...init, signal, redirect: 'follow' });
-      if (!response.ok || response.body === null) throw new JobFailure(`HTTP ${response.status} ${response.statusText}`);
+      if (!response.ok || response.body === null)
+        throw new JobFailure(`HTTP ${response.status} ${response.statusText}`);
       const declared = Number(response.headers.get('content-length') ?? Number.NaN);
       if (Number.isFinite(declared)) budget.check(what, declared);
       // Streamed to the file: a large download never sits in memory.
-      await pipeline(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream), budget.meter(what), target(), { signal });
+      await pipeline(
+        Readable.fromWeb(response.body as import('node:stream/web').ReadableStream),
+        budget.meter(what),
+        target(),
+        { signal },
+      );
     } catch (error) {
       if (aborted.aborted) throw aborted.reason as JobFailure;
-      if (error instanceof JobFailure) throw error.message.startsWith(what) ? error : new JobFailure(`${what}: ${error.message}`);
-      throw new JobFailure(`${what}: ${redactUrls(((error as Error).cause as Error | undefined)?.message ?? (error as NodeJS.ErrnoException).code ?? (error as Error).message)}`);
+      if (error instanceof JobFailure)
+        throw error.message.startsWith(what) ? error : new JobFailure(`${what}: ${error.message}`);
+      throw new JobFailure(
+        `${what}: ${redactUrls(((error as Error).cause as Error | undefined)?.message ?? (error as NodeJS.ErrnoException).code ?? (error as Error).message)}`,
+      );
     }
   }
 }

@@ -2,9 +2,9 @@
 // a sandbox with the jobs directory, and a directory the job's user (nobody
 // under root) can read and write, for what a job reads or writes for the test.
 import { chmodSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { normalise, normaliseProc, type JobInput } from '@diprocd/procspec';
-import { jobProc, readJobRecord, writeJobSpec, type JobRunOptions, type Supervisor } from '@diprocd/supervisor';
+import { jobProc, readJobRecord, writeJobSpec, type JobRunOptions } from '@diprocd/jobs';
+import type { Supervisor } from '@diprocd/supervisor';
 import { afterEach, beforeEach } from 'vitest';
 import { Sandbox, waitFor } from './helpers.js';
 
@@ -43,14 +43,17 @@ export function jobBenchPerTest(use: (bench: JobBench) => void): void {
         await sup.apply(ids.map((each) => normaliseProc(jobProc(jobs, each))));
       },
       finished: (id) =>
-        waitFor(`job ${id} to finish`, () => {
-          const record = readJobRecord(jobs, id);
-          return (record?.state === 'success' || record?.state === 'failed') && record;
-        }, 15_000),
+        waitFor(
+          `job ${id} to finish`,
+          () => {
+            const record = readJobRecord(jobs, id);
+            return (record?.state === 'success' || record?.state === 'failed') && record;
+          },
+          15_000,
+        ),
     });
   });
   afterEach(async () => {
     await box?.cleanup();
   });
 }
-

@@ -3,10 +3,11 @@
 // writes the record as the job moves; the client reads it and reports.
 import { closeSync, constants, openSync, readFileSync, readSync, readdirSync, rmSync, fstatSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { JobSpec } from '@diprocd/procspec/runtime';
 import type { ProcInput } from '@diprocd/procspec';
-import { writeFileAtomic } from '../os/atomic-file.js';
-import { assetPath } from '../os/assets.js';
+import { writeFileAtomic } from '@diprocd/supervisor/host';
+import { JobError } from '../errors.js';
 
 /** A job's states, in the order it passes them; success and failed are final. */
 export const JOB_STATES = ['init', 'setup', 'running', 'success', 'failed'] as const;
@@ -31,12 +32,17 @@ export interface JobRecord {
   updatedAt: number;
 }
 
-const RUNNER = assetPath('job-runner.js');
+// The runner is dist/job-runner.js, beside this bundle (in a daemon that
+// bundles this package, import.meta.url names this package's entry in the
+// installed package: tools/build/daemon-bundle.ts). Found when asked, so a
+// program that only reads job records never resolves it.
+const runnerPath = () => fileURLToPath(new URL('./job-runner.js', import.meta.url));
 const SAFE_ID = /^[A-Za-z0-9_.-]{1,64}$/;
 
 /** The files of job `id` in `dir`. */
 export function jobPaths(dir: string, id: string) {
-  if (!SAFE_ID.test(id)) throw new Error(`job id ${JSON.stringify(id)}: expected letters, digits, "_", "." or "-"`);
+  if (!SAFE_ID.test(id))
+    throw new JobError('DPD_JOB_ID', `job id ${JSON.stringify(id)}: expected 1 to 64 letters, digits, "_", "." or "-"`);
   return { spec: join(dir, `${id}.spec.json`), state: join(dir, `${id}.state.json`), log: join(dir, `${id}.log`) };
 }
 
@@ -48,7 +54,10 @@ export interface JobRunOptions {
    * runner's own user.
    */
   user?: string | number | null;
-  /** Directories a file:// download may read from (links resolved; read as the job's user). Default none: file:// is refused. */
+  /**
+   * Directories a file:// download may read from (links resolved; read as the job's user). Default none: file:// is
+   * refused.
+   */
   fileDirs?: string[];
   /** The most the job's downloads may take together, in bytes. Default 1 GiB. */
   downloadMaxBytes?: number;
@@ -106,7 +115,9 @@ export function readJobLogTail(dir: string, id: string, maxBytes: number): strin
 /** The ids of the jobs that have files in `dir`. */
 export function listJobIds(dir: string): string[] {
   try {
-    return [...new Set(readdirSync(dir).flatMap((name) => /^(.+)\.(?:spec|state)\.json$/.exec(name)?.[1] ?? []))].filter((id) => SAFE_ID.test(id));
+    return [
+      ...new Set(readdirSync(dir).flatMap((name) => /^(.+)\.(?:spec|state)\.json$/.exec(name)?.[1] ?? [])),
+    ].filter((id) => SAFE_ID.test(id));
   } catch {
     return [];
   }
@@ -128,7 +139,7 @@ export function jobProc(dir: string, id: string): ProcInput {
   return {
     name: `job.${id}`,
     run: process.execPath,
-    args: [RUNNER, dir, id],
+    args: [runnerPath(), dir, id],
     user: process.getuid!(),
     restart: 'never',
     stop_timeout: '10s',

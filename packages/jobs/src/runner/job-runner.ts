@@ -6,13 +6,30 @@
 //
 //   node job-runner.js DIR ID      (DIR holds ID.spec.json: the spec and the node's options)
 import { spawn } from 'node:child_process';
-import { chownSync, closeSync, constants, existsSync, mkdtempSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  chownSync,
+  closeSync,
+  constants,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { redactUrls } from '@diprocd/procspec/runtime';
 import { JobFailure, jobAccount, type JobAccount } from './job-account.js';
 import { downloadAll } from './job-download.js';
-import { JOB_DOWNLOAD_MAX_BYTES, jobPaths, writeJobRecord, type JobInputFile, type JobRecord, type JobState } from './job-files.js';
+import {
+  JOB_DOWNLOAD_MAX_BYTES,
+  jobPaths,
+  writeJobRecord,
+  type JobInputFile,
+  type JobRecord,
+  type JobState,
+} from '../files/job-files.js';
 
 const [dir, id] = process.argv.slice(2) as [string, string];
 const paths = jobPaths(dir, id);
@@ -23,16 +40,34 @@ const SIGNAL_SETTLE_MS = 100;
 // Claim the job: the state file is created exclusively, so a replayed list
 // or a restarted worker never runs the same job twice.
 try {
-  closeSync(openSync(paths.state, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600));
+  closeSync(
+    openSync(paths.state, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600),
+  );
 } catch (error) {
   if ((error as NodeJS.ErrnoException).code === 'EEXIST') process.exit(0);
   throw error;
 }
 
-const log = openSync(paths.log, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
+const log = openSync(
+  paths.log,
+  constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW,
+  0o600,
+);
 // The runner's own lines never show a URL's credentials (the job's output is its own).
 const note = (line: string) => writeSync(log, `[dpd-job ${new Date().toISOString()}] ${redactUrls(line)}\n`);
-let record: JobRecord = { id, state: 'init', pid: null, code: null, signal: null, reason: null, workdir: null, workdirRemoved: false, startedAt: Date.now(), endedAt: null, updatedAt: Date.now() };
+let record: JobRecord = {
+  id,
+  state: 'init',
+  pid: null,
+  code: null,
+  signal: null,
+  reason: null,
+  workdir: null,
+  workdirRemoved: false,
+  startedAt: Date.now(),
+  endedAt: null,
+  updatedAt: Date.now(),
+};
 const save = (state: JobState, changes: Partial<JobRecord> = {}) => {
   record = { ...record, ...changes, state, updatedAt: Date.now() };
   writeJobRecord(dir, record);
@@ -54,12 +89,21 @@ for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
 }
 
 /** Runs a set-up step's program with its output in the job log; rejects with a reason when it fails. */
-function step(what: string, file: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, account: JobAccount): Promise<void> {
+function step(
+  what: string,
+  file: string,
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+  account: JobAccount,
+): Promise<void> {
   note(`${what}: ${[file, ...args].join(' ')}`);
   return new Promise((resolve, reject) => {
     const child = spawn(file, args, { cwd, env, stdio: ['ignore', log, log], ...account.spawn });
     running = child;
-    child.once('error', (error) => reject(new JobFailure(`${what}: ${file}: ${(error as NodeJS.ErrnoException).code ?? error.message}`)));
+    child.once('error', (error) =>
+      reject(new JobFailure(`${what}: ${file}: ${(error as NodeJS.ErrnoException).code ?? error.message}`)),
+    );
     child.once('exit', (code, signal) => {
       running = null;
       if (code === 0) resolve();
@@ -75,7 +119,11 @@ function step(what: string, file: string, args: string[], cwd: string, env: Node
  * first; what cannot go is noted.
  */
 async function removeWorkdir(workdir: string, owner: JobAccount | null): Promise<void> {
-  const removal = spawn('/bin/sh', ['-c', 'chmod -R u+rwX -- "$1" 2>/dev/null; exec rm -rf -- "$1"', 'sh', workdir], { stdio: ['ignore', log, log], env: owner?.env ?? { PATH: process.env.PATH }, ...(owner?.spawn ?? {}) });
+  const removal = spawn('/bin/sh', ['-c', 'chmod -R u+rwX -- "$1" 2>/dev/null; exec rm -rf -- "$1"', 'sh', workdir], {
+    stdio: ['ignore', log, log],
+    env: owner?.env ?? { PATH: process.env.PATH },
+    ...(owner?.spawn ?? {}),
+  });
   await new Promise((resolve) => removal.once('close', resolve).once('error', resolve));
   if (existsSync(workdir)) note(`work directory not fully removed: ${workdir}`);
 }
@@ -102,18 +150,46 @@ async function main(): Promise<number> {
     writeFileSync(settings, `${JSON.stringify(spec, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
     env.APP_SETTINGS_JSON = settings;
     // Handed over: the downloads, the settings and the directory become the job user's.
-    for (const name of [...Object.keys(spec.download_urls), 'settings.json']) chownSync(join(workdir, name), account.uid, account.gid);
+    for (const name of [...Object.keys(spec.download_urls), 'settings.json'])
+      chownSync(join(workdir, name), account.uid, account.gid);
     chownSync(workdir, account.uid, account.gid);
     owner = account;
     if (spec.python_deps.length > 0) {
       const venv = join(workdir, 'venv');
       await step('python_deps', 'python3', ['-m', 'venv', venv], workdir, env, account);
-      await step('python_deps', join(venv, 'bin', 'pip'), ['install', '--disable-pip-version-check', ...(spec.python_cheeseshop ? ['--index-url', spec.python_cheeseshop] : []), ...spec.python_deps], workdir, env, account);
+      await step(
+        'python_deps',
+        join(venv, 'bin', 'pip'),
+        [
+          'install',
+          '--disable-pip-version-check',
+          ...(spec.python_cheeseshop ? ['--index-url', spec.python_cheeseshop] : []),
+          ...spec.python_deps,
+        ],
+        workdir,
+        env,
+        account,
+      );
       env.VIRTUAL_ENV = venv;
       env.PATH = `${join(venv, 'bin')}:${env.PATH}`;
     }
     if (spec.npm_deps.length > 0) {
-      await step('npm_deps', 'npm', ['install', '--no-audit', '--no-fund', '--prefix', workdir, ...(spec.npm_registry ? ['--registry', spec.npm_registry] : []), ...spec.npm_deps], workdir, env, account);
+      await step(
+        'npm_deps',
+        'npm',
+        [
+          'install',
+          '--no-audit',
+          '--no-fund',
+          '--prefix',
+          workdir,
+          ...(spec.npm_registry ? ['--registry', spec.npm_registry] : []),
+          ...spec.npm_deps,
+        ],
+        workdir,
+        env,
+        account,
+      );
       env.PATH = `${join(workdir, 'node_modules', '.bin')}:${env.PATH}`;
     }
     if (cancelled) throw new JobFailure(`cancelled (${cancelled}) during set-up`);
@@ -136,13 +212,25 @@ async function main(): Promise<number> {
       child.once('spawn', () => save('running', { pid: child.pid ?? null }));
       child.once('error', (error) => {
         clearTimeout(timer);
-        resolve({ code: null, signal: null, reason: `run ${file}: ${(error as NodeJS.ErrnoException).code ?? error.message}` });
+        resolve({
+          code: null,
+          signal: null,
+          reason: `run ${file}: ${(error as NodeJS.ErrnoException).code ?? error.message}`,
+        });
       });
       child.once('exit', (code, signal) => {
         clearTimeout(timer);
         running = null;
         const settle = () => {
-          const reason = timedOut ? `timed out after ${spec.timeout} ms` : cancelled ? `cancelled (${cancelled})` : code === 0 ? null : signal ? `killed by ${signal}` : `exited ${code}`;
+          const reason = timedOut
+            ? `timed out after ${spec.timeout} ms`
+            : cancelled
+              ? `cancelled (${cancelled})`
+              : code === 0
+                ? null
+                : signal
+                  ? `killed by ${signal}`
+                  : `exited ${code}`;
           resolve({ code, signal, reason });
         };
         // A stop signals the whole group: the command's end may be seen before
@@ -153,7 +241,11 @@ async function main(): Promise<number> {
     });
   } catch (error) {
     // Anything else (a full disk writing settings.json…) fails the job too, and the directory still goes.
-    const reason = cancelled ? `cancelled (${cancelled}) during set-up` : error instanceof JobFailure ? error.message : `internal error: ${(error as Error).message}`;
+    const reason = cancelled
+      ? `cancelled (${cancelled}) during set-up`
+      : error instanceof JobFailure
+        ? error.message
+        : `internal error: ${(error as Error).message}`;
     ended = { code: null, signal: null, reason };
     if (!(error instanceof JobFailure)) note(`internal error: ${(error as Error).stack ?? String(error)}`);
   }
@@ -162,7 +254,14 @@ async function main(): Promise<number> {
   const keep = !success && spec.keep_workdir_on_failure;
   if (keep) note(`work directory kept: ${workdir}`);
   else await removeWorkdir(workdir, owner);
-  save(success ? 'success' : 'failed', { pid: null, code: ended.code, signal: ended.signal, reason: ended.reason, workdirRemoved: !keep && !existsSync(workdir), endedAt: Date.now() });
+  save(success ? 'success' : 'failed', {
+    pid: null,
+    code: ended.code,
+    signal: ended.signal,
+    reason: ended.reason,
+    workdirRemoved: !keep && !existsSync(workdir),
+    endedAt: Date.now(),
+  });
   return success ? 0 : 1;
 }
 

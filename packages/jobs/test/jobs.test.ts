@@ -5,7 +5,8 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync }
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { normaliseProc } from '@diprocd/procspec';
-import { jobProc, listJobIds, readJobLogTail, readJobRecord, removeJobFiles, type Supervisor } from '@diprocd/supervisor';
+import { jobProc, listJobIds, readJobLogTail, readJobRecord, removeJobFiles } from '@diprocd/jobs';
+import type { Supervisor } from '@diprocd/supervisor';
 import { describe, expect, it } from 'vitest';
 import { type Sandbox, alive, httpServerPerFile, waitFor } from './helpers.js';
 import { jobBenchPerTest, type JobBench } from './job-helpers.js';
@@ -36,15 +37,30 @@ describe('the job runner', () => {
     writeFileSync(local, 'from a file URL\n', { mode: 0o644 });
     const out = join(shared, 'seen.json');
     const script = `cat data.txt copy.txt; echo "$APP_SETTINGS_JSON" "$1"; node -e 'const s=require(process.env.APP_SETTINGS_JSON); require("fs").writeFileSync("${out}", JSON.stringify({cwd: process.cwd(), config: s.config, files: require("fs").readdirSync(".").sort()}))'`;
-    await submit('7', {
-      cmd: ['/bin/sh', '-c', script, 'sh', '$APP_SETTINGS'],
-      download_urls: { 'data.txt': `${web.base()}/data.txt`, 'copy.txt': pathToFileURL(local).href },
-      config: { answer: 42 },
-    }, { fileDirs: [shared] });
+    await submit(
+      '7',
+      {
+        cmd: ['/bin/sh', '-c', script, 'sh', '$APP_SETTINGS'],
+        download_urls: { 'data.txt': `${web.base()}/data.txt`, 'copy.txt': pathToFileURL(local).href },
+        config: { answer: 42 },
+      },
+      { fileDirs: [shared] },
+    );
     const record = await finished('7');
-    expect(record).toMatchObject({ id: '7', state: 'success', code: 0, signal: null, reason: null, workdirRemoved: true });
+    expect(record).toMatchObject({
+      id: '7',
+      state: 'success',
+      code: 0,
+      signal: null,
+      reason: null,
+      workdirRemoved: true,
+    });
     const seen = JSON.parse(readFileSync(out, 'utf8'));
-    expect(seen).toEqual({ cwd: record.workdir, config: { answer: 42 }, files: ['copy.txt', 'data.txt', 'settings.json'] });
+    expect(seen).toEqual({
+      cwd: record.workdir,
+      config: { answer: 42 },
+      files: ['copy.txt', 'data.txt', 'settings.json'],
+    });
     expect(existsSync(record.workdir!)).toBe(false);
     const log = readJobLogTail(jobs, '7', 100_000);
     expect(log).toContain('served data\nfrom a file URL\n');
@@ -53,7 +69,10 @@ describe('the job runner', () => {
   });
 
   it('names downloads of a URL list by their basename, and fails clearly on a download error', async () => {
-    await submit('8', { cmd: 'ls > /dev/null', download_urls: [`${web.base()}/data.txt`, `${web.base()}/missing.bin`] });
+    await submit('8', {
+      cmd: 'ls > /dev/null',
+      download_urls: [`${web.base()}/data.txt`, `${web.base()}/missing.bin`],
+    });
     const record = await finished('8');
     expect(record).toMatchObject({ state: 'failed', code: null, workdirRemoved: true });
     expect(record.reason).toBe(`download missing.bin: ${web.base()}/missing.bin: HTTP 404 Not Found`);
@@ -84,10 +103,17 @@ describe('the job runner', () => {
 
   it('stops a job that runs past its timeout, and a cancel (stop) ends it as failed', async () => {
     await submit('11', { cmd: 'sleep 30', timeout: '300ms' });
-    expect(await finished('11')).toMatchObject({ state: 'failed', signal: 'SIGTERM', reason: 'timed out after 300 ms' });
+    expect(await finished('11')).toMatchObject({
+      state: 'failed',
+      signal: 'SIGTERM',
+      reason: 'timed out after 300 ms',
+    });
 
     await submit('12', { cmd: 'sleep 30' });
-    const running = await waitFor('job 12 to run', () => readJobRecord(jobs, '12')?.state === 'running' && readJobRecord(jobs, '12')!);
+    const running = await waitFor(
+      'job 12 to run',
+      () => readJobRecord(jobs, '12')?.state === 'running' && readJobRecord(jobs, '12')!,
+    );
     await sup.apply([]);
     expect(await finished('12')).toMatchObject({ state: 'failed', reason: 'cancelled (SIGTERM)' });
     expect(alive(running.pid!)).toBe(false);
@@ -104,9 +130,16 @@ describe('the job runner', () => {
     expect(made.stderr).toBe('');
     const pkg = box.path('tool');
     mkdirSync(pkg);
-    writeFileSync(join(pkg, 'package.json'), JSON.stringify({ name: 'dpd-fixture-tool', version: '1.0.0', bin: { 'dpd-fixture-tool': 'cli.js' } }));
+    writeFileSync(
+      join(pkg, 'package.json'),
+      JSON.stringify({ name: 'dpd-fixture-tool', version: '1.0.0', bin: { 'dpd-fixture-tool': 'cli.js' } }),
+    );
     writeFileSync(join(pkg, 'cli.js'), '#!/usr/bin/env node\nconsole.log("tool from npm_deps");\n');
-    const packed = spawnSync('npm', ['pack', '--silent', '--pack-destination', shared], { cwd: pkg, encoding: 'utf8', env: { ...process.env, npm_config_offline: 'true' } });
+    const packed = spawnSync('npm', ['pack', '--silent', '--pack-destination', shared], {
+      cwd: pkg,
+      encoding: 'utf8',
+      env: { ...process.env, npm_config_offline: 'true' },
+    });
     const tarball = join(shared, packed.stdout.trim());
     chmodSync(tarball, 0o644);
     await submit('14', {

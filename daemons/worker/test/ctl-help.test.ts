@@ -10,7 +10,8 @@ describe('dpd-ctl --help', () => {
   it('gives the synopsis, the commands and the job commands, in their columns', () => {
     const result = spawnSync(process.execPath, [CTL, '--help'], { encoding: 'utf8' });
     expect(result.status).toBe(0);
-    expect(result.stdout.slice(0, result.stdout.indexOf('\n\nExit status:'))).toBe(`Usage: dpd-ctl [--socket PATH | --file WORKER.json] COMMAND
+    expect(result.stdout.slice(0, result.stdout.indexOf('\n\nExit status:')))
+      .toBe(`Usage: dpd-ctl [--socket PATH | --file WORKER.json] COMMAND
        dpd-ctl --master URL status [--json]
        dpd-ctl keygen [--dir DIR] NAME
        dpd-ctl --master URL job submit SPEC.json [--node NODE] [--follow]

@@ -31,7 +31,9 @@ describe('error codes', () => {
   });
 
   it('are the codes the source names, less those of the libraries', () => {
-    expect(codesInSource(join(ROOT, 'src')).filter((code) => !Object.hasOwn(LIBRARIES, code) && !ENVIRONMENT.has(code))).toEqual(REGISTRY);
+    expect(
+      codesInSource(join(ROOT, 'src')).filter((code) => !Object.hasOwn(LIBRARIES, code) && !ENVIRONMENT.has(code)),
+    ).toEqual(REGISTRY);
   });
 
   it('are none of them a library code as well', () => {

@@ -15,7 +15,8 @@ const BY_NAME = new Map(RUN_OPTIONS.map((spec) => [spec.long, spec]));
 /** Splits DMON_OPTIONS like a shell would for plain words and quotes. */
 export function splitWords(text: string): string[] {
   const words: string[] = [];
-  for (const match of text.matchAll(/"((?:[^"\\]|\\.)*)"|'([^']*)'|(\S+)/g)) words.push(match[1] !== undefined ? match[1].replace(/\\(.)/g, '$1') : (match[2] ?? match[3]!));
+  for (const match of text.matchAll(/"((?:[^"\\]|\\.)*)"|'([^']*)'|(\S+)/g))
+    words.push(match[1] !== undefined ? match[1].replace(/\\(.)/g, '$1') : (match[2] ?? match[3]!));
   return words;
 }
 
@@ -29,13 +30,20 @@ export function readOptionsFile(path: string): string[] {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new UsageError(`-C ${path}: cannot read the options file: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new UsageError(
+      `-C ${path}: cannot read the options file: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
   }
   const words = splitWords(text.replace(/#[^\n]*/g, ''));
   const out: string[] = [];
   for (let i = 0; i < words.length; i++) {
     const spec = BY_NAME.get(words[i]!);
-    if (!spec || words[i] === 'config') throw new UsageError(`-C ${path}: no such option ${JSON.stringify(words[i])} (options are written by their long names, e.g. "timeout 5m")`);
+    if (!spec || words[i] === 'config')
+      throw new UsageError(
+        `-C ${path}: no such option ${JSON.stringify(
+          words[i],
+        )} (options are written by their long names, e.g. "timeout 5m")`,
+      );
     out.push(`--${words[i]}`);
     if (spec.value !== undefined) {
       if (i + 1 >= words.length) throw new UsageError(`-C ${path}: option ${words[i]} needs a value`);
@@ -59,7 +67,10 @@ export function expandArgs(argv: string[], env: NodeJS.ProcessEnv): string[] {
   return [...fromFile, ...splitWords(env.DMON_OPTIONS ?? ''), ...rest];
 }
 
-/** The options one word holds, each with its value when written in the word: -x, -xVALUE, -abc (flags together), --long, --long=VALUE. */
+/**
+ * The options one word holds, each with its value when written in the word: -x, -xVALUE, -abc (flags together),
+ * --long, --long=VALUE.
+ */
 function optionsIn(word: string): [RunOption, string | undefined][] {
   if (word.startsWith('--')) {
     const [name, inline] = word.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
@@ -120,10 +131,15 @@ export function parseRunArgs(words: string[]): RunArgs | Answer {
 function checkTogether(args: RunArgs): void {
   if (args.command.length === 0) throw new UsageError('expected a command to run');
   if (args.logCommand?.length === 0) throw new UsageError('expected a log command after "--"');
-  if (args.once && args.intervalMs !== null) throw new UsageError('-i and -1 cannot be used together (-1 exits after the first success; -i waits between successes)');
-  if (args.loadLow !== null && args.loadHigh === null) throw new UsageError('-l needs -L (resume at or below -l once paused above -L)');
+  if (args.once && args.intervalMs !== null)
+    throw new UsageError(
+      '-i and -1 cannot be used together (-1 exits after the first success; -i waits between successes)',
+    );
+  if (args.loadLow !== null && args.loadHigh === null)
+    throw new UsageError('-l needs -L (resume at or below -l once paused above -L)');
   if (args.loadHigh !== null && args.loadHigh <= 0) throw new UsageError('-L must be above 0');
-  if (args.loadHigh !== null && args.loadLow !== null && args.loadLow > args.loadHigh) throw new UsageError(`-l ${args.loadLow} must be at most -L ${args.loadHigh}`);
+  if (args.loadHigh !== null && args.loadLow !== null && args.loadLow > args.loadHigh)
+    throw new UsageError(`-l ${args.loadLow} must be at most -L ${args.loadHigh}`);
   if (args.logUser && !args.logCommand) throw new UsageError('-U needs a log command (after "--")');
   if (args.logSignals && !args.logCommand) throw new UsageError('-S needs a log command (after "--")');
 }

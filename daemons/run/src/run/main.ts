@@ -50,7 +50,9 @@ export async function main(argv: string[]): Promise<number> {
     // Without -n: the same command line again, detached, from this directory; return once it runs.
     const started = await startDaemon(process.argv[1]!, argv, '/dev/null', process.cwd());
     if (started.outcome === 'ready') return 0;
-    process.stderr.write(`dpd-run: ${started.outcome === 'error' ? started.message : 'exited before the command started'}\n`);
+    process.stderr.write(
+      `dpd-run: ${started.outcome === 'error' ? started.message : 'exited before the command started'}\n`,
+    );
     return 1;
   }
   try {

@@ -11,7 +11,11 @@ export function enterEnvironment(args: RunArgs): void {
     try {
       process.chdir(args.workDir);
     } catch (error) {
-      throw new RunError('DPD_RUN_WORK_DIR', `-W ${args.workDir}: cannot use it as the work directory: ${(error as NodeJS.ErrnoException).code}`, { cause: error });
+      throw new RunError(
+        'DPD_RUN_WORK_DIR',
+        `-W ${args.workDir}: cannot use it as the work directory: ${(error as NodeJS.ErrnoException).code}`,
+        { cause: error },
+      );
     }
   }
   for (const { name, value } of args.environ) {
@@ -26,14 +30,22 @@ export function openFiles(args: RunArgs): StatusFile {
   try {
     status = new StatusFile(args.statusFile);
   } catch (error) {
-    throw new RunError('DPD_RUN_STATUS_FILE', `-I ${args.statusFile}: cannot open it for writing: ${(error as NodeJS.ErrnoException).code}`, { cause: error });
+    throw new RunError(
+      'DPD_RUN_STATUS_FILE',
+      `-I ${args.statusFile}: cannot open it for writing: ${(error as NodeJS.ErrnoException).code}`,
+      { cause: error },
+    );
   }
   if (args.pidFile !== null) {
     try {
       writePidFile(args.pidFile, process.pid);
     } catch (error) {
       status.close();
-      throw new RunError('DPD_RUN_PID_FILE', `-p ${args.pidFile}: cannot write it: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { cause: error });
+      throw new RunError(
+        'DPD_RUN_PID_FILE',
+        `-p ${args.pidFile}: cannot write it: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+        { cause: error },
+      );
     }
   }
   return status;

@@ -26,13 +26,21 @@ export function procInput(args: RunArgs, cwd: string, umask: number): ProcInput 
     ...(process.env.LC_ALL !== undefined ? { env: { LC_ALL: process.env.LC_ALL } } : {}),
     restart: args.once ? 'on-failure' : 'always',
     // Without -m there is no limit (a 1 ms window never fills); with it, N respawns after the first start.
-    restart_limit: args.maxRespawns === null ? { starts: Number.MAX_SAFE_INTEGER, within: '1ms' } : { starts: args.maxRespawns + 1, within: '365d' },
+    restart_limit:
+      args.maxRespawns === null
+        ? { starts: Number.MAX_SAFE_INTEGER, within: '1ms' }
+        : { starts: args.maxRespawns + 1, within: '365d' },
     stop_timeout: '10s',
   };
   if (Object.keys(args.rlimits).length) input.rlimits = args.rlimits;
   if (args.timeoutMs !== null) input.timeout = `${args.timeoutMs}ms`;
   if (args.intervalMs !== null) input.success_delay = `${args.intervalMs}ms`;
-  if (args.loadHigh !== null) input.load = { pause_above: args.loadHigh, resume_below: args.loadLow ?? args.loadHigh / 2, source: args.loadSource };
+  if (args.loadHigh !== null)
+    input.load = {
+      pause_above: args.loadHigh,
+      resume_below: args.loadLow ?? args.loadHigh / 2,
+      source: args.loadSource,
+    };
   if (args.logCommand) {
     input.log_pipe = args.logCommand;
     input.log_stderr = args.stderrToLog;
@@ -58,7 +66,9 @@ const OPTION_OF: Record<string, string> = {
   log_pipe_as: '-U',
 };
 
-/** The validated spec, in the current directory with the current umask; or DPD_RUN_OPTIONS naming each issue's option. */
+/**
+ * The validated spec, in the current directory with the current umask; or DPD_RUN_OPTIONS naming each issue's option.
+ */
 export function procSpec(args: RunArgs): Proc {
   const umask = process.umask(0o022);
   process.umask(umask);
@@ -66,7 +76,10 @@ export function procSpec(args: RunArgs): Proc {
   if (!checked.valid) {
     const lines = checked.issues
       .filter((issue) => issue.severity === 'error')
-      .map((issue) => `${OPTION_OF[issue.path.split(/[.[]/)[0]!] ?? issue.path} (${issue.path}): ${issue.message} [${issue.code}]`);
+      .map(
+        (issue) =>
+          `${OPTION_OF[issue.path.split(/[.[]/)[0]!] ?? issue.path} (${issue.path}): ${issue.message} [${issue.code}]`,
+      );
     throw new RunError('DPD_RUN_OPTIONS', lines.join('\n'));
   }
   return checked.value!;

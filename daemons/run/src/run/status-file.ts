@@ -5,7 +5,8 @@ export class StatusFile {
   private fd: number | null;
   private warned = false;
   constructor(path: string | null) {
-    this.fd = path === null ? null : openSync(path, fsConstants.O_WRONLY | fsConstants.O_APPEND | fsConstants.O_CREAT, 0o666);
+    this.fd =
+      path === null ? null : openSync(path, fsConstants.O_WRONLY | fsConstants.O_APPEND | fsConstants.O_CREAT, 0o666);
   }
   write(line: string): void {
     if (this.fd === null) return;

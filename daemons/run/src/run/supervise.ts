@@ -66,7 +66,11 @@ export function supervise(args: RunArgs, status: StatusFile): Supervised {
     })
     // A spawn failure is told once, with the reason, when dpd-run ends; the
     // supervisor moves to spawn-failed right after this event, synchronously.
-    .on('proc.error', ({ error }) => queueMicrotask(() => supervisor.status()[0]?.state !== 'spawn-failed' && process.stderr.write(`dpd-run: ${error.message}\n`)));
+    .on('proc.error', ({ error }) =>
+      queueMicrotask(
+        () => supervisor.status()[0]?.state !== 'spawn-failed' && process.stderr.write(`dpd-run: ${error.message}\n`),
+      ),
+    );
 
   // The end: the command succeeded (-1), gave up (-m), could not run, or a signal asked.
   const ended = new Promise<number>((resolve) => {
@@ -74,7 +78,11 @@ export function supervise(args: RunArgs, status: StatusFile): Supervised {
       const now = supervisor.status()[0]!;
       if (to === 'exited') resolve(0);
       else if (to === 'gave-up') {
-        process.stderr.write(`dpd-run: ${args.command[0]} was respawned ${args.maxRespawns} ${args.maxRespawns === 1 ? 'time' : 'times'} (-m); giving up\n`);
+        process.stderr.write(
+          `dpd-run: ${args.command[0]} was respawned ${args.maxRespawns} ${
+            args.maxRespawns === 1 ? 'time' : 'times'
+          } (-m); giving up\n`,
+        );
         resolve(shellStatus(now.lastExit));
       } else if (to === 'spawn-failed' || to === 'failed') {
         process.stderr.write(`dpd-run: cannot start the command: ${now.reason}\n`);

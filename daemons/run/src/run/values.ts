@@ -14,7 +14,10 @@ const RLIMIT_ALIASES: Record<string, RlimitName> = { vmem: 'as', files: 'nofile'
 const SIZE_UNITS: Record<string, number> = { k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
 const TIME_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 };
 
-export const RLIMIT_HELP = `Limits for -r NAME=VALUE: ${[...RLIMIT_NAMES, ...Object.keys(RLIMIT_ALIASES).map((a) => `${a} (= ${RLIMIT_ALIASES[a]})`)].join(', ')}.
+export const RLIMIT_HELP = `Limits for -r NAME=VALUE: ${[
+  ...RLIMIT_NAMES,
+  ...Object.keys(RLIMIT_ALIASES).map((a) => `${a} (= ${RLIMIT_ALIASES[a]})`),
+].join(', ')}.
 VALUE is a number, "unlimited", a size with k, m or g (as, data, fsize,
 memlock, msgqueue, rss, stack), or a time with s, m, h, d or w (cpu, rttime).`;
 
@@ -24,20 +27,23 @@ export const text = (_option: string, value: string): string => value;
 /** DMon's durations: seconds, or a number with s m h d w (or ms). */
 export function duration(option: string, text: string): number {
   const ms = parseDuration(/^[0-9.]+$/.test(text) ? Number(text) : text);
-  if (ms === undefined) throw new UsageError(`${option} ${JSON.stringify(text)}: expected a duration such as 30, 90s, 5m, 2h, 1d or 1w`);
+  if (ms === undefined)
+    throw new UsageError(`${option} ${JSON.stringify(text)}: expected a duration such as 30, 90s, 5m, 2h, 1d or 1w`);
   return ms;
 }
 
 /** A number at or above 0, such as a load. */
 export function number(option: string, text: string): number {
   const value = Number(text);
-  if (text.trim() === '' || !Number.isFinite(value) || value < 0) throw new UsageError(`${option} ${JSON.stringify(text)}: expected a number, e.g. 4.0`);
+  if (text.trim() === '' || !Number.isFinite(value) || value < 0)
+    throw new UsageError(`${option} ${JSON.stringify(text)}: expected a number, e.g. 4.0`);
   return value;
 }
 
 /** A whole number of respawns. */
 export function count(option: string, text: string): number {
-  if (!/^[0-9]+$/.test(text)) throw new UsageError(`${option} ${JSON.stringify(text)}: expected a whole number of respawns`);
+  if (!/^[0-9]+$/.test(text))
+    throw new UsageError(`${option} ${JSON.stringify(text)}: expected a whole number of respawns`);
   return Number(text);
 }
 
@@ -60,21 +66,27 @@ export function environ(option: string, text: string): { name: string; value: st
 export function rlimit(option: string, text: string): [RlimitName, number | 'unlimited'] | 'help' {
   if (text === 'help') return 'help';
   const match = /^([a-z]+)=(.+)$/.exec(text);
-  if (!match) throw new UsageError(`${option} ${JSON.stringify(text)}: expected NAME=VALUE, e.g. -r nofile=1024 (see -r help)`);
+  if (!match)
+    throw new UsageError(`${option} ${JSON.stringify(text)}: expected NAME=VALUE, e.g. -r nofile=1024 (see -r help)`);
   const name = (RLIMIT_ALIASES[match[1]!] ?? match[1]) as RlimitName;
-  if (!RLIMIT_NAMES.includes(name)) throw new UsageError(`${option} ${JSON.stringify(text)}: unknown limit ${JSON.stringify(match[1])} (see -r help)`);
+  if (!RLIMIT_NAMES.includes(name))
+    throw new UsageError(`${option} ${JSON.stringify(text)}: unknown limit ${JSON.stringify(match[1])} (see -r help)`);
   const value = match[2]!;
   if (value === 'unlimited') return [name, 'unlimited'];
   const unit = /^([0-9]+)([a-z]?)$/i.exec(value);
   const scale = unit?.[2] ? (name === 'cpu' || name === 'rttime' ? TIME_UNITS : SIZE_UNITS)[unit[2].toLowerCase()] : 1;
-  if (!unit || scale === undefined) throw new UsageError(`${option} ${JSON.stringify(text)}: expected a whole number, optionally with a unit, or "unlimited"`);
+  if (!unit || scale === undefined)
+    throw new UsageError(
+      `${option} ${JSON.stringify(text)}: expected a whole number, optionally with a unit, or "unlimited"`,
+    );
   return [name, Number(unit[1]) * scale * (name === 'rttime' && unit[2] ? 1_000_000 : 1)];
 }
 
 /** `user[:group…]` (or `;` between them), names or numeric ids. */
 export function identity(option: string, text: string): Identity {
   const parts = text.split(/[:;]/);
-  if (parts.some((part) => part === '')) throw new UsageError(`${option} ${JSON.stringify(text)}: expected user[:group…], e.g. ${option} log:adm`);
+  if (parts.some((part) => part === ''))
+    throw new UsageError(`${option} ${JSON.stringify(text)}: expected user[:group…], e.g. ${option} log:adm`);
   const id = (part: string) => (/^[0-9]+$/.test(part) ? Number(part) : part);
   return { user: id(parts[0]!), groups: parts.slice(1).map(id) };
 }

@@ -9,8 +9,15 @@ import type { Supervised } from './supervise.js';
 // How long the log command has to drain its input after the command's end.
 const LOG_DRAIN_MS = 5_000;
 
-/** Stops the command (and waits for it), then the log command; closes the status file, removes the state directory and the pid file. */
-export async function windDown(args: RunArgs, { supervisor, stateDir, logPid, logGone }: Supervised, status: StatusFile): Promise<void> {
+/**
+ * Stops the command (and waits for it), then the log command; closes the status file, removes the state directory and
+ * the pid file.
+ */
+export async function windDown(
+  args: RunArgs,
+  { supervisor, stateDir, logPid, logGone }: Supervised,
+  status: StatusFile,
+): Promise<void> {
   const running = supervisor.status()[0]?.pid;
   if (running) status.write(`cmd stop ${running}`);
   await supervisor.close({ stopProcesses: true });

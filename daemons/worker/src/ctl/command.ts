@@ -44,4 +44,5 @@ export interface LocalCommand<V> extends Described {
 export type CtlCommand<V> = WorkerCommand<V> | MasterCommand<V> | LocalCommand<V>;
 
 /** What to print for `value`: pretty JSON with --json, else `table()`; with a newline. */
-export const printed = (json: boolean, value: unknown, table: () => string): string => (json ? `${JSON.stringify(value, null, 2)}\n` : `${table()}\n`);
+export const printed = (json: boolean, value: unknown, table: () => string): string =>
+  json ? `${JSON.stringify(value, null, 2)}\n` : `${table()}\n`;

@@ -34,14 +34,25 @@ const GLOBAL_OPTIONS = {
 // Every command's options, merged (a name two commands take means the same in both).
 type Merged<T> = (T extends unknown ? (x: T) => void : never) extends (x: infer I) => void ? I : never;
 type CommandOptions = Merged<Extract<(typeof COMMANDS)[number], { options: object }>['options']>;
-const OPTIONS = Object.assign({}, GLOBAL_OPTIONS, ...COMMANDS.map((command) => ('options' in command ? command.options : {}))) as typeof GLOBAL_OPTIONS & CommandOptions;
+const OPTIONS = Object.assign(
+  {},
+  GLOBAL_OPTIONS,
+  ...COMMANDS.map((command) => ('options' in command ? command.options : {})),
+) as typeof GLOBAL_OPTIONS & CommandOptions;
 
 const HELP_COLUMN = 29;
 const helpRows = (rows: readonly HelpRow[]) =>
-  rows.flatMap(([usage, first = '', ...more]) => [`  ${usage.padEnd(HELP_COLUMN)}${first}`.trimEnd(), ...more.map((line) => `${' '.repeat(HELP_COLUMN + 2)}${line}`)]);
+  rows.flatMap(([usage, first = '', ...more]) => [
+    `  ${usage.padEnd(HELP_COLUMN)}${first}`.trimEnd(),
+    ...more.map((line) => `${' '.repeat(HELP_COLUMN + 2)}${line}`),
+  ]);
 
 const USAGE = [
-  ['[--socket PATH | --file WORKER.json] COMMAND', ...COMMANDS.flatMap((command) => ('synopsis' in command ? command.synopsis : [])), '--help | --version']
+  [
+    '[--socket PATH | --file WORKER.json] COMMAND',
+    ...COMMANDS.flatMap((command) => ('synopsis' in command ? command.synopsis : [])),
+    '--help | --version',
+  ]
     .map((line, i) => `${i === 0 ? 'Usage:' : '      '} dpd-ctl ${line}`)
     .join('\n'),
   `Talks to the local dpd-workerd through its control socket (found from the
@@ -50,8 +61,13 @@ ${DEFAULT_FILE}).`,
   `With --master URL (or DPD_MASTER=URL, when neither --socket nor --file is
 given), status asks dpd-masterd's HTTP API about every process on every
 node instead.`,
-  ['Commands:', ...helpRows(COMMANDS.filter((command) => !('section' in command)).flatMap((command) => command.help))].join('\n'),
-  ...COMMANDS.flatMap((command) => ('section' in command ? [[command.section, ...helpRows(command.help)].join('\n')] : [])),
+  [
+    'Commands:',
+    ...helpRows(COMMANDS.filter((command) => !('section' in command)).flatMap((command) => command.help)),
+  ].join('\n'),
+  ...COMMANDS.flatMap((command) =>
+    'section' in command ? [[command.section, ...helpRows(command.help)].join('\n')] : [],
+  ),
   `Exit status: 0 done, 1 the worker or master refused (or the socket refused
 this user: permission denied) or the master is unreachable, 2 bad usage,
 3 no worker is listening.`,
@@ -88,16 +104,29 @@ export async function main(argv: string[]): Promise<number> {
   return onWorker(name, command, values, args);
 }
 
-/** A command for the local worker (or one dpd-ctl does not know, refused once the socket is known, as it always has been). */
-async function onWorker(name: string, command: WorkerCommand<Values> | undefined, values: Values, [proc, ...extra]: string[]): Promise<number> {
-  if (values.token !== undefined || values['token-file'] !== undefined || values.node !== undefined) throw new UsageError('--token-file, --token and --node go with job commands only');
+/**
+ * A command for the local worker (or one dpd-ctl does not know, refused once the socket is known, as it always has
+ * been).
+ */
+async function onWorker(
+  name: string,
+  command: WorkerCommand<Values> | undefined,
+  values: Values,
+  [proc, ...extra]: string[],
+): Promise<number> {
+  if (values.token !== undefined || values['token-file'] !== undefined || values.node !== undefined)
+    throw new UsageError('--token-file, --token and --node go with job commands only');
   if (command?.takesName ? !proc || extra.length > 0 : proc !== undefined) {
     throw new UsageError(command?.takesName ? `${name} needs one process NAME` : `${name} takes no NAME`);
   }
   // --master wins; DPD_MASTER only when no local worker is named, as DPD_SOCKET yields to --file.
-  const master = values.master ?? (values.socket === undefined && values.file === undefined ? process.env.DPD_MASTER || undefined : undefined);
-  if (values.master !== undefined && (values.socket !== undefined || values.file !== undefined)) throw new UsageError('give --master or --socket/--file, not both');
-  if (values.master !== undefined && !command?.onMaster) throw new UsageError(`--master goes with status only; ${name} acts on the local worker (run dpd-ctl on that node)`);
+  const master =
+    values.master ??
+    (values.socket === undefined && values.file === undefined ? process.env.DPD_MASTER || undefined : undefined);
+  if (values.master !== undefined && (values.socket !== undefined || values.file !== undefined))
+    throw new UsageError('give --master or --socket/--file, not both');
+  if (values.master !== undefined && !command?.onMaster)
+    throw new UsageError(`--master goes with status only; ${name} acts on the local worker (run dpd-ctl on that node)`);
   if (master !== undefined && command?.onMaster) return command.onMaster(masterUrl(master, values.master), values);
   const socket = socketPath(values);
   socketGuess = socket.guess;

@@ -17,7 +17,7 @@ export function socketPath(options: { socket?: string; file?: string }): { path:
   const file = resolve(options.file ?? DEFAULT_FILE);
   // Only the socket's path is needed: a broken worker file (when the
   // operator most needs dpd-ctl) must not stand in the way.
-  let text = '';
+  let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch {

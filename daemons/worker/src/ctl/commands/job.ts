@@ -23,12 +23,20 @@ export const job = {
   kind: 'master',
   name: 'job',
   help: [
-    ['job submit SPEC.json', 'run a job spec once on a live node; --node pins', 'it, --follow prints its states until it ends', '(exit 1 when it failed)'],
+    [
+      'job submit SPEC.json',
+      'run a job spec once on a live node; --node pins',
+      'it, --follow prints its states until it ends',
+      '(exit 1 when it failed)',
+    ],
     ['job list [--json]', 'jobs, newest first'],
     ['job show ID | logs ID', "one job's record | its log (uploaded when it fails; needs the token)"],
     ['job cancel ID', 'stop it'],
   ],
-  synopsis: ['--master URL job submit SPEC.json [--node NODE] [--follow]', '--master URL job list|show ID|logs ID|cancel ID'],
+  synopsis: [
+    '--master URL job submit SPEC.json [--node NODE] [--follow]',
+    '--master URL job list|show ID|logs ID|cancel ID',
+  ],
   section: `Jobs, through the master (--master URL or DPD_MASTER; writes and a job's
 log need the API token: DPD_API_TOKEN, or --token-file FILE holding it on
 one line; --token TOKEN works but warns, since every user of the host can
@@ -42,7 +50,8 @@ read a command line):`,
   },
   async run(values, [action, arg]) {
     const url = values.master ?? (process.env.DPD_MASTER || undefined);
-    if (url === undefined) throw new UsageError('job commands talk to the master: give --master URL (or set DPD_MASTER)');
+    if (url === undefined)
+      throw new UsageError('job commands talk to the master: give --master URL (or set DPD_MASTER)');
     if (values.node !== undefined && action !== 'submit') throw new UsageError('--node goes with job submit only');
     return jobCommand(action, arg, {
       master: masterUrl(url, values.master),
@@ -88,18 +97,23 @@ function readSpec(path: string, node: string | undefined): string {
     throw new CtlError('DPD_JOB_SPEC', `${path}: cannot read it as a JSON job spec: ${why}`, { exitCode: 2 });
   }
   if (node !== undefined) {
-    if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) throw new CtlError('DPD_JOB_SPEC', `${path}: a job spec is a JSON object`, { exitCode: 2 });
+    if (typeof spec !== 'object' || spec === null || Array.isArray(spec))
+      throw new CtlError('DPD_JOB_SPEC', `${path}: a job spec is a JSON object`, { exitCode: 2 });
     spec = { ...spec, node };
   }
   return JSON.stringify(spec);
 }
 
-const line = (job: JobView) => `job ${job.id} on ${job.node}: ${job.state}${isFinalJobState(job.state) ? ` (${job.reason ?? formatExit({ code: job.code, signal: job.signal })})` : ''}`;
+const line = (job: JobView) =>
+  `job ${job.id} on ${job.node}: ${job.state}${
+    isFinalJobState(job.state) ? ` (${job.reason ?? formatExit({ code: job.code, signal: job.signal })})` : ''
+  }`;
 
 /** Runs `job ACTION ARG`; resolves with the exit code (1 when a followed job failed). */
 async function jobCommand(action: string | undefined, arg: string | undefined, options: JobOptions): Promise<number> {
   const { master, token, out } = options;
-  const show = (value: unknown, text: () => string) => out(options.json ? `${JSON.stringify(value, null, 2)}\n` : `${text()}\n`);
+  const show = (value: unknown, text: () => string) =>
+    out(options.json ? `${JSON.stringify(value, null, 2)}\n` : `${text()}\n`);
   const needId = () => {
     if (arg === undefined) throw new CtlError('DPD_USAGE', `job ${action} needs a job ID`, { exitCode: 2 });
     return encodeURIComponent(arg);
@@ -107,7 +121,11 @@ async function jobCommand(action: string | undefined, arg: string | undefined, o
   switch (action) {
     case 'submit': {
       if (arg === undefined) throw new CtlError('DPD_USAGE', 'job submit needs a spec file', { exitCode: 2 });
-      const created = (await callMaster(master, '/api/procs/', { method: 'POST', body: readSpec(arg, options.node), token })) as { id: string; node: string; process: string };
+      const created = (await callMaster(master, '/api/procs/', {
+        method: 'POST',
+        body: readSpec(arg, options.node),
+        token,
+      })) as { id: string; node: string; process: string };
       if (!options.follow) {
         show(created, () => `job ${created.id} submitted to ${created.node}: ${master}${created.process}`);
         return 0;
@@ -120,8 +138,12 @@ async function jobCommand(action: string | undefined, arg: string | undefined, o
         if (job.state !== last) out(`${line(job)}\n`);
         last = job.state;
         // A node that is down cannot report: say so once (the job may still be running there), and keep waiting.
-        const host = ((await callMaster(master, `/api/nodes/${encodeURIComponent(job.node)}`)) as { liveness: string }).liveness;
-        if (host === 'down' && !warnedDown) out(`node ${job.node} is down: job ${job.id}'s state is unknown until it is back (Ctrl-C stops following; the job goes on)\n`);
+        const host = ((await callMaster(master, `/api/nodes/${encodeURIComponent(job.node)}`)) as { liveness: string })
+          .liveness;
+        if (host === 'down' && !warnedDown)
+          out(
+            `node ${job.node} is down: job ${job.id}'s state is unknown until it is back (Ctrl-C stops following; the job goes on)\n`,
+          );
         warnedDown = host === 'down';
         if (isFinalJobState(job.state)) return job.state === 'success' ? 0 : 1;
         await new Promise((resolve) => setTimeout(resolve, FOLLOW_POLL_MS));
@@ -131,7 +153,14 @@ async function jobCommand(action: string | undefined, arg: string | undefined, o
       const page = (await callMaster(master, '/api/procs/?per_page=100')) as { total: number; procs: JobView[] };
       show(page, () => {
         if (page.procs.length === 0) return 'no jobs';
-        const rows = page.procs.map((job) => [job.id, job.node, job.state, isFinalJobState(job.state) ? (job.reason ?? formatExit({ code: job.code, signal: job.signal })) : '-', new Date(job.submittedAt).toISOString(), job.spec.name ?? job.spec.cmd.join(' ')]);
+        const rows = page.procs.map((job) => [
+          job.id,
+          job.node,
+          job.state,
+          isFinalJobState(job.state) ? (job.reason ?? formatExit({ code: job.code, signal: job.signal })) : '-',
+          new Date(job.submittedAt).toISOString(),
+          job.spec.name ?? job.spec.cmd.join(' '),
+        ]);
         const more = page.total > page.procs.length ? `\n(${page.total - page.procs.length} older jobs not shown)` : '';
         return columns([['ID', 'NODE', 'STATE', 'RESULT', 'SUBMITTED', 'JOB'], ...rows]).join('\n') + more;
       });
@@ -154,6 +183,12 @@ async function jobCommand(action: string | undefined, arg: string | undefined, o
       return 0;
     }
     default:
-      throw new CtlError('DPD_USAGE', `job ${action === undefined ? 'needs an action' : `has no action ${JSON.stringify(action)}`}: submit, list, show, logs or cancel`, { exitCode: 2 });
+      throw new CtlError(
+        'DPD_USAGE',
+        `job ${
+          action === undefined ? 'needs an action' : `has no action ${JSON.stringify(action)}`
+        }: submit, list, show, logs or cancel`,
+        { exitCode: 2 },
+      );
   }
 }

@@ -12,12 +12,19 @@ import type { LocalCommand } from '../command.js';
 export const keygen = {
   kind: 'local',
   name: 'keygen',
-  help: [['keygen [--dir DIR] NAME', 'write a CURVE key pair: DIR/NAME.key (mode 0600) and', 'DIR/NAME.pub (default DIR: the current directory)']],
+  help: [
+    [
+      'keygen [--dir DIR] NAME',
+      'write a CURVE key pair: DIR/NAME.key (mode 0600) and',
+      'DIR/NAME.pub (default DIR: the current directory)',
+    ],
+  ],
   synopsis: ['keygen [--dir DIR] NAME'],
   options: { dir: { type: 'string' } },
   async run(values, [name, ...extra]) {
     if (!name || extra.length > 0) throw new UsageError("keygen needs one key NAME (e.g. master, or the node's name)");
-    if (values.master !== undefined || values.socket !== undefined || values.file !== undefined) throw new UsageError('keygen takes no --master, --socket or --file');
+    if (values.master !== undefined || values.socket !== undefined || values.file !== undefined)
+      throw new UsageError('keygen takes no --master, --socket or --file');
     process.stdout.write(await writeKeyPair(values.dir ?? '.', name));
     return 0;
   },
@@ -31,7 +38,11 @@ async function writeKeyPair(dir: string, name: string): Promise<string> {
   // (A NAME it would refuse, such as ../x, it names itself.)
   const plain = /^[A-Za-z0-9._-]+$/.test(name) && !name.startsWith('.');
   for (const file of plain ? [join(at, `${name}.key`), join(at, `${name}.pub`)] : []) {
-    if (existsSync(file)) throw new CtlError('DPD_KEY_EXISTS', `${file} already exists; not overwriting a key that may be in use (remove it first, or choose another NAME)`);
+    if (existsSync(file))
+      throw new CtlError(
+        'DPD_KEY_EXISTS',
+        `${file} already exists; not overwriting a key that may be in use (remove it first, or choose another NAME)`,
+      );
   }
   // Loaded here, not at the top: zeromq is a native module, and the other commands do without it.
   const { TransportError, readKeyFile, writeKeyFiles } = await import('@diprocd/transport');
@@ -51,9 +62,13 @@ public key: ${publicFile}
   ${publicKey}
 
 If this is the master's key, in the master file (allow: each node name with its .pub file or key):
-  "curve": {"secret_key": ${q(secretFile)}, "public_key": ${q(publicFile)}, "allow": {"node1": "/etc/diprocd/keys/node1.pub"}}
+  "curve": {"secret_key": ${q(secretFile)}, "public_key": ${q(
+    publicFile,
+  )}, "allow": {"node1": "/etc/diprocd/keys/node1.pub"}}
 If it is a node's key, in that node's client file (master_key: the master's .pub file or key):
-  "curve": {"secret_key": ${q(secretFile)}, "public_key": ${q(publicFile)}, "master_key": "/etc/diprocd/keys/master.pub"}
+  "curve": {"secret_key": ${q(secretFile)}, "public_key": ${q(
+    publicFile,
+  )}, "master_key": "/etc/diprocd/keys/master.pub"}
 Copy only .pub files between hosts, never a .key.
 `;
 }

@@ -21,13 +21,17 @@ export const logs = {
   options: { follow: { type: 'boolean', short: 'f', default: false } },
   async run({ socket, name, values }) {
     const { logs: path } = await request(socket, { cmd: 'logs', name: name! });
-    if (path === null) throw new CtlError('DPD_NO_LOG', `${name} has no "logs" file (its output goes to /dev/null or to its log_pipe)`);
+    if (path === null)
+      throw new CtlError('DPD_NO_LOG', `${name} has no "logs" file (its output goes to /dev/null or to its log_pipe)`);
     await showLog(path, values.follow);
     return 0;
   },
 } satisfies WorkerCommand<{ follow: boolean }>;
 
-/** Prints a file, then (with follow) what is appended to it, until interrupted. Streams: never the whole file in memory. */
+/**
+ * Prints a file, then (with follow) what is appended to it, until interrupted. Streams: never the whole file in
+ * memory.
+ */
 async function showLog(path: string, follow: boolean): Promise<void> {
   if (!existsSync(path)) throw new CtlError('DPD_NO_LOG', `the log file ${path} does not exist (yet)`);
   // A reader that went away (dpd-ctl logs x | head) ends us quietly.

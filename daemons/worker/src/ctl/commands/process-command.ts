@@ -15,7 +15,11 @@ export const processCommand = (name: 'start' | 'stop' | 'restart' | 'reset', abo
     async run({ socket, name: proc }) {
       // A stop or restart lasts as long as the process's stop_timeout: no deadline here.
       const status = await request(socket, { cmd: name, name: proc! }, Infinity);
-      process.stdout.write(`${status.name}: ${status.state}${status.pid === null ? '' : ` (pid ${status.pid})`}${status.reason ? ` — ${status.reason}` : ''}\n`);
+      process.stdout.write(
+        `${status.name}: ${status.state}${status.pid === null ? '' : ` (pid ${status.pid})`}${
+          status.reason ? ` — ${status.reason}` : ''
+        }\n`,
+      );
       return 0;
     },
   }) satisfies WorkerCommand<unknown>;

@@ -17,7 +17,9 @@ export const reload = {
   async run({ socket }) {
     const result = await request(socket, { cmd: 'reload' });
     if (!result.valid) {
-      process.stderr.write(`dpd-ctl: the worker file is invalid; the last good state keeps running:\n${result.issues.join('\n')}\n`);
+      process.stderr.write(
+        `dpd-ctl: the worker file is invalid; the last good state keeps running:\n${result.issues.join('\n')}\n`,
+      );
       return 1;
     }
     process.stdout.write(result.changed ? 'reloaded\n' : 'unchanged\n');

@@ -17,7 +17,11 @@ export const shutdown = {
   options: { 'stop-processes': { type: 'boolean', default: false } },
   async run({ socket, values }) {
     const result = await request(socket, { cmd: 'shutdown', stopProcesses: values['stop-processes'] });
-    process.stdout.write(result.stopping ? 'the worker is stopping its processes and exiting\n' : 'the worker is exiting; its processes keep running\n');
+    process.stdout.write(
+      result.stopping
+        ? 'the worker is stopping its processes and exiting\n'
+        : 'the worker is exiting; its processes keep running\n',
+    );
     return 0;
   },
 } satisfies WorkerCommand<{ 'stop-processes': boolean }>;

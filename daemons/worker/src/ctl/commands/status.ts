@@ -23,7 +23,11 @@ export const status = {
     const result = await request(socket, { cmd: 'status' });
     process.stdout.write(printed(values.json, result, () => statusTable(result.procs)));
     if (!values.json && result.worker.fileIssues) {
-      process.stderr.write(`dpd-ctl: ${result.worker.file} is invalid; the worker runs its last good state:\n${result.worker.fileIssues.join('\n')}\n`);
+      process.stderr.write(
+        `dpd-ctl: ${
+          result.worker.file
+        } is invalid; the worker runs its last good state:\n${result.worker.fileIssues.join('\n')}\n`,
+      );
     }
     return 0;
   },

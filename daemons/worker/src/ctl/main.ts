@@ -32,6 +32,7 @@ const GLOBAL_OPTIONS = {
 } as const;
 
 // Every command's options, merged (a name two commands take means the same in both).
+// Merged<A | B> is A & B: the parsed values are typed with every command's options.
 type Merged<T> = (T extends unknown ? (x: T) => void : never) extends (x: infer I) => void ? I : never;
 type CommandOptions = Merged<Extract<(typeof COMMANDS)[number], { options: object }>['options']>;
 const OPTIONS = Object.assign(

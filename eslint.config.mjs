@@ -31,7 +31,9 @@ const nodeGlobals = {
 };
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', '**/.nx/**', 'test-fixtures/**', '**/*.d.ts', '**/*.d.cts'] },
+  {
+    ignores: ['**/dist/**', '**/node_modules/**', '**/.nx/**', 'test-fixtures/**', '**/*.d.ts', '**/*.d.cts'],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

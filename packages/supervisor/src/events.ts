@@ -1,5 +1,5 @@
 // The observation plane: every event the supervisor emits, by name, with its payload.
-import type { ProcState } from './state/machine.js';
+import type { ShownState } from './state/machine.js';
 import type { SupervisorError } from './errors.js';
 
 /** How a run ended; `code` and `signal` are null when unknown (an adopted process). */
@@ -34,7 +34,7 @@ export interface SupervisorEvents {
   /** A process still running from an earlier supervisor was taken over, not restarted. */
   'proc.adopted': { name: string; pid: number; via: 'state' | 'pid_file' };
   /** Every change of state, for status views. */
-  'proc.state': { name: string; from: ProcState; to: ProcState };
+  'proc.state': { name: string; from: ShownState; to: ShownState };
   /** Something failed: a spawn, a signal, the state file. The supervisor carries on. */
   'proc.error': { name: string | null; error: SupervisorError };
 }

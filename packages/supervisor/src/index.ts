@@ -6,6 +6,7 @@ export {
   EVENTS as TRANSITION_EVENTS,
   TRANSITIONS,
   REFUSED as REFUSED_TRANSITIONS,
+  shownAs,
   transition,
 } from './state/machine.js';
 export { decideAfterExit } from './policy/restart-policy.js';
@@ -13,7 +14,7 @@ export { systemClock } from './clock.js';
 
 export type { SupervisorOptions, ProcStatus, ApplyResult } from './supervisor.js';
 export type { SupervisorEvents, SupervisorEventName, ExitStatus } from './events.js';
-export type { ProcState, ProcEvent, Action } from './state/machine.js';
+export type { ProcState, ShownState, ProcEvent, Action } from './state/machine.js';
 export type { ExitInfo, RestartHistory, Verdict } from './policy/restart-policy.js';
 export type { SupervisorErrorCode } from './errors.js';
 export type { Clock } from './clock.js';

@@ -15,7 +15,7 @@ import { commandMatches, isAlive, startedAtMs } from './os/proc-stat.js';
 import { targetFromPidFile } from './os/target.js';
 import { ManagedProcess, type ProcessHost } from './runner/managed-process.js';
 import { Poller } from './runner/poller.js';
-import type { ProcState } from './state/machine.js';
+import type { ShownState } from './state/machine.js';
 import { lockStateDir } from './store/lock.js';
 import { specDigest, stopOnlySpec } from './store/record-spec.js';
 import { StateStore } from './store/state-store.js';
@@ -61,7 +61,7 @@ export interface SupervisorOptions {
 /** One process as status() reports it. */
 export interface ProcStatus {
   name: string;
-  state: ProcState;
+  state: ShownState;
   pid: number | null;
   pgid: number | null;
   /** When the current run started (ms since the epoch); null when not running. */
@@ -89,7 +89,7 @@ export interface ApplyResult {
 }
 
 // States a process passes through on its way to a settled one.
-const SETTLING: ProcState[] = ['starting', 'stopping'];
+const SETTLING: ShownState[] = ['starting', 'stopping'];
 
 export class Supervisor {
   private readonly procs = new Map<string, ManagedProcess>();
@@ -429,7 +429,7 @@ export class Supervisor {
   private command(
     name: string,
     act: (proc: ManagedProcess) => void,
-    done: (state: ProcState) => boolean,
+    done: (state: ShownState) => boolean,
   ): Promise<ProcStatus> {
     return this.serial(async () => {
       const proc = this.procs.get(name);

@@ -1,5 +1,6 @@
 // The `load` key on real processes, with a scripted load signal: SIGSTOP
 // to the group while the load is high, SIGCONT once it is low again.
+import { existsSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Supervisor } from '@diprocd/supervisor';
 import { procState } from '@diprocd/test-utils';
@@ -81,5 +82,31 @@ describe('load', () => {
     const low = samples;
     await waitFor('samples while low', () => samples > low + 3);
     expect(sup.status()[0]!.state).toBe('paused');
+  });
+
+  // Regression: the state-table rewrite gave paused-by-load the plain signal-stop, without SIGCONT, so a
+  // program with a SIGTERM handler sat stopped until its stop_timeout ran out and SIGKILL ended it.
+  it('stops a process the load paused gracefully: its stop signal is followed by SIGCONT', async () => {
+    const marker = box.path('graceful');
+    const ready = box.path('ready');
+    const prog = [
+      `process.on('SIGTERM', () => { require('fs').writeFileSync(${JSON.stringify(marker)}, 'x'); process.exit(0); });`,
+      `require('fs').writeFileSync(${JSON.stringify(ready)}, 'x'); setInterval(() => {}, 1000);`,
+    ].join(' ');
+    await sup.apply([gated({ run: process.execPath, args: ['-e', prog], stop_timeout: '3s' })]);
+    const { pid } = sup.status()[0]!;
+    await waitFor('its SIGTERM handler', () => existsSync(ready));
+    load = 5;
+    await waitFor('paused by load', () => sup.status()[0]!.state === 'paused' && procState(pid!) === 'T');
+    const t0 = Date.now();
+    await sup.stop('batch');
+    const took = Date.now() - t0;
+    const { state, lastExit } = sup.status()[0]!;
+    expect({ state, graceful: existsSync(marker), signal: lastExit?.signal, beforeTheKill: took < 1500 }).toEqual({
+      state: 'stopped',
+      graceful: true,
+      signal: null,
+      beforeTheKill: true,
+    });
   });
 });

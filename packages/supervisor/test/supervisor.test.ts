@@ -271,6 +271,26 @@ describe('stopping', () => {
     expect(statusOf('a').state).toBe('running');
   });
 
+  // Regression: the state-table rewrite recorded a stopped run's exit in the action that followed the state
+  // change, so a proc.state listener saw "stopped" with the previous run's lastExit, and proc.exit came after it.
+  it('tells the exit of a stopped run before the state it leads to, for a stop and for a removal', async () => {
+    await sup.apply([spec({ name: 'a' }), spec({ name: 'b' })]);
+    const order: string[] = [];
+    const seen: Record<string, unknown> = {};
+    sup.on('proc.exit', ({ name }) => order.push(`${name} exit`));
+    sup.on('proc.stop', ({ name }) => order.push(`${name} stop`));
+    sup.on('proc.state', ({ name, to }) => {
+      order.push(`${name} ${to}`);
+      if (to === 'stopped') seen[name] = sup.status().find((p) => p.name === name)?.lastExit?.signal;
+    });
+    await sup.stop('a');
+    await sup.apply([spec({ name: 'a' })]);
+    expect({ order, seen }).toEqual({
+      order: ['a stopping', 'a exit', 'a stopped', 'a stop', 'b stopping', 'b exit', 'b removed', 'b stop'],
+      seen: { a: 'SIGTERM' },
+    });
+  });
+
   it('pauses and resumes the group, and a paused process can still be stopped', async () => {
     await sup.apply([spec({ name: 'p' })]);
     const pid = statusOf('p').pid!;

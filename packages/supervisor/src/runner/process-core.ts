@@ -41,6 +41,11 @@ export interface ProcessCore {
   run: Run | null;
   reason: string | null;
   lastExit: ExitStatus | null;
+  /**
+   * How the run a stop ended went: recorded (proc.exit, lastExit) before the machine hears that the stop is done, so
+   * the exit is told before the state it leads to.
+   */
+  ended: { status: ExitStatus; runMs: number } | null;
   /** Tells the machine what happened; it decides what follows. */
   fire(event: ProcEvent): void;
   /** Emits proc.error. */

@@ -32,6 +32,7 @@ export abstract class ProcessDriver implements ProcessCore {
   adopted: 'state' | 'pid_file' | null = null;
   readonly history: RestartHistory = { starts: [], quickFailures: 0 };
   run: Run | null = null;
+  ended: { status: ExitStatus; runMs: number } | null = null;
   readonly logs: LogOutput;
 
   protected current: ProcState = 'idle';
@@ -174,6 +175,7 @@ export abstract class ProcessDriver implements ProcessCore {
   /** After a run ended: the next is spawned on the next turn, so a crash loop cannot starve the event loop. */
   private respawn(): void {
     if (this.run) endRun(this, this.run);
+    this.ended = null;
     this.respawnTimer = setImmediate(() => {
       this.respawnTimer = undefined;
       this.fire('respawn-due');
@@ -223,9 +225,8 @@ export abstract class ProcessDriver implements ProcessCore {
 
   /** The run ended unasked (or was stopped for its timeout): the restart policy decides what follows. */
   private judge(): void {
-    const run = this.run!;
-    if (run.failure) this.reason = run.failure;
-    const { status, runMs } = endRun(this, run);
+    const { status, runMs } = this.ended ?? this.endUnasked(this.run!);
+    this.ended = null;
     const verdict = decideAfterExit(this.spec, status, runMs, this.history, this.host.clock.now());
     if (verdict.event === 'exit:backoff') this.backoffDelay = verdict.delay;
     if (verdict.event === 'exit:restart')
@@ -233,10 +234,16 @@ export abstract class ProcessDriver implements ProcessCore {
     this.fire(verdict.event);
   }
 
+  private endUnasked(run: Run): { status: ExitStatus; runMs: number } {
+    if (run.failure) this.reason = run.failure;
+    return endRun(this, run);
+  }
+
   /** Nothing runs now and nothing follows: no record, no timers, no load sampling until the next run. */
   private settle(): void {
     this.cancelPending();
     if (this.run) endRun(this, this.run);
+    this.ended = null;
     this.load.stop();
     this.host.store.delete(this.name);
   }

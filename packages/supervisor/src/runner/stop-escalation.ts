@@ -7,6 +7,7 @@ import { groupAlive } from '../os/signals.js';
 import { daemonTarget } from './daemon-wait.js';
 import type { ProcessCore } from './process-core.js';
 import { FAST_POLL_MS, type Run } from './run.js';
+import { endRun } from './run-end.js';
 
 // How long a process that ignored SIGKILL (stuck in the kernel) is waited for.
 const KILL_GRACE_MS = 5_000;
@@ -75,5 +76,6 @@ export function checkStop(proc: ProcessCore): void {
 
 function finish(proc: ProcessCore, run: Run): void {
   run.groupEmpty = true; // nothing of it is left to clear
+  proc.ended = endRun(proc, run);
   proc.fire('stop-done');
 }

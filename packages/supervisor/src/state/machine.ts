@@ -154,10 +154,13 @@ const only = (state: ProcState, cell: Cell): Column => [
 // A run under way is stopped and started again; one being stopped starts again once it is down.
 const STOP_AND_START: Column = [
   [
-    ['starting', 'running', 'paused-by-load'],
+    ['starting', 'running'],
     ['stopping-to-restart', 'signal-stop'],
   ],
-  [['paused'], ['stopping-to-restart', 'stop-paused']],
+  [
+    ['paused', 'paused-by-load'],
+    ['stopping-to-restart', 'stop-paused'],
+  ],
   [['respawning'], [SAME, 'none']],
   [STOPPING, ['stopping-to-restart', 'none']],
 ];
@@ -186,10 +189,13 @@ const COLUMNS: Record<ProcEvent, Column> = {
   ],
   stop: [
     [
-      ['starting', 'running', 'paused-by-load'],
+      ['starting', 'running'],
       ['stopping', 'signal-stop'],
     ],
-    [['paused'], ['stopping', 'stop-paused']],
+    [
+      ['paused', 'paused-by-load'],
+      ['stopping', 'stop-paused'],
+    ],
     [
       [...QUIET, 'respawning'],
       ['stopped', 'stand-down'],
@@ -198,10 +204,13 @@ const COLUMNS: Record<ProcEvent, Column> = {
   ],
   remove: [
     [
-      ['starting', 'running', 'paused-by-load'],
+      ['starting', 'running'],
       ['stopping-to-remove', 'signal-stop'],
     ],
-    [['paused'], ['stopping-to-remove', 'stop-paused']],
+    [
+      ['paused', 'paused-by-load'],
+      ['stopping-to-remove', 'stop-paused'],
+    ],
     [
       [...QUIET, 'respawning'],
       ['removed', 'retire'],
@@ -318,7 +327,9 @@ export const REFUSED: ReadonlySet<string> = TABLE.refused;
 export function transition(name: string, state: ProcState, event: ProcEvent): Edge {
   const edge = TRANSITIONS.get(`${state}|${event}`);
   if (!edge) {
-    throw new SupervisorError('DPD_ILLEGAL_TRANSITION', `${name}: cannot ${event} while ${state}`);
+    // Said in the states status() shows, with the variant when there is one ("paused (paused-by-load)").
+    const shown = shownAs(state) === state ? state : `${shownAs(state)} (${state})`;
+    throw new SupervisorError('DPD_ILLEGAL_TRANSITION', `${name}: cannot ${event} while ${shown}`);
   }
   return edge;
 }

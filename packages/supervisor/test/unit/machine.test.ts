@@ -5,6 +5,7 @@ import {
   SupervisorError,
   TRANSITION_EVENTS,
   TRANSITIONS,
+  shownAs,
   transition,
 } from '@diprocd/supervisor';
 
@@ -43,7 +44,9 @@ describe('the state machine', () => {
   it('refuses exactly what transition() refuses', () => {
     for (const key of REFUSED_TRANSITIONS) {
       const [state, event] = key.split('|') as [(typeof STATES)[number], (typeof TRANSITION_EVENTS)[number]];
-      expect(() => transition('web', state, event), key).toThrow(`web: cannot ${event} while ${state}`);
+      // A variant of a shown state is said as the state status() shows, then the variant.
+      const said = shownAs(state) === state ? state : `${shownAs(state)} (${state})`;
+      expect(() => transition('web', state, event), key).toThrow(`web: cannot ${event} while ${said}`);
     }
   });
 
@@ -108,6 +111,12 @@ describe('the state machine', () => {
     expect(error).toBeInstanceOf(SupervisorError);
     expect((error as SupervisorError).code).toBe('DPD_ILLEGAL_TRANSITION');
     expect((error as SupervisorError).message).toBe('web: cannot pause while stopped');
+  });
+
+  it('names a state the way status() shows it, with its variant', () => {
+    expect(() => transition('web', 'paused-by-load', 'pause')).toThrow(
+      'web: cannot pause while paused (paused-by-load)',
+    );
   });
 
   it('lets a paused process be stopped but not timed out', () => {

@@ -32,16 +32,7 @@ const nodeGlobals = {
 
 export default tseslint.config(
   {
-    ignores: [
-      '**/dist/**',
-      '**/node_modules/**',
-      '**/.nx/**',
-      'test-fixtures/**',
-      '**/*.d.ts',
-      '**/*.d.cts',
-      'daemons/worker/**',
-      'daemons/run/**',
-    ],
+    ignores: ['**/dist/**', '**/node_modules/**', '**/.nx/**', 'test-fixtures/**', '**/*.d.ts', '**/*.d.cts'],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

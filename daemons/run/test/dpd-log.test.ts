@@ -1,6 +1,16 @@
 // dpd-log through its real command line.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,7 +28,8 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const run = (args: string[], input: string, env: NodeJS.ProcessEnv = process.env) => spawnSync(process.execPath, [BIN, ...args], { input, encoding: 'utf8', env, timeout: 20_000 });
+const run = (args: string[], input: string, env: NodeJS.ProcessEnv = process.env) =>
+  spawnSync(process.execPath, [BIN, ...args], { input, encoding: 'utf8', env, timeout: 20_000 });
 const read = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8') : '');
 
 describe('dpd-log FILE', () => {
@@ -63,7 +74,9 @@ describe('dpd-log FILE', () => {
 describe('dpd-log -d DIR', () => {
   it('writes DIR/current, rotates by size and keeps -m files', () => {
     const logs = join(dir, 'logs');
-    const input = Array.from({ length: 400 }, (_, i) => `line ${String(i).padStart(4, '0')} of the rotating log`).join('\n');
+    const input = Array.from({ length: 400 }, (_, i) => `line ${String(i).padStart(4, '0')} of the rotating log`).join(
+      '\n',
+    );
     expect(run(['-d', logs, '-s', '2k', '-m', '3', '-b'], input).status).toBe(0);
     const files = readdirSync(logs).sort();
     expect(files).toContain('current');
@@ -81,7 +94,10 @@ describe('dpd-log -d DIR', () => {
     mkdirSync(logs);
     const child = spawn(process.execPath, [BIN, '-d', logs, '-T', '0.2s'], { stdio: ['pipe', 'ignore', 'ignore'] });
     child.stdin.write('old\n');
-    await waitFor('current to be older than 0.2 s', () => existsSync(join(logs, 'current')) && Date.now() - statSync(join(logs, 'current')).mtimeMs > 250);
+    await waitFor(
+      'current to be older than 0.2 s',
+      () => existsSync(join(logs, 'current')) && Date.now() - statSync(join(logs, 'current')).mtimeMs > 250,
+    );
     child.stdin.end('new\n');
     await new Promise((resolve) => child.once('exit', resolve));
     const rotated = readdirSync(logs).filter((f) => f !== 'current');
@@ -96,18 +112,25 @@ describe('dpd-log --syslog', () => {
     mkdirSync(bin);
     symlinkSync(FAKE_LOGGER, join(bin, 'logger'));
     const out = join(dir, 'logger.out');
-    const result = run(['--syslog', 'vfand', '-f', 'daemon', '-P', 'err', '-e'], 'a\n\nb\n', { ...process.env, PATH: `${bin}:${process.env.PATH}`, FAKE_LOGGER_OUT: out });
+    const result = run(['--syslog', 'vfand', '-f', 'daemon', '-P', 'err', '-e'], 'a\n\nb\n', {
+      ...process.env,
+      PATH: `${bin}:${process.env.PATH}`,
+      FAKE_LOGGER_OUT: out,
+    });
     expect(result.status).toBe(0);
     expect(read(out)).toBe('args: -t vfand -p daemon.err\na\nb\n');
   });
 });
 
 describe('usage', () => {
-  it.each([[['a', 'b']], [['-s', '1k']], [['-d', 'x', '-s', 'huge']], [['-d', 'x', 'file']]])('exits 2 on %j', (args) => {
-    const result = run(args, '');
-    expect(result.status).toBe(2);
-    expect(result.stderr).toContain('Usage:');
-  });
+  it.each([[['a', 'b']], [['-s', '1k']], [['-d', 'x', '-s', 'huge']], [['-d', 'x', 'file']]])(
+    'exits 2 on %j',
+    (args) => {
+      const result = run(args, '');
+      expect(result.status).toBe(2);
+      expect(result.stderr).toContain('Usage:');
+    },
+  );
 
   it('says an unknown option in one line with the --help hint, exit 2', () => {
     const result = run(['--bogus'], '');
@@ -132,7 +155,9 @@ describe('review regressions', () => {
     const logs = join(dir, 'fast');
     const input = Array.from({ length: 2000 }, (_, i) => `l${i}`).join('\n');
     expect(run(['-d', logs, '-s', '100', '-m', '10000', '-b'], input).status).toBe(0);
-    const all = readdirSync(logs).map((f) => read(join(logs, f))).join('');
+    const all = readdirSync(logs)
+      .map((f) => read(join(logs, f)))
+      .join('');
     expect(all.split('\n').filter(Boolean)).toHaveLength(2000);
   });
 });

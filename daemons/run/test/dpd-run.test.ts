@@ -22,7 +22,9 @@ afterEach(async () => {
     }
   }
   // Whatever a test left behind (a command of a dpd-run killed with -9, say).
-  for (const pid of statusLines().flatMap((line) => (/^cmd start (\d+)$/.exec(line) ? [Number(/\d+/.exec(line)![0])] : []))) {
+  for (const pid of statusLines().flatMap((line) =>
+    /^cmd start (\d+)$/.exec(line) ? [Number(/\d+/.exec(line)![0])] : [],
+  )) {
     if (alive(pid)) process.kill(-pid, 'SIGKILL');
   }
   rmSync(dir, { recursive: true, force: true });
@@ -32,25 +34,43 @@ const path = (...parts: string[]) => join(dir, ...parts);
 const read = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8') : '');
 const statusLines = () => read(path('status')).split('\n').filter(Boolean);
 /** The pids of the runs so far, from the -I file. */
-const starts = () => statusLines().flatMap((line) => /^cmd start (\d+)$/.exec(line)?.[1] ?? []).map(Number);
+const starts = () =>
+  statusLines()
+    .flatMap((line) => /^cmd start (\d+)$/.exec(line)?.[1] ?? [])
+    .map(Number);
 
 /** dpd-run in the background, with its output collected and its exit awaited. */
 function start(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: dir, env: { ...process.env, DMON_OPTIONS: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: dir,
+    env: { ...process.env, DMON_OPTIONS: '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   running.push(child);
   const out = { stdout: '', stderr: '' };
   child.stdout!.on('data', (chunk: Buffer) => (out.stdout += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (out.stderr += chunk.toString()));
-  const exited = new Promise<number | NodeJS.Signals>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal!)));
+  const exited = new Promise<number | NodeJS.Signals>((resolve) =>
+    child.once('exit', (code, signal) => resolve(code ?? signal!)),
+  );
   return { child, out, exited };
 }
 
 /** dpd-run to its end (bounded). */
 const run = (args: string[], env: NodeJS.ProcessEnv = {}) =>
-  spawnSync(process.execPath, [BIN, ...args], { cwd: dir, env: { ...process.env, DMON_OPTIONS: '', ...env }, encoding: 'utf8', timeout: 20_000 });
+  spawnSync(process.execPath, [BIN, ...args], {
+    cwd: dir,
+    env: { ...process.env, DMON_OPTIONS: '', ...env },
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
 
 /** A shell command that counts its runs in `file` and succeeds from the `okFrom`-th on. */
-const failsUntil = (file: string, okFrom: number) => ['/bin/sh', '-c', `n=$(($(cat ${file} 2>/dev/null || echo 0) + 1)); echo $n > ${file}; echo "run $n"; [ $n -ge ${okFrom} ]`];
+const failsUntil = (file: string, okFrom: number) => [
+  '/bin/sh',
+  '-c',
+  `n=$(($(cat ${file} 2>/dev/null || echo 0) + 1)); echo $n > ${file}; echo "run $n"; [ $n -ge ${okFrom} ]`,
+];
 
 describe('retry, timeout and respawn limit', () => {
   it('-n -1: a command that fails twice then succeeds makes dpd-run exit 0 after three runs', () => {
@@ -58,7 +78,14 @@ describe('retry, timeout and respawn limit', () => {
     expect([result.status, read(path('count'))]).toEqual([0, '3\n']);
     expect(result.stdout).toBe('run 1\nrun 2\nrun 3\n');
     const [a, b, c] = starts();
-    expect(statusLines()).toEqual([`cmd start ${a}`, `cmd exit ${a} 256`, `cmd start ${b}`, `cmd exit ${b} 256`, `cmd start ${c}`, `cmd exit ${c} 0`]);
+    expect(statusLines()).toEqual([
+      `cmd start ${a}`,
+      `cmd exit ${a} 256`,
+      `cmd start ${b}`,
+      `cmd exit ${b} 256`,
+      `cmd start ${c}`,
+      `cmd exit ${c} 0`,
+    ]);
   });
 
   it('-t kills a hanging command and starts it again', async () => {
@@ -73,7 +100,7 @@ describe('retry, timeout and respawn limit', () => {
     expect(statusLines().at(-2)).toBe(`cmd stop ${last}`);
   });
 
-  it('-m N: respawns N times, then exits with the command\'s own code', () => {
+  it("-m N: respawns N times, then exits with the command's own code", () => {
     const result = run(['-n', '-m', '2', '-I', path('status'), ...failsUntil(path('count'), 99)]);
     expect([result.status, read(path('count'))]).toEqual([1, '3\n']);
     expect(result.stderr).toMatchInlineSnapshot(`
@@ -108,7 +135,20 @@ describe('the load gate', () => {
   it('stops the command (state T) while a file source says the load is high, and resumes it when it falls', async () => {
     const load = path('load');
     writeFileSync(load, '5.0\n');
-    const { child } = start(['-n', '-L', '2', '-l', '1', '--load-source', `file:${load}`, '-I', path('status'), '/bin/sh', '-c', 'exec sleep 30']);
+    const { child } = start([
+      '-n',
+      '-L',
+      '2',
+      '-l',
+      '1',
+      '--load-source',
+      `file:${load}`,
+      '-I',
+      path('status'),
+      '/bin/sh',
+      '-c',
+      'exec sleep 30',
+    ]);
     const [pid] = await waitFor('the first run', () => starts().length === 1 && starts());
     await waitFor('the command to be stopped', () => procState(pid!) === 'T');
     expect(statusLines()).toContain(`cmd pause ${pid}`);
@@ -119,13 +159,24 @@ describe('the load gate', () => {
     child.kill('SIGTERM');
   });
 
-  it('really stops the command when -L is below the machine\'s load average', async (context) => {
+  it("really stops the command when -L is below the machine's load average", async (context) => {
     const now = loadavg()[0]!;
     if (now < 0.02) {
       console.log(`skipped: the 1-minute load average is ${now}, no threshold above 0 is below it`);
       context.skip();
     }
-    const { child } = start(['-n', '-L', String(now / 2), '-l', '0', '-I', path('status'), '/bin/sh', '-c', 'exec sleep 30']);
+    const { child } = start([
+      '-n',
+      '-L',
+      String(now / 2),
+      '-l',
+      '0',
+      '-I',
+      path('status'),
+      '/bin/sh',
+      '-c',
+      'exec sleep 30',
+    ]);
     const [pid] = await waitFor('the first run', () => starts().length === 1 && starts());
     await waitFor('the command to be stopped', () => procState(pid!) === 'T');
     child.kill('SIGTERM');
@@ -136,18 +187,47 @@ describe('the load gate', () => {
 describe('the log command', () => {
   it('sees every line of several runs through one pipe, and -e adds stderr', () => {
     const out = path('out.log');
-    const result = run(['-n', '-e', '-m', '2', '-I', path('status'), '/bin/sh', '-c', 'echo "out $$"; echo "err $$" >&2; exit 1', '--', '/bin/sh', '-c', `echo "log $$" > ${path('logpid')}; exec cat >> ${out}`]);
+    const result = run([
+      '-n',
+      '-e',
+      '-m',
+      '2',
+      '-I',
+      path('status'),
+      '/bin/sh',
+      '-c',
+      'echo "out $$"; echo "err $$" >&2; exit 1',
+      '--',
+      '/bin/sh',
+      '-c',
+      `echo "log $$" > ${path('logpid')}; exec cat >> ${out}`,
+    ]);
     expect(result.status).toBe(1);
     const runs = starts();
     expect(runs).toHaveLength(3);
-    expect(read(out).split('\n').filter(Boolean).sort()).toEqual(runs.flatMap((pid) => [`err ${pid}`, `out ${pid}`]).sort());
+    expect(read(out).split('\n').filter(Boolean).sort()).toEqual(
+      runs.flatMap((pid) => [`err ${pid}`, `out ${pid}`]).sort(),
+    );
     const logPid = Number(read(path('logpid')).split(' ')[1]);
-    expect(statusLines().filter((line) => line.startsWith('log '))).toEqual([`log start ${logPid}`, `log exit ${logPid} 0`]);
+    expect(statusLines().filter((line) => line.startsWith('log '))).toEqual([
+      `log start ${logPid}`,
+      `log exit ${logPid} 0`,
+    ]);
   });
 
-  it('without -e, stderr goes where dpd-run\'s goes', () => {
+  it("without -e, stderr goes where dpd-run's goes", () => {
     const out = path('out.log');
-    const result = run(['-n', '-1', '/bin/sh', '-c', 'echo to-log; echo to-terminal >&2', '--', '/bin/sh', '-c', `exec cat > ${out}`]);
+    const result = run([
+      '-n',
+      '-1',
+      '/bin/sh',
+      '-c',
+      'echo to-log; echo to-terminal >&2',
+      '--',
+      '/bin/sh',
+      '-c',
+      `exec cat > ${out}`,
+    ]);
     expect([result.status, read(out), result.stderr]).toEqual([0, 'to-log\n', 'to-terminal\n']);
   });
 
@@ -167,7 +247,10 @@ describe('options, environment and signals', () => {
   it('reads -C first, then DMON_OPTIONS, then argv; -E and -W shape what the command sees', () => {
     mkdirSync(path('work'));
     writeFileSync(path('opts'), '# a DMon options file\nonce\nenviron "GREETING=hello there"\n');
-    const result = run(['-C', path('opts'), '-E', 'DROPPED', '/bin/sh', '-c', 'echo "$GREETING|${DROPPED-unset}|$(pwd)|$LC_ALL"'], { DMON_OPTIONS: `-n -W ${path('work')}`, DROPPED: 'x', LC_ALL: 'C.UTF-8' });
+    const result = run(
+      ['-C', path('opts'), '-E', 'DROPPED', '/bin/sh', '-c', 'echo "$GREETING|${DROPPED-unset}|$(pwd)|$LC_ALL"'],
+      { DMON_OPTIONS: `-n -W ${path('work')}`, DROPPED: 'x', LC_ALL: 'C.UTF-8' },
+    );
     expect([result.status, result.stdout]).toEqual([0, `hello there|unset|${path('work')}|C.UTF-8\n`]);
   });
 
@@ -210,11 +293,17 @@ describe('options, environment and signals', () => {
       ]
     `);
     const badDuration = run(['-n', '-t', 'soon', 'true']);
-    expect([badDuration.status, badDuration.stderr.split('\n')[0]]).toEqual([2, 'dpd-run: -t "soon": expected a duration such as 30, 90s, 5m, 2h, 1d or 1w']);
+    expect([badDuration.status, badDuration.stderr.split('\n')[0]]).toEqual([
+      2,
+      'dpd-run: -t "soon": expected a duration such as 30, 90s, 5m, 2h, 1d or 1w',
+    ]);
     const noLogCommand = run(['-n', 'true', '--']);
     expect(noLogCommand.stderr.split('\n')[0]).toBe('dpd-run: expected a log command after "--"');
     const help = run(['--help']);
-    expect([help.status, help.stdout]).toEqual([0, expect.stringContaining('dpd-run -n -1 -L 4.0 rsync -az /path/to/srcdir /path/to/destdir')]);
+    expect([help.status, help.stdout]).toEqual([
+      0,
+      expect.stringContaining('dpd-run -n -1 -L 4.0 rsync -az /path/to/srcdir /path/to/destdir'),
+    ]);
   });
 });
 
@@ -235,6 +324,8 @@ describe('as a daemon', () => {
   it('without -n reports a command it cannot run and exits 1', () => {
     const result = run([path('missing')]);
     expect(result.status).toBe(1);
-    expect(result.stderr.replaceAll(dir, 'DIR')).toBe('dpd-run: cannot start the command: run DIR/missing: no such file or directory\n');
+    expect(result.stderr.replaceAll(dir, 'DIR')).toBe(
+      'dpd-run: cannot start the command: run DIR/missing: no such file or directory\n',
+    );
   });
 });

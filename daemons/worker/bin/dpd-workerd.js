@@ -7,4 +7,4 @@
 // made a restart about 1 ms slower (the worker's JavaScript between an exit
 // and the next start).
 // Committed so npm can link the bin at install time; the build writes dist/.
-import("../dist/workerd.js");
+import('../dist/workerd.js');

@@ -30,8 +30,15 @@ interface Answer {
   error?: { code: string; message: string };
 }
 
-/** Sends `data` on one connection and collects the answers: until `count` came, or until the worker closes the connection. */
-function converse(path: string, data: string | Buffer, count = Number.POSITIVE_INFINITY): Promise<{ answers: Answer[]; closedByWorker: boolean }> {
+/**
+ * Sends `data` on one connection and collects the answers: until `count` came, or until the worker closes the
+ * connection.
+ */
+function converse(
+  path: string,
+  data: string | Buffer,
+  count = Number.POSITIVE_INFINITY,
+): Promise<{ answers: Answer[]; closedByWorker: boolean }> {
   return new Promise((resolve) => {
     const socket = createConnection(path);
     const answers: Answer[] = [];
@@ -60,7 +67,16 @@ describe('the control socket', () => {
     site.write([site.sleeper('a')]);
     const worker = await site.start();
     const pid = site.pids().a!;
-    const { answers } = await converse(socketOf(site), `${JSON.stringify({ id: 7, cmd: 'shutdown', stopProcesses: 'yes' })}\n${JSON.stringify({ id: 8, cmd: 'stop', name: 'a', force: true })}\n`, 2);
+    const { answers } = await converse(
+      socketOf(site),
+      `${JSON.stringify({ id: 7, cmd: 'shutdown', stopProcesses: 'yes' })}\n${JSON.stringify({
+        id: 8,
+        cmd: 'stop',
+        name: 'a',
+        force: true,
+      })}\n`,
+      2,
+    );
     expect(answers).toMatchInlineSnapshot(`
       [
         {
@@ -92,7 +108,19 @@ describe('the control socket', () => {
     const before = usage(worker.child.pid!);
     // Before the fix the worker neither answered nor closed: this waited until the test's timeout.
     const { answers, closedByWorker } = await converse(socketOf(site), Buffer.alloc(64 * 1024 * 1024, 'x'));
-    expect([answers, closedByWorker]).toEqual([[{ id: -1, ok: false, error: { code: 'DPD_CONTROL_TOO_LONG', message: 'a request line over 1048576 bytes; the connection is closed' } }], true]);
+    expect([answers, closedByWorker]).toEqual([
+      [
+        {
+          id: -1,
+          ok: false,
+          error: {
+            code: 'DPD_CONTROL_TOO_LONG',
+            message: 'a request line over 1048576 bytes; the connection is closed',
+          },
+        },
+      ],
+      true,
+    ]);
     const after = usage(worker.child.pid!);
     // Bounds far above what the capped reader costs (a few ms, about 1 MiB), far below the attack's.
     expect(after.cpuMs - before.cpuMs).toBeLessThan(2_000);
@@ -102,7 +130,9 @@ describe('the control socket', () => {
 
   it('dpd-ctl says "permission denied", not "no worker is listening", when the socket refuses its user', async (context) => {
     if (process.getuid?.() !== 0) {
-      console.log('skipped: needs root to run dpd-ctl as another user (nobody); the listening case is tested in workerd.test.ts');
+      console.log(
+        'skipped: needs root to run dpd-ctl as another user (nobody); the listening case is tested in workerd.test.ts',
+      );
       context.skip();
     }
     site.write([site.sleeper('a')]);
@@ -110,7 +140,17 @@ describe('the control socket', () => {
     chmodSync(site.dir, 0o755); // the directory lets nobody through; the socket (0600) does not
     chmodSync(site.file, 0o644);
     const ctl = fileURLToPath(new URL('../bin/dpd-ctl.js', import.meta.url));
-    const run = spawnSync(process.execPath, [ctl, '--file', site.file, 'status'], { encoding: 'utf8', uid: 65534, gid: 65534, timeout: 20_000 });
-    expect([run.status, run.stderr]).toEqual([1, `dpd-ctl: permission denied on ${socketOf(site)} (EACCES): the control socket lets in only its owner; run dpd-ctl as the worker's user (e.g. with sudo) [DPD_CONTROL_DENIED]\n`]);
+    const run = spawnSync(process.execPath, [ctl, '--file', site.file, 'status'], {
+      encoding: 'utf8',
+      uid: 65534,
+      gid: 65534,
+      timeout: 20_000,
+    });
+    expect([run.status, run.stderr]).toEqual([
+      1,
+      `dpd-ctl: permission denied on ${socketOf(
+        site,
+      )} (EACCES): the control socket lets in only its owner; run dpd-ctl as the worker's user (e.g. with sudo) [DPD_CONTROL_DENIED]\n`,
+    ]);
   });
 });

@@ -12,7 +12,11 @@ import { clusterTable } from '../src/ctl/master-status.js';
 
 const CTL = fileURLToPath(new URL('../bin/dpd-ctl.js', import.meta.url));
 // Through the package, so the dev dependency that makes Nx build it first is the one used.
-const MASTERD = join(dirname(createRequire(import.meta.url).resolve('@diprocd/cluster/package.json')), 'bin', 'dpd-masterd.js');
+const MASTERD = join(
+  dirname(createRequire(import.meta.url).resolve('@diprocd/cluster/package.json')),
+  'bin',
+  'dpd-masterd.js',
+);
 const Z85_KEY = /^[0-9a-zA-Z.\-:+=^!/*?&<>()[\]{}@%$#]{40}$/;
 
 const dirs: string[] = [];
@@ -57,8 +61,22 @@ async function startMaster(nodes: Record<string, unknown[]>): Promise<string> {
   const at = dir();
   const [stats, updates, http] = [await freePort(), await freePort(), await freePort()];
   const file = join(at, 'master.json');
-  writeFileSync(file, JSON.stringify({ master_stats: `tcp://127.0.0.1:${stats}`, master_updates: `tcp://127.0.0.1:${updates}`, http: `127.0.0.1:${http}`, nodes }, null, 2));
-  const child = spawn(process.execPath, [MASTERD, '-f', '--log-format', 'json', file], { stdio: ['ignore', 'ignore', 'pipe'] });
+  writeFileSync(
+    file,
+    JSON.stringify(
+      {
+        master_stats: `tcp://127.0.0.1:${stats}`,
+        master_updates: `tcp://127.0.0.1:${updates}`,
+        http: `127.0.0.1:${http}`,
+        nodes,
+      },
+      null,
+      2,
+    ),
+  );
+  const child = spawn(process.execPath, [MASTERD, '-f', '--log-format', 'json', file], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   masters.push(child);
   const lines: string[] = [];
   let buffered = '';
@@ -68,10 +86,17 @@ async function startMaster(nodes: Record<string, unknown[]>): Promise<string> {
     buffered = complete.pop()!;
     lines.push(...complete);
   });
-  const ready = await waitFor('dpd-masterd to log master.ready', () => {
-    if (child.exitCode !== null) throw new Error(`dpd-masterd exited ${child.exitCode}: ${lines.join('\n')}`);
-    return lines.filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as { msg: string; http?: string }).find((event) => event.msg === 'master.ready');
-  }, 10_000);
+  const ready = await waitFor(
+    'dpd-masterd to log master.ready',
+    () => {
+      if (child.exitCode !== null) throw new Error(`dpd-masterd exited ${child.exitCode}: ${lines.join('\n')}`);
+      return lines
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as { msg: string; http?: string })
+        .find((event) => event.msg === 'master.ready');
+    },
+    10_000,
+  );
   expect(ready.http).toBe(`http://127.0.0.1:${http}`);
   return ready.http!;
 }
@@ -85,7 +110,10 @@ describe('dpd-ctl keygen', () => {
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(statSync(join(keys, 'node1.key')).mode & 0o777).toBe(0o600);
-    const key = (file: string) => readFileSync(join(keys, file), 'utf8').split('\n').filter((line) => line !== '' && !line.startsWith('#'));
+    const key = (file: string) =>
+      readFileSync(join(keys, file), 'utf8')
+        .split('\n')
+        .filter((line) => line !== '' && !line.startsWith('#'));
     const [publicKey] = key('node1.pub');
     expect(key('node1.pub')).toHaveLength(1);
     expect(publicKey).toMatch(Z85_KEY);
@@ -116,12 +144,14 @@ describe('dpd-ctl keygen', () => {
       "dpd-ctl: DIR/master.key already exists; not overwriting a key that may be in use (remove it first, or choose another NAME) [DPD_KEY_EXISTS]
       "
     `);
-    expect([readFileSync(join(cwd, 'master.key'), 'utf8'), readFileSync(join(cwd, 'master.pub'), 'utf8')]).toEqual(before);
+    expect([readFileSync(join(cwd, 'master.key'), 'utf8'), readFileSync(join(cwd, 'master.pub'), 'utf8')]).toEqual(
+      before,
+    );
   });
 
   it('leaves no new secret key behind when only the .pub is in the way', () => {
     const at = dir();
-    writeFileSync(join(at, 'node2.pub'), 'someone else\'s\n');
+    writeFileSync(join(at, 'node2.pub'), "someone else's\n");
     const run = ctl(['keygen', '--dir', at, 'node2']);
     expect(run.code).toBe(1);
     expect(run.stderr.replaceAll(at, 'DIR')).toMatchInlineSnapshot(`
@@ -156,9 +186,15 @@ describe('dpd-ctl --master status', () => {
     const url = await startMaster({ node1: [sleeper('web.1')], node2: [sleeper('db')] });
     const run = ctl(['status', '--json'], { env: { DPD_MASTER: `${url}/` } });
     expect(run.code).toBe(0);
-    const parsed = JSON.parse(run.stdout) as { hosts: { name: string; liveness: string; lastHeartbeat: string | null }[]; status: { node: string; name: string; status: string; original: string }[] };
+    const parsed = JSON.parse(run.stdout) as {
+      hosts: { name: string; liveness: string; lastHeartbeat: string | null }[];
+      status: { node: string; name: string; status: string; original: string }[];
+    };
     expect(Object.keys(parsed)).toEqual(['hosts', 'status']);
-    expect(parsed.hosts).toEqual([expect.objectContaining({ name: 'node1', liveness: 'unknown', lastHeartbeat: null }), expect.objectContaining({ name: 'node2', liveness: 'unknown', lastHeartbeat: null })]);
+    expect(parsed.hosts).toEqual([
+      expect.objectContaining({ name: 'node1', liveness: 'unknown', lastHeartbeat: null }),
+      expect.objectContaining({ name: 'node2', liveness: 'unknown', lastHeartbeat: null }),
+    ]);
     expect(parsed.status).toEqual([
       expect.objectContaining({ node: 'node1', name: 'web.1', status: 'node down', original: 'ERROR_nodedown' }),
       expect.objectContaining({ node: 'node2', name: 'db', status: 'node down', original: 'ERROR_nodedown' }),
@@ -200,24 +236,70 @@ describe('dpd-ctl --master status', () => {
   it('refuses --master with a command that acts on the local worker', () => {
     const run = ctl(['--master', 'http://127.0.0.1:5080', 'stop', 'web.1']);
     expect(run.code).toBe(2);
-    expect(run.stderr.split('\n')[0]).toMatchInlineSnapshot(`"dpd-ctl: --master goes with status only; stop acts on the local worker (run dpd-ctl on that node)"`);
+    expect(run.stderr.split('\n')[0]).toMatchInlineSnapshot(
+      `"dpd-ctl: --master goes with status only; stop acts on the local worker (run dpd-ctl on that node)"`,
+    );
   });
 });
 
 describe('the cluster table', () => {
-  it('shows a reporting node\'s heartbeat age and load, and its processes\' pids and exits', () => {
+  it("shows a reporting node's heartbeat age and load, and its processes' pids and exits", () => {
     // What a node with a connected client looks like, which the daemon test above cannot show without one.
     const now = Date.parse('2026-01-02T03:04:10.000Z');
     const table = clusterTable(
       {
         hosts: [
-          { name: 'node1', liveness: 'alive', lastHeartbeat: '2026-01-02T03:04:05.000Z', revision: 2, applied: 2, load: [0.5, 0.25, 1] },
-          { name: 'empty', liveness: 'suspect', lastHeartbeat: '2026-01-02T03:02:10.000Z', revision: 1, applied: 1, load: null },
+          {
+            name: 'node1',
+            liveness: 'alive',
+            lastHeartbeat: '2026-01-02T03:04:05.000Z',
+            revision: 2,
+            applied: 2,
+            load: [0.5, 0.25, 1],
+          },
+          {
+            name: 'empty',
+            liveness: 'suspect',
+            lastHeartbeat: '2026-01-02T03:02:10.000Z',
+            revision: 1,
+            applied: 1,
+            load: null,
+          },
         ],
         status: [
-          { node: 'node1', name: 'web.1', status: 'running', original: 'running', state: 'running', pid: 4242, restarts: 1, lastExit: { code: 1, signal: null }, wanted: true },
-          { node: 'node1', name: 'old', status: 'up though it should not be', original: 'ERROR_up', state: 'running', pid: 17, restarts: 0, lastExit: null, wanted: false },
-          { node: 'node1', name: 'killed', status: 'down by error', original: 'ERROR_down', state: 'failed', pid: null, restarts: 3, lastExit: { code: null, signal: 'SIGKILL' }, wanted: true },
+          {
+            node: 'node1',
+            name: 'web.1',
+            status: 'running',
+            original: 'running',
+            state: 'running',
+            pid: 4242,
+            restarts: 1,
+            lastExit: { code: 1, signal: null },
+            wanted: true,
+          },
+          {
+            node: 'node1',
+            name: 'old',
+            status: 'up though it should not be',
+            original: 'ERROR_up',
+            state: 'running',
+            pid: 17,
+            restarts: 0,
+            lastExit: null,
+            wanted: false,
+          },
+          {
+            node: 'node1',
+            name: 'killed',
+            status: 'down by error',
+            original: 'ERROR_down',
+            state: 'failed',
+            pid: null,
+            restarts: 3,
+            lastExit: { code: null, signal: 'SIGKILL' },
+            wanted: true,
+          },
         ],
       },
       now,

@@ -41,7 +41,11 @@ export class RunningWorker {
 
   /** The first event named `event` after the first `after` events, once it is logged. */
   next(event: string, after = 0, timeoutMs?: number): Promise<LogEvent> {
-    return waitFor(`the worker to log ${event}`, () => this.events.slice(after).find((e) => e.msg === event), timeoutMs);
+    return waitFor(
+      `the worker to log ${event}`,
+      () => this.events.slice(after).find((e) => e.msg === event),
+      timeoutMs,
+    );
   }
 }
 
@@ -69,15 +73,25 @@ export class Site {
 
   // dpd-workerd runs as its bin, as an operator runs it (its #! line is plain node).
   async start(...flags: string[]): Promise<RunningWorker> {
-    const child = spawn(join(BIN, 'dpd-workerd.js'), ['-f', '--log-format', 'json', ...flags, this.file], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(join(BIN, 'dpd-workerd.js'), ['-f', '--log-format', 'json', ...flags, this.file], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     const worker = new RunningWorker(child);
     this.workers.push(worker);
-    await Promise.race([worker.next('worker.ready'), worker.exited.then((code) => Promise.reject(new Error(`dpd-workerd exited ${code}: ${JSON.stringify(worker.events)}`)))]);
+    await Promise.race([
+      worker.next('worker.ready'),
+      worker.exited.then((code) =>
+        Promise.reject(new Error(`dpd-workerd exited ${code}: ${JSON.stringify(worker.events)}`)),
+      ),
+    ]);
     return worker;
   }
 
   ctl(...args: string[]) {
-    const run = spawnSync(process.execPath, [join(BIN, 'dpd-ctl.js'), '--file', this.file, ...args], { encoding: 'utf8', timeout: 30_000 });
+    const run = spawnSync(process.execPath, [join(BIN, 'dpd-ctl.js'), '--file', this.file, ...args], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
     return { code: run.status, stdout: run.stdout, stderr: run.stderr };
   }
 
@@ -90,11 +104,18 @@ export class Site {
   pids(): Record<string, number | null> {
     const run = this.ctl('status', '--json');
     if (run.code !== 0) throw new Error(`dpd-ctl status failed: ${run.stderr}`);
-    return Object.fromEntries((JSON.parse(run.stdout).procs as { name: string; pid: number | null }[]).map((p) => [p.name, p.pid]));
+    return Object.fromEntries(
+      (JSON.parse(run.stdout).procs as { name: string; pid: number | null }[]).map((p) => [p.name, p.pid]),
+    );
   }
 
   states(): Record<string, string> {
-    return Object.fromEntries((JSON.parse(this.ctl('status', '--json').stdout).procs as { name: string; state: string }[]).map((p) => [p.name, p.state]));
+    return Object.fromEntries(
+      (JSON.parse(this.ctl('status', '--json').stdout).procs as { name: string; state: string }[]).map((p) => [
+        p.name,
+        p.state,
+      ]),
+    );
   }
 
   /** Pids of live processes started for this site (found by the SITE variable each sleeper carries). */
@@ -103,7 +124,9 @@ export class Site {
       .filter((entry) => /^\d+$/.test(entry))
       .filter((pid) => {
         try {
-          return readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(`SITE=${this.dir}`) && alive(Number(pid));
+          return (
+            readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(`SITE=${this.dir}`) && alive(Number(pid))
+          );
         } catch {
           return false;
         }

@@ -57,22 +57,35 @@ describe('dpd-workerd follows its file', () => {
     let seen = worker.events.length;
     site.write([{ ...site.sleeper('a'), args: 'oops' }]);
     const invalid = await worker.next('file.invalid', seen);
-    expect(invalid.issues).toEqual([`${site.file}:procs[0].args: error: expected an array of strings, found "oops" [DPD_SPEC_TYPE]`]);
+    expect(invalid.issues).toEqual([
+      `${site.file}:procs[0].args: error: expected an array of strings, found "oops" [DPD_SPEC_TYPE]`,
+    ]);
     expect(invalid.keeping).toBe('the last good state');
 
     seen = worker.events.length;
     writeFileSync(site.file, readFileSync(site.file, 'utf8').slice(0, 20));
-    expect(((await worker.next('file.invalid', seen)).issues as string[])[0]).toMatch(/: error: not valid JSON: .* \(line \d+, column \d+\) \[DPD_SPEC_JSON\]$/);
+    expect(((await worker.next('file.invalid', seen)).issues as string[])[0]).toMatch(
+      /: error: not valid JSON: .* \(line \d+, column \d+\) \[DPD_SPEC_JSON\]$/,
+    );
     expect(site.pids()).toEqual(before);
     expect(alive(before.a!)).toBe(true);
 
     const status = site.ctl('status');
     expect(status.code).toBe(0);
-    expect(status.stderr).toMatch(new RegExp(`^dpd-ctl: ${site.file.replaceAll('/', '\\/')} is invalid; the worker runs its last good state:\n.*DPD_SPEC_JSON\\]\n$`));
+    expect(status.stderr).toMatch(
+      new RegExp(
+        `^dpd-ctl: ${site.file.replaceAll(
+          '/',
+          '\\/',
+        )} is invalid; the worker runs its last good state:\n.*DPD_SPEC_JSON\\]\n$`,
+      ),
+    );
 
     const reload = site.ctl('reload');
     expect(reload.code).toBe(1);
-    expect(reload.stderr).toMatch(/^dpd-ctl: the worker file is invalid; the last good state keeps running:\n.*DPD_SPEC_JSON/);
+    expect(reload.stderr).toMatch(
+      /^dpd-ctl: the worker file is invalid; the last good state keeps running:\n.*DPD_SPEC_JSON/,
+    );
 
     // The last good file back: said at info level, and nothing moves.
     seen = worker.events.length;
@@ -91,7 +104,11 @@ describe('dpd-workerd follows its file', () => {
     worker.child.kill('SIGHUP');
     // The file watch sees the same edit and may apply it first (regression: CI saw reason "watch");
     // either way SIGHUP makes one re-read of its own, and b starts exactly once.
-    await waitFor('the re-read SIGHUP asked for', () => worker.events.slice(seen).some((e) => (e.msg === 'file.reload' || e.msg === 'file.unchanged') && e.reason === 'signal'));
+    await waitFor('the re-read SIGHUP asked for', () =>
+      worker.events
+        .slice(seen)
+        .some((e) => (e.msg === 'file.reload' || e.msg === 'file.unchanged') && e.reason === 'signal'),
+    );
     const reloads = await waitFor('the reload that started b', () => {
       const found = worker.events.slice(seen).filter((e) => e.msg === 'file.reload');
       return found.length > 0 && found;
@@ -121,7 +138,10 @@ describe('dpd-workerd restarts safely', () => {
     const holder = readFileSync(pidFile, 'utf8');
     const second = site.workerd('-f', '--log-format', 'json', site.file);
     expect(second.code).toBe(0);
-    expect(JSON.parse(second.stderr.trim().split('\n').at(-1)!)).toMatchObject({ msg: 'worker.running', eventPid: Number(holder) });
+    expect(JSON.parse(second.stderr.trim().split('\n').at(-1)!)).toMatchObject({
+      msg: 'worker.running',
+      eventPid: Number(holder),
+    });
     expect(readFileSync(pidFile, 'utf8')).toBe(holder);
     expect(site.pids()).toEqual(before);
   });
@@ -151,7 +171,10 @@ describe('dpd-workerd restarts safely', () => {
     expect(Number(readFileSync(site.file.replace(/\.json$/, '.pid'), 'utf8'))).toBe(daemon);
     expect(site.states()).toEqual({ a: 'running' });
     const { a } = site.pids();
-    expect(site.ctl('shutdown', '--stop-processes')).toMatchObject({ code: 0, stdout: 'the worker is stopping its processes and exiting\n' });
+    expect(site.ctl('shutdown', '--stop-processes')).toMatchObject({
+      code: 0,
+      stdout: 'the worker is stopping its processes and exiting\n',
+    });
     await waitFor('the daemon to exit', () => !alive(daemon));
     expect(alive(a!)).toBe(false);
   });
@@ -160,7 +183,9 @@ describe('dpd-workerd restarts safely', () => {
     site.write([{ name: 'x' }]);
     const run = site.workerd('-f', site.file);
     expect(run.code).toBe(1);
-    expect(run.stderr).toBe(`dpd-workerd: ${site.file}: invalid worker file, nothing started\n${site.file}:procs[0].run: error: required key is missing; expected a non-empty string without NUL [DPD_SPEC_REQUIRED]\n`);
+    expect(run.stderr).toBe(
+      `dpd-workerd: ${site.file}: invalid worker file, nothing started\n${site.file}:procs[0].run: error: required key is missing; expected a non-empty string without NUL [DPD_SPEC_REQUIRED]\n`,
+    );
   });
 });
 
@@ -187,7 +212,9 @@ describe('dpd-ctl', () => {
   });
 
   it('prints a process log', async () => {
-    site.write([{ name: 'talk', run: '/bin/sh', args: ['-c', 'echo hello; exec sleep 100000'], logs: `${site.dir}/talk.log` }]);
+    site.write([
+      { name: 'talk', run: '/bin/sh', args: ['-c', 'echo hello; exec sleep 100000'], logs: `${site.dir}/talk.log` },
+    ]);
     await site.start();
     await waitFor('the log line', () => site.ctl('logs', 'talk').stdout === 'hello\n');
   });
@@ -195,13 +222,17 @@ describe('dpd-ctl', () => {
   it('says clearly when the process is unknown or no worker listens', async () => {
     site.write([site.sleeper('a')]);
     await site.start();
-    expect(site.ctl('stop', 'nope')).toMatchObject({ code: 1, stderr: 'dpd-ctl: no process named "nope" [DPD_UNKNOWN_PROCESS]\n' });
+    expect(site.ctl('stop', 'nope')).toMatchObject({
+      code: 1,
+      stderr: 'dpd-ctl: no process named "nope" [DPD_UNKNOWN_PROCESS]\n',
+    });
     site.ctl('shutdown');
     await waitFor('the socket to go', () => site.ctl('status').code === 3);
-    expect(site.ctl('status').stderr).toMatch(/^dpd-ctl: no worker is listening on .*worker\.sock \(ENOENT\); is dpd-workerd running\? \[DPD_CONTROL_UNREACHABLE\]\n$/);
+    expect(site.ctl('status').stderr).toMatch(
+      /^dpd-ctl: no worker is listening on .*worker\.sock \(ENOENT\); is dpd-workerd running\? \[DPD_CONTROL_UNREACHABLE\]\n$/,
+    );
   });
 });
-
 
 describe('dpd-workerd tells the operator why', () => {
   it('logs proc.error with DPD_UNSAFE_PATH and the path when a log path passes through a symlink, and the rest runs', async () => {
@@ -211,7 +242,13 @@ describe('dpd-workerd tells the operator why', () => {
     site.write([site.sleeper('ok'), { ...site.sleeper('bad'), logs: join(site.dir, 'link', 'app.log') }]);
     const worker = await site.start();
     const logged = await worker.next('proc.error');
-    expect({ ...logged, time: undefined, pid: logged.pid === worker.child.pid ? '<the worker>' : logged.pid, hostname: logged.hostname === hostname() ? '<this host>' : logged.hostname, message: String(logged.message).replaceAll(site.dir, '<site>') }).toMatchInlineSnapshot(`
+    expect({
+      ...logged,
+      time: undefined,
+      pid: logged.pid === worker.child.pid ? '<the worker>' : logged.pid,
+      hostname: logged.hostname === hostname() ? '<this host>' : logged.hostname,
+      message: String(logged.message).replaceAll(site.dir, '<site>'),
+    }).toMatchInlineSnapshot(`
       {
         "code": "DPD_UNSAFE_PATH",
         "hostname": "<this host>",
@@ -262,7 +299,10 @@ describe('review regressions', () => {
 
   it('finds a custom control_socket even while the worker file is not JSON', async () => {
     // Bug: dpd-ctl fell back to the default socket beside the file and said no worker was listening.
-    writeFileSync(site.file, JSON.stringify({ control_socket: `${site.dir}/custom.sock`, procs: [site.sleeper('a')] }, null, 2));
+    writeFileSync(
+      site.file,
+      JSON.stringify({ control_socket: `${site.dir}/custom.sock`, procs: [site.sleeper('a')] }, null, 2),
+    );
     await site.start();
     const text = readFileSync(site.file, 'utf8');
     writeFileSync(site.file, text.slice(0, text.indexOf('"procs"') + 12)); // half-written, control_socket still in it
@@ -291,7 +331,9 @@ describe('review regressions', () => {
     await site.start();
     const { spawnSync } = await import('node:child_process');
     const ctl = new URL('../bin/dpd-ctl.js', import.meta.url).pathname;
-    const run = spawnSync('sh', ['-c', `"${process.execPath}" "${ctl}" --file "${site.file}" logs big | head -1`], { encoding: 'utf8' });
+    const run = spawnSync('sh', ['-c', `"${process.execPath}" "${ctl}" --file "${site.file}" logs big | head -1`], {
+      encoding: 'utf8',
+    });
     expect(run.stdout).toBe('line\n');
     expect(run.stderr).toBe('');
   });

@@ -35,7 +35,6 @@ still written. Exit status: 0 at the end of input, 1 on a write error,
 
 Example: cron -f 2>&1 | dpd-log -t /var/log/cron.log`;
 
-
 function parse(argv: string[]) {
   const { values, positionals } = parseCommandLine({
     args: argv,
@@ -57,20 +56,33 @@ function parse(argv: string[]) {
     allowPositionals: true,
   });
   if (positionals.length > 1) throw new UsageError('at most one FILE');
-  if ([values.d, values.syslog, positionals[0]].filter((v) => v !== undefined).length > 1) throw new UsageError('FILE, -d and --syslog exclude each other');
+  if ([values.d, values.syslog, positionals[0]].filter((v) => v !== undefined).length > 1)
+    throw new UsageError('FILE, -d and --syslog exclude each other');
   const maxSize = values.s === undefined ? (values.d ? 1024 ** 2 : undefined) : parseSize(values.s);
-  if (maxSize === undefined && values.s !== undefined) throw new UsageError(`-s: expected a size such as 10M, found ${JSON.stringify(values.s)}`);
+  if (maxSize === undefined && values.s !== undefined)
+    throw new UsageError(`-s: expected a size such as 10M, found ${JSON.stringify(values.s)}`);
   const maxAgeMs = values.T === undefined ? undefined : parseDuration(values.T);
-  if (values.T !== undefined && !maxAgeMs) throw new UsageError(`-T: expected a duration such as 1d, found ${JSON.stringify(values.T)}`);
+  if (values.T !== undefined && !maxAgeMs)
+    throw new UsageError(`-T: expected a duration such as 1d, found ${JSON.stringify(values.T)}`);
   const keep = values.m === undefined ? 10 : Number(values.m);
-  if (!Number.isInteger(keep) || keep < 0) throw new UsageError(`-m: expected a number of files, found ${JSON.stringify(values.m)}`);
-  if ((values.s !== undefined || values.T !== undefined || values.m !== undefined) && !values.d) throw new UsageError('-s, -T and -m need -d DIR');
+  if (!Number.isInteger(keep) || keep < 0)
+    throw new UsageError(`-m: expected a number of files, found ${JSON.stringify(values.m)}`);
+  if ((values.s !== undefined || values.T !== undefined || values.m !== undefined) && !values.d)
+    throw new UsageError('-s, -T and -m need -d DIR');
   return { values, file: positionals[0], maxSize, maxAgeMs, keep };
 }
 
 /** Lines to syslog through logger(1), which knows the local socket. */
-function toSyslog(name: string, facility: string, priority: string, prefix: string, skipEmpty: boolean): Promise<number> {
-  const logger = spawn('logger', ['-t', name, '-p', `${facility}.${priority}`], { stdio: ['pipe', 'inherit', 'inherit'] });
+function toSyslog(
+  name: string,
+  facility: string,
+  priority: string,
+  prefix: string,
+  skipEmpty: boolean,
+): Promise<number> {
+  const logger = spawn('logger', ['-t', name, '-p', `${facility}.${priority}`], {
+    stdio: ['pipe', 'inherit', 'inherit'],
+  });
   logger.stdin.on('error', () => undefined); // logger exited early: its exit status says so
   const lines = splitLines((line) => {
     if (skipEmpty && line.length === 0) return;
@@ -118,7 +130,17 @@ export async function main(argv: string[]): Promise<number> {
   try {
     if (values.d) mkdirSync(values.d, { recursive: true });
     const target = values.d ? join(values.d, 'current') : file;
-    log = new LineLog({ file: target, naming: 'timestamped', timestamps: values.t, prefix: values.p, skipEmpty: values.e, sync: !values.b && target !== undefined, maxSize, maxAgeMs, keep });
+    log = new LineLog({
+      file: target,
+      naming: 'timestamped',
+      timestamps: values.t,
+      prefix: values.p,
+      skipEmpty: values.e,
+      sync: !values.b && target !== undefined,
+      maxSize,
+      maxAgeMs,
+      keep,
+    });
   } catch (error) {
     process.stderr.write(`dpd-log: ${(error as Error).message}\n`);
     return 1;

@@ -1,7 +1,14 @@
 // The worker's end of the control socket: a Unix socket, mode 0600.
 import { chmodSync, existsSync, unlinkSync } from 'node:fs';
 import { createConnection, createServer, type Server } from 'node:net';
-import { MAX_REQUEST_BYTES, type ControlRequest, checkRequest, lineReader, type ControlResponse as Response } from '@diprocd/daemonkit';
+import type { WorkerErrorCode } from '../errors.js';
+import {
+  MAX_REQUEST_BYTES,
+  type ControlRequest,
+  checkRequest,
+  lineReader,
+  type ControlResponse as Response,
+} from '@diprocd/daemonkit';
 
 export type Handler = (request: ControlRequest) => Promise<unknown>;
 
@@ -34,17 +41,37 @@ export async function serveControl(path: string, handle: Handler): Promise<Serve
         (line) => {
           // Anything but a well-formed request is answered, never handled.
           const checked = checkRequest(line);
-          if (!checked.ok) return reply({ id: checked.id, ok: false, error: { code: 'DPD_CONTROL_PROTOCOL', message: checked.message } });
+          if (!checked.ok)
+            return reply({
+              id: checked.id,
+              ok: false,
+              error: { code: 'DPD_CONTROL_PROTOCOL', message: checked.message },
+            });
           const request = checked.request;
           handle(request).then(
             (result) => reply({ id: request.id, ok: true, result }),
-            (error: { code?: string; message?: string }) => reply({ id: request.id, ok: false, error: { code: error.code ?? 'DPD_CONTROL_FAILED', message: error.message ?? String(error) } }),
+            (error: { code?: string; message?: string }) =>
+              reply({
+                id: request.id,
+                ok: false,
+                error: {
+                  code: error.code ?? ('DPD_CONTROL_FAILED' satisfies WorkerErrorCode),
+                  message: error.message ?? String(error),
+                },
+              }),
           );
         },
         MAX_REQUEST_BYTES,
         // Said once, then the connection is closed once the answer is out: what follows on it is never read.
         () => {
-          reply({ id: -1, ok: false, error: { code: 'DPD_CONTROL_TOO_LONG', message: `a request line over ${MAX_REQUEST_BYTES} bytes; the connection is closed` } });
+          reply({
+            id: -1,
+            ok: false,
+            error: {
+              code: 'DPD_CONTROL_TOO_LONG' satisfies WorkerErrorCode,
+              message: `a request line over ${MAX_REQUEST_BYTES} bytes; the connection is closed`,
+            },
+          });
           socket.pause();
           socket.end(() => socket.destroy());
         },

@@ -22,14 +22,27 @@ export function formatExit(exit: { code: number | null; signal: string | null; t
 /** Rows as aligned columns, two spaces apart, the last column not padded. */
 export function columns(rows: string[][]): string[] {
   const widths = rows[0]!.map((_, col) => Math.max(...rows.map((row) => row[col]!.length)));
-  return rows.map((row) => row.map((cell, col) => (col === row.length - 1 ? cell : cell.padEnd(widths[col]!))).join('  ').trimEnd());
+  return rows.map((row) =>
+    row
+      .map((cell, col) => (col === row.length - 1 ? cell : cell.padEnd(widths[col]!)))
+      .join('  ')
+      .trimEnd(),
+  );
 }
 
 /** The status table: name, state, pid, uptime, restarts, last exit (and why it is down). */
 export function statusTable(procs: ProcStatusView[]): string {
   const rows = [
     ['NAME', 'STATE', 'PID', 'UPTIME', 'RESTARTS', 'LAST EXIT', 'REASON'],
-    ...procs.map((p) => [p.name, p.state, p.pid === null ? '-' : String(p.pid), formatUptime(p.uptimeMs), String(p.restarts), formatExit(p.lastExit), p.reason ?? '']),
+    ...procs.map((p) => [
+      p.name,
+      p.state,
+      p.pid === null ? '-' : String(p.pid),
+      formatUptime(p.uptimeMs),
+      String(p.restarts),
+      formatExit(p.lastExit),
+      p.reason ?? '',
+    ]),
   ];
   return columns(rows).join('\n');
 }

@@ -1,6 +1,6 @@
 // dpd-ctl --master URL status: the cluster as dpd-masterd's read-only HTTP API sees it.
 import type { HostView, ProcView } from '@diprocd/daemonkit';
-import { CtlError } from './errors.js';
+import { CtlError } from '../errors.js';
 import { columns, formatExit, formatUptime } from './format.js';
 
 export interface ClusterStatus {
@@ -10,8 +10,13 @@ export interface ClusterStatus {
 
 const TIMEOUT_MS = 5_000;
 
-/** The master's base URL, checked: http(s) only, without a trailing slash. */
-export function masterUrl(text: string, from = '--master'): string {
+/**
+ * The master's base URL, checked: http(s) only, without a trailing slash.
+ * `option`: the --master value, if that is where `text` came from (else the
+ * environment's DPD_MASTER), to name it in the message.
+ */
+export function masterUrl(text: string, option: string | undefined): string {
+  const from = option === undefined ? 'DPD_MASTER' : '--master';
   let url: URL | undefined;
   try {
     url = new URL(text);
@@ -19,13 +24,20 @@ export function masterUrl(text: string, from = '--master'): string {
     // reported below
   }
   if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-    throw new CtlError('DPD_MASTER_URL', `${from} ${JSON.stringify(text)} is not an http or https URL; expected e.g. http://127.0.0.1:5080`, 2);
+    throw new CtlError(
+      'DPD_MASTER_URL',
+      `${from} ${JSON.stringify(text)} is not an http or https URL; expected e.g. http://127.0.0.1:5080`,
+      { exitCode: 2 },
+    );
   }
   // The API's paths go after the base's own (a master behind a proxy at /diprocd/); a query or #hash has no place.
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 }
 
-/** Why fetch failed, in a few words: undici hides the socket error in `cause` (an AggregateError when several addresses were tried). */
+/**
+ * Why fetch failed, in a few words: undici hides the socket error in `cause` (an AggregateError when several addresses
+ * were tried).
+ */
 function reason(error: unknown): string {
   const name = (error as Error).name;
   if (name === 'TimeoutError' || name === 'AbortError') return `no answer within ${TIMEOUT_MS / 1000} s`;
@@ -53,11 +65,18 @@ export async function callMaster(base: string, path: string, call: MasterCall = 
       method: call.method ?? 'GET',
       body: call.body,
       signal: AbortSignal.timeout(TIMEOUT_MS),
-      headers: { accept: 'application/json', ...(call.body !== undefined ? { 'content-type': 'application/json' } : {}), ...(call.token ? { authorization: `Bearer ${call.token}` } : {}) },
+      headers: {
+        accept: 'application/json',
+        ...(call.body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...(call.token ? { authorization: `Bearer ${call.token}` } : {}),
+      },
     });
     text = await response.text();
   } catch (error) {
-    throw new CtlError('DPD_MASTER_UNREACHABLE', `cannot reach the master at ${base}: ${reason(error)}; is dpd-masterd running there?`);
+    throw new CtlError(
+      'DPD_MASTER_UNREACHABLE',
+      `cannot reach the master at ${base}: ${reason(error)}; is dpd-masterd running there?`,
+    );
   }
   let body: unknown;
   try {
@@ -66,22 +85,36 @@ export async function callMaster(base: string, path: string, call: MasterCall = 
     body = undefined;
   }
   if (response.status < 200 || response.status > 299) {
-    const said = typeof (body as { error?: unknown })?.error === 'string' ? (body as { error: string }).error : `${response.statusText || 'no reason given'} (not the master's JSON; is ${base} a dpd-masterd?)`;
-    const issues = (body as { issues?: { path: string; message: string }[] })?.issues?.map((issue) => `\n  ${issue.path}: ${issue.message}`).join('') ?? '';
-    throw new CtlError('DPD_MASTER_HTTP', `the master at ${base} answered ${call.method ?? 'GET'} ${path} with ${response.status}: ${said}${issues}`);
+    const said =
+      typeof (body as { error?: unknown })?.error === 'string'
+        ? (body as { error: string }).error
+        : `${response.statusText || 'no reason given'} (not the master's JSON; is ${base} a dpd-masterd?)`;
+    const issues =
+      (body as { issues?: { path: string; message: string }[] })?.issues
+        ?.map((issue) => `\n  ${issue.path}: ${issue.message}`)
+        .join('') ?? '';
+    throw new CtlError(
+      'DPD_MASTER_HTTP',
+      `the master at ${base} answered ${call.method ?? 'GET'} ${path} with ${response.status}: ${said}${issues}`,
+    );
   }
   return body === undefined ? text : body;
 }
 
 async function get(base: string, path: string): Promise<unknown> {
   const body = await callMaster(base, path);
-  if (!Array.isArray(body)) throw new CtlError('DPD_MASTER_HTTP', `the master at ${base} answered ${path} with something other than a JSON array; is it a dpd-masterd?`);
+  if (!Array.isArray(body))
+    throw new CtlError(
+      'DPD_MASTER_HTTP',
+      `the master at ${base} answered ${path} with something other than a JSON array; is it a dpd-masterd?`,
+    );
   return body;
 }
 
 /** GET /api/hosts/ and /api/status of the master at `base`, both at once. */
 export async function fetchClusterStatus(base: string): Promise<ClusterStatus> {
-  // Both at once, but a failure of both is reported as the hosts' one, whichever came first: the same run, the same message.
+  // Both at once, but a failure of both is reported as the hosts' one, whichever came first: the same run, the same
+  // message.
   const [hosts, status] = await Promise.allSettled([get(base, '/api/hosts/'), get(base, '/api/status')]);
   if (hosts.status === 'rejected') throw hosts.reason;
   if (status.status === 'rejected') throw status.reason;
@@ -103,13 +136,24 @@ export function clusterTable({ hosts, status }: ClusterStatus, now = Date.now())
   const names = [...new Set([...hosts.map((host) => host.name), ...status.map((proc) => proc.node)])];
   if (names.length === 0) return 'the master file lists no nodes and no node reported';
   const header = ['NODE', 'NAME', 'STATUS', 'PID', 'RESTARTS', 'LAST EXIT'];
-  const rows = status.map((p) => [p.node, p.name, p.status, p.pid === null ? '-' : String(p.pid), String(p.restarts), formatExit(p.lastExit)]);
+  const rows = status.map((p) => [
+    p.node,
+    p.name,
+    p.status,
+    p.pid === null ? '-' : String(p.pid),
+    String(p.restarts),
+    formatExit(p.lastExit),
+  ]);
   const lines = columns([header, ...rows]);
   const [head, body] = [lines[0]!, lines.slice(1)];
   return names
     .map((name) => {
       const host = hosts.find((h) => h.name === name);
-      const about = host ? `${host.liveness}, last heartbeat ${heartbeat(host, now)}${host.load ? `, load ${host.load.map((n) => n.toFixed(2)).join(' ')}` : ''}` : 'not among the hosts';
+      const about = host
+        ? `${host.liveness}, last heartbeat ${heartbeat(host, now)}${
+            host.load ? `, load ${host.load.map((n) => n.toFixed(2)).join(' ')}` : ''
+          }`
+        : 'not among the hosts';
       const procs = body.filter((_, i) => status[i]!.node === name);
       return [`${name}: ${about}`, ...(procs.length > 0 ? [head, ...procs] : ['  (no processes)'])].join('\n');
     })

@@ -19,7 +19,9 @@ export const main = (argv: string[]) =>
       paths: workerPaths,
       async start(file, worker, text, log) {
         const running = await Worker.start(file, worker, text, log);
-        return Object.assign(running, { readyFields: { stateDir: running.paths.stateDir, socket: running.paths.socket } });
+        return Object.assign(running, {
+          readyFields: { stateDir: running.paths.stateDir, socket: running.paths.socket },
+        });
       },
     },
     argv,

@@ -2,9 +2,16 @@
 // the control socket, wired together. It logs; main() owns the process.
 import type { Server } from 'node:net';
 import type { WorkerFile } from '@diprocd/procspec';
-import { Supervisor, type ApplyResult, type SupervisorEventName } from '@diprocd/supervisor';
+import { Supervisor, SupervisorError, type ApplyResult, type SupervisorEventName } from '@diprocd/supervisor';
 import { serveControl } from '../control/server.js';
-import { FollowedFile, type ControlRequest as Request, type ControlResults as Results, type Level, type Logger } from '@diprocd/daemonkit';
+import {
+  ControlError,
+  FollowedFile,
+  type ControlRequest as Request,
+  type ControlResults as Results,
+  type Level,
+  type Logger,
+} from '@diprocd/daemonkit';
 import { loadWorkerFile, workerPaths } from './paths.js';
 
 // How each supervisor event is logged.
@@ -54,8 +61,14 @@ export class Worker {
       });
     }
     this.followed = new FollowedFile(file, text, loadWorkerFile, log, async (next) => {
-      const moved = Object.entries(workerPaths(this.file, next)).filter(([key, value]) => this.paths[key as keyof typeof this.paths] !== value);
-      if (moved.length > 0) this.log.warn('file.needs-restart', { changed: moved.map(([key]) => key), note: 'paths take effect when the worker restarts' });
+      const moved = Object.entries(workerPaths(this.file, next)).filter(
+        ([key, value]) => this.paths[key as keyof typeof this.paths] !== value,
+      );
+      if (moved.length > 0)
+        this.log.warn('file.needs-restart', {
+          changed: moved.map(([key]) => key),
+          note: 'paths take effect when the worker restarts',
+        });
       this.worker = next;
       return summary(await this.supervisor.apply(next.procs));
     });
@@ -80,13 +93,24 @@ export class Worker {
    * move), an invalid one is reported and the last good state keeps running.
    */
   reload(reason: 'watch' | 'signal' | 'control'): Promise<Results['reload']> {
-    return this.shuttingDown ? Promise.resolve({ changed: false, valid: true, issues: [] }) : this.followed.reload(reason);
+    return this.shuttingDown
+      ? Promise.resolve({ changed: false, valid: true, issues: [] })
+      : this.followed.reload(reason);
   }
 
   private async handle(request: Request): Promise<unknown> {
     switch (request.cmd) {
       case 'status':
-        return { worker: { pid: process.pid, file: this.file, stateDir: this.paths.stateDir, startedAt: this.startedAt, fileIssues: this.followed.issues }, procs: this.supervisor.status() } satisfies Results['status'];
+        return {
+          worker: {
+            pid: process.pid,
+            file: this.file,
+            stateDir: this.paths.stateDir,
+            startedAt: this.startedAt,
+            fileIssues: this.followed.issues,
+          },
+          procs: this.supervisor.status(),
+        } satisfies Results['status'];
       case 'start':
       case 'stop':
       case 'restart':
@@ -95,7 +119,7 @@ export class Worker {
         return this.supervisor[request.cmd](request.name);
       case 'logs': {
         const proc = this.worker.procs.find((p) => p.name === request.name);
-        if (!proc) throw Object.assign(new Error(`no process named ${JSON.stringify(request.name)}`), { code: 'DPD_UNKNOWN_PROCESS' });
+        if (!proc) throw new SupervisorError('DPD_UNKNOWN_PROCESS', `no process named ${JSON.stringify(request.name)}`);
         return { name: proc.name, logs: proc.logs } satisfies Results['logs'];
       }
       case 'reload':
@@ -105,7 +129,10 @@ export class Worker {
         setImmediate(() => void this.shutdown(request.stopProcesses));
         return { stopping: request.stopProcesses || this.worker.stop_on_exit } satisfies Results['shutdown'];
       default:
-        throw Object.assign(new Error(`unknown command ${JSON.stringify((request as { cmd: unknown }).cmd)}`), { code: 'DPD_CONTROL_PROTOCOL' });
+        throw new ControlError(
+          'DPD_CONTROL_PROTOCOL',
+          `unknown command ${JSON.stringify((request as { cmd: unknown }).cmd)}`,
+        );
     }
   }
 
@@ -124,5 +151,12 @@ export class Worker {
 }
 
 function summary(result: ApplyResult) {
-  return { started: result.started, stopped: result.stopped, restarted: result.restarted, updated: result.updated, adopted: result.adopted, unchanged: result.unchanged.length };
+  return {
+    started: result.started,
+    stopped: result.stopped,
+    restarted: result.restarted,
+    updated: result.updated,
+    adopted: result.adopted,
+    unchanged: result.unchanged.length,
+  };
 }

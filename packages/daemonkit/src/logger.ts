@@ -18,7 +18,9 @@
 // at once what is kept: call it before process.exit(). daemonMain does, on
 // every way out, and before it tells a waiting parent how the start went.
 // Lines are lost only with a process ended by a signal it does not handle
-// (SIGKILL, a crash in native code), and then only the last few ms'.
+// (SIGKILL, a crash in native code), and then only the last few ms'. An
+// event whose fields cannot be written as JSON (a BigInt, a cycle) is
+// written as its name and why, alone: the lines kept with it still go out.
 import { hostname } from 'node:os';
 import type { Writable } from 'node:stream';
 
@@ -89,13 +91,25 @@ export class Logger {
     const entries = this.kept;
     this.kept = [];
     let text = '';
-    for (const entry of entries) text += this.format === 'json' ? this.json(entry) : human(entry);
+    for (const entry of entries) text += this.line(entry);
     this.out.write(text);
+  }
+
+  private line(entry: Entry): string {
+    try {
+      return this.format === 'json' ? this.json(entry) : human(entry);
+    } catch (error) {
+      const logError = `its fields cannot be written: ${(error as Error).message}`;
+      const only = { ...entry, fields: { logError } };
+      return this.format === 'json' ? this.json(only) : human(only);
+    }
   }
 
   private json({ at, level, event, fields }: Entry): string {
     // `{"a":1}` becomes `,"a":1`; `{}` nothing.
     const body = JSON.stringify(clear(fields));
+    // A field named toJSON makes the fields something other than an object.
+    if (!body.startsWith('{')) throw new TypeError('a field named toJSON');
     const rest = body.length > 2 ? `,${body.slice(1, -1)}` : '';
     return `{"level":${LEVEL_NUMBERS[level]},"time":${at}${this.origin}${rest},"msg":${JSON.stringify(event)}}\n`;
   }
@@ -114,12 +128,19 @@ function human({ at, level, event, fields }: Entry): string {
   return `${new Date(at).toISOString().slice(11, 23)} ${level.toUpperCase().padEnd(5)} ${event}${details ? ` ${details}` : ''}\n`;
 }
 
-/** The fields with any named like one of the line's own keys renamed, in their order. */
+/**
+ * The fields with any named like one of the line's own keys renamed, in their order. A renamed field never replaces
+ * another: `eventPid` taken already, it is `eventPid_`. (A prototype-less copy keeps a field named `__proto__`.)
+ */
 function clear(fields: Fields): Fields {
   let clash = false;
   for (const key in fields) if (RENAMED.has(key)) clash = true;
   if (!clash) return fields;
-  const renamed: Fields = {};
-  for (const key in fields) renamed[RENAMED.get(key) ?? key] = fields[key];
+  const renamed: Fields = Object.create(null);
+  for (const key in fields) {
+    let name = RENAMED.get(key) ?? key;
+    while (name !== key && (Object.hasOwn(fields, name) || Object.hasOwn(renamed, name))) name += '_';
+    renamed[name] = fields[key];
+  }
   return renamed;
 }

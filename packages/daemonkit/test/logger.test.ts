@@ -75,6 +75,61 @@ describe('Logger, JSON', () => {
     ]);
   });
 
+  // Regressions from a review: one field JSON cannot write (a BigInt) threw in flush(), losing every line kept with
+  // it (and, from the timer, ending the daemon); a renamed field replaced a field of that name; an own __proto__
+  // field was dropped; a field named toJSON made the line invalid JSON.
+  it('writes every line it kept when one cannot be written, and never loses or garbles a field', () => {
+    const writes: string[] = [];
+    const out = new Writable({ write: (chunk, _enc, done) => (writes.push(chunk.toString()), done()) });
+    const log = new Logger(out, 'json', false, { now: () => 7, pid: 1, hostname: 'h' });
+    const cycle: Record<string, unknown> = {};
+    cycle.self = cycle;
+    log.info('before', { a: 1 });
+    log.info('big', { n: 10n });
+    log.info('cycle', { cycle });
+    log.info('both', { pid: 2, eventPid: 3 });
+    log.info('proto', JSON.parse('{"__proto__": 1, "pid": 4}') as Record<string, unknown>);
+    log.info('tojson', { toJSON: () => 'oops' });
+    log.info('after', { b: 2 });
+    expect(() => log.flush()).not.toThrow();
+    expect(
+      writes
+        .join('')
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as object),
+    ).toEqual([
+      { level: 30, time: 7, pid: 1, hostname: 'h', a: 1, msg: 'before' },
+      {
+        level: 30,
+        time: 7,
+        pid: 1,
+        hostname: 'h',
+        logError: 'its fields cannot be written: Do not know how to serialize a BigInt',
+        msg: 'big',
+      },
+      {
+        level: 30,
+        time: 7,
+        pid: 1,
+        hostname: 'h',
+        logError: expect.stringMatching(/^its fields cannot be written: Converting circular structure to JSON/),
+        msg: 'cycle',
+      },
+      { level: 30, time: 7, pid: 1, hostname: 'h', eventPid_: 2, eventPid: 3, msg: 'both' },
+      JSON.parse('{"level":30,"time":7,"pid":1,"hostname":"h","__proto__":1,"eventPid":4,"msg":"proto"}'),
+      {
+        level: 30,
+        time: 7,
+        pid: 1,
+        hostname: 'h',
+        logError: 'its fields cannot be written: a field named toJSON',
+        msg: 'tojson',
+      },
+      { level: 30, time: 7, pid: 1, hostname: 'h', b: 2, msg: 'after' },
+    ]);
+  });
+
   it("a daemon's log reads in pino-pretty: its level, pid and message", async () => {
     // A daemon by daemonMain, as dpd-workerd is one: it warns of its file, says
     // it is ready, and a second copy says which pid holds the pid file.

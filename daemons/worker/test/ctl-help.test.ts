@@ -50,3 +50,22 @@ read a command line):
   job cancel ID                stop it`);
   });
 });
+
+// Regression: a command dpd-ctl does not know was refused only once the socket was found, so without a worker file
+// a typo was reported as "cannot read the worker file".
+describe('dpd-ctl with a command it does not know', () => {
+  it('says so at once, whatever the worker file', () => {
+    const result = spawnSync(process.execPath, [CTL, '--file', '/nonexistent/worker.json', 'stats'], {
+      encoding: 'utf8',
+    });
+    // As any usage error of dpd-ctl: the line, then the usage.
+    const [said, blank, usage] = result.stderr.split('\n');
+    expect([result.status, result.stdout, said, blank, usage]).toEqual([
+      2,
+      '',
+      'dpd-ctl: unknown command "stats"',
+      '',
+      'Usage: dpd-ctl [--socket PATH | --file WORKER.json] COMMAND',
+    ]);
+  });
+});

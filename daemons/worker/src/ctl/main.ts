@@ -99,26 +99,25 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (!name) throw new UsageError('a command is needed');
   const command = (COMMANDS as readonly CtlCommand<Values>[]).find((candidate) => candidate.name === name);
-  if (command?.kind === 'local') return command.run(values, args);
+  // Before anything is looked up: a typo is said as one, not as a worker file that cannot be read.
+  if (!command) throw new UsageError(`unknown command ${JSON.stringify(name)}`);
+  if (command.kind === 'local') return command.run(values, args);
   if (values.dir !== undefined) throw new UsageError('--dir goes with keygen only');
-  if (command?.kind === 'master') return command.run(values, args);
+  if (command.kind === 'master') return command.run(values, args);
   return onWorker(name, command, values, args);
 }
 
-/**
- * A command for the local worker (or one dpd-ctl does not know, refused once the socket is known, as it always has
- * been).
- */
+/** A command for the local worker. */
 async function onWorker(
   name: string,
-  command: WorkerCommand<Values> | undefined,
+  command: WorkerCommand<Values>,
   values: Values,
   [proc, ...extra]: string[],
 ): Promise<number> {
   if (values.token !== undefined || values['token-file'] !== undefined || values.node !== undefined)
     throw new UsageError('--token-file, --token and --node go with job commands only');
-  if (command?.takesName ? !proc || extra.length > 0 : proc !== undefined) {
-    throw new UsageError(command?.takesName ? `${name} needs one process NAME` : `${name} takes no NAME`);
+  if (command.takesName ? !proc || extra.length > 0 : proc !== undefined) {
+    throw new UsageError(command.takesName ? `${name} needs one process NAME` : `${name} takes no NAME`);
   }
   // --master wins; DPD_MASTER only when no local worker is named, as DPD_SOCKET yields to --file.
   const master =
@@ -126,12 +125,11 @@ async function onWorker(
     (values.socket === undefined && values.file === undefined ? process.env.DPD_MASTER || undefined : undefined);
   if (values.master !== undefined && (values.socket !== undefined || values.file !== undefined))
     throw new UsageError('give --master or --socket/--file, not both');
-  if (values.master !== undefined && !command?.onMaster)
+  if (values.master !== undefined && !command.onMaster)
     throw new UsageError(`--master goes with status only; ${name} acts on the local worker (run dpd-ctl on that node)`);
-  if (master !== undefined && command?.onMaster) return command.onMaster(masterUrl(master, values.master), values);
+  if (master !== undefined && command.onMaster) return command.onMaster(masterUrl(master, values.master), values);
   const socket = socketPath(values);
   socketGuess = socket.guess;
-  if (!command) throw new UsageError(`unknown command ${JSON.stringify(name)}`);
   return command.run({ socket: socket.path, name: proc, values });
 }
 

@@ -103,6 +103,8 @@ export class Supervisor {
   /** Checks of whenSettled(), run after every transition of any process. */
   private readonly settleWaiters = new Set<() => void>();
   private adoptionDone = false;
+  /** Entries of earlier apply() calls in the normalised form, and what they were taken as (see acceptSpecs). */
+  private readonly accepted = new WeakMap<object, Proc>();
   private closed = false;
 
   /**
@@ -192,7 +194,7 @@ export class Supervisor {
    * twice, is refused whole (DPD_INVALID_SPEC) and nothing moves.
    */
   apply(procs: readonly (Proc | ProcInput)[]): Promise<ApplyResult> {
-    return this.serial(async () => this.converge(await acceptSpecs(procs)));
+    return this.serial(async () => this.converge(await acceptSpecs(procs, this.accepted)));
   }
 
   private async converge(desired: readonly Proc[]): Promise<ApplyResult> {

@@ -434,6 +434,10 @@ describe('converging', () => {
     // The copy alone is what procspec makes: it runs, and stays the same process when the original comes.
     expect((await sup.apply([spec({ name: 'keep' }), copy])).started).toEqual(['copy']);
     expect((await sup.apply([spec({ name: 'keep' }), spec({ name: 'copy' })])).unchanged).toEqual(['keep', 'copy']);
+    // Taken once, the copy is not checked again while it stays the same; changed, it is.
+    expect((await sup.apply([spec({ name: 'keep' }), copy])).unchanged).toEqual(['keep', 'copy']);
+    (copy as { stop_timeout: unknown }).stop_timeout = '1s';
+    await expect(sup.apply([spec({ name: 'keep' }), copy])).rejects.toMatchObject({ code: 'DPD_INVALID_SPEC' });
   });
 
   it('reports an unknown name with a coded error', async () => {

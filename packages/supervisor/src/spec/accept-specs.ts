@@ -67,26 +67,41 @@ const describe = (issue: Issue) => `  ${issue.path === '' ? '' : `${issue.path}:
 /**
  * The list as normalised specs. Throws DPD_INVALID_SPEC naming each entry
  * that does not validate, its fields and why; warnings (an unknown key) are
- * let through, as loadFile lets them through.
+ * let through, as loadFile lets them through. `seen` keeps, by entry, what an
+ * entry in the normalised form was taken as: applied again unchanged (the
+ * same object, its values the same), it is not checked again.
  */
-export async function acceptSpecs(list: readonly (Proc | ProcInput)[]): Promise<readonly Proc[]> {
+export async function acceptSpecs(
+  list: readonly (Proc | ProcInput)[],
+  seen: WeakMap<object, Proc>,
+): Promise<readonly Proc[]> {
   if (!Array.isArray(list))
     throw new SupervisorError(
       'DPD_INVALID_SPEC',
       `apply: expected an array of process specs, found ${list === null ? 'null' : typeof list}`,
     );
   // Indexes, not every() or map(): a hole in the list is an entry, and is refused.
-  const unmarked = Array.from({ length: list.length }, (_, index) => index).filter(
-    (index) => !isNormalisedProc(list[index]),
-  );
-  if (unmarked.length === 0) return list;
-  const procspec = await import('@diprocd/procspec');
   const procs = [...list] as Proc[];
+  const unchecked: number[] = [];
+  for (let index = 0; index < list.length; index++) {
+    const entry: unknown = list[index];
+    if (isNormalisedProc(entry)) continue;
+    const known = typeof entry === 'object' && entry !== null ? seen.get(entry) : undefined;
+    if (known && inNormalisedForm(entry) && sameValues(known, entry)) procs[index] = known;
+    else unchecked.push(index);
+  }
+  if (unchecked.length === 0) return procs;
+  const procspec = await import('@diprocd/procspec');
   const problems: string[] = [];
-  for (const index of unmarked) {
-    const checked = check(procspec, list[index]);
-    if ('problem' in checked) problems.push(`apply: ${label(list[index], index)} ${checked.problem}`);
-    else procs[index] = checked.proc;
+  for (const index of unchecked) {
+    const entry = list[index];
+    const checked = check(procspec, entry);
+    if ('problem' in checked) {
+      problems.push(`apply: ${label(entry, index)} ${checked.problem}`);
+      continue;
+    }
+    procs[index] = checked.proc;
+    if (inNormalisedForm(entry)) seen.set(entry, checked.proc);
   }
   if (problems.length > 0) throw new SupervisorError('DPD_INVALID_SPEC', problems.join('\n'));
   return procs;
@@ -126,6 +141,10 @@ function asNormalised(
   if (differ.length > 0) return { problem: `${says} ${differ.join(', ')} differ from what procspec makes of them` };
   return { proc: result.value! };
 }
+
+/** True when every key of the normalised spec `proc` has the same value in `entry`. */
+const sameValues = (proc: Proc, entry: Record<keyof Proc, unknown>): boolean =>
+  NORMALISED_KEYS.every((key) => isDeepStrictEqual(proc[key], entry[key]));
 
 const errors = (issues: Issue[]) =>
   issues

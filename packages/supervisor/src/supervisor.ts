@@ -19,7 +19,7 @@ import type { ShownState } from './state/machine.js';
 import { lockStateDir } from './store/lock.js';
 import { specDigest, stopOnlySpec } from './store/record-spec.js';
 import { StateStore } from './store/state-store.js';
-import { acceptSpecs } from './spec/accept-specs.js';
+import { acceptSpecs, type Seen } from './spec/accept-specs.js';
 
 /** Options of a Supervisor. */
 export interface SupervisorOptions {
@@ -104,7 +104,7 @@ export class Supervisor {
   private readonly settleWaiters = new Set<() => void>();
   private adoptionDone = false;
   /** Entries of earlier apply() calls in the normalised form, and what they were taken as (see acceptSpecs). */
-  private readonly accepted = new WeakMap<object, Proc>();
+  private readonly accepted = new WeakMap<object, Seen>();
   private closed = false;
 
   /**

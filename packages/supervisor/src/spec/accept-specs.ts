@@ -68,12 +68,14 @@ const describe = (issue: Issue) => `  ${issue.path === '' ? '' : `${issue.path}:
  * The list as normalised specs. Throws DPD_INVALID_SPEC naming each entry
  * that does not validate, its fields and why; warnings (an unknown key) are
  * let through, as loadFile lets them through. `seen` keeps, by entry, what an
- * entry in the normalised form was taken as: applied again unchanged (the
- * same object, its values the same), it is not checked again.
+ * entry in the normalised form was taken as and its JSON then: applied again
+ * unchanged (the same object, the same JSON), it is not checked again. The
+ * spec used is always the one checked: a change JSON does not show (NaN for
+ * null) is a change to a value that would not validate, and is ignored.
  */
 export async function acceptSpecs(
   list: readonly (Proc | ProcInput)[],
-  seen: WeakMap<object, Proc>,
+  seen: WeakMap<object, Seen>,
 ): Promise<readonly Proc[]> {
   if (!Array.isArray(list))
     throw new SupervisorError(
@@ -87,7 +89,7 @@ export async function acceptSpecs(
     const entry: unknown = list[index];
     if (isNormalisedProc(entry)) continue;
     const known = typeof entry === 'object' && entry !== null ? seen.get(entry) : undefined;
-    if (known && inNormalisedForm(entry) && sameValues(known, entry)) procs[index] = known;
+    if (known && jsonOf(entry) === known.json) procs[index] = known.proc;
     else unchecked.push(index);
   }
   if (unchecked.length === 0) return procs;
@@ -101,13 +103,29 @@ export async function acceptSpecs(
       continue;
     }
     procs[index] = checked.proc;
-    if (inNormalisedForm(entry)) seen.set(entry, checked.proc);
+    const json = inNormalisedForm(entry) ? jsonOf(entry) : undefined;
+    if (json !== undefined) seen.set(entry as object, { proc: checked.proc, json });
   }
   if (problems.length > 0) throw new SupervisorError('DPD_INVALID_SPEC', problems.join('\n'));
   return procs;
 }
 
 type Procspec = typeof import('@diprocd/procspec');
+
+/** An entry's JSON; undefined when it has none (a cycle, a BigInt): then it is checked every time. */
+function jsonOf(entry: unknown): string | undefined {
+  try {
+    return JSON.stringify(entry);
+  } catch {
+    return undefined;
+  }
+}
+
+/** What an entry in the normalised form was taken as, and its JSON then. */
+export interface Seen {
+  proc: Proc;
+  json: string;
+}
 
 /**
  * One entry without procspec's mark, checked: its normalised form, or why it is refused. One in the normalised form
@@ -141,10 +159,6 @@ function asNormalised(
   if (differ.length > 0) return { problem: `${says} ${differ.join(', ')} differ from what procspec makes of them` };
   return { proc: result.value! };
 }
-
-/** True when every key of the normalised spec `proc` has the same value in `entry`. */
-const sameValues = (proc: Proc, entry: Record<keyof Proc, unknown>): boolean =>
-  NORMALISED_KEYS.every((key) => isDeepStrictEqual(proc[key], entry[key]));
 
 const errors = (issues: Issue[]) =>
   issues

@@ -1,6 +1,5 @@
-// Lint for the whole workspace (run by `npm test` through each project's
-// `lint` target and by `npm run lint`). typescript-eslint's recommended
-// rules everywhere; the rules that need types (promises nobody awaits, a
+// Lint for the whole workspace (`npm run lint`, which `npm test` runs after
+// the build). typescript-eslint's recommended rules everywhere; the rules that need types (promises nobody awaits, a
 // promise where a callback is expected) on code that has a tsconfig; and
 // the project's own rule that libraries never print or exit.
 import js from '@eslint/js';

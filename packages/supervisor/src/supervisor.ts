@@ -86,6 +86,11 @@ export interface ApplyResult {
   updated: string[];
   unchanged: string[];
   adopted: string[];
+  /**
+   * What procspec warned of in specs given as written (an unknown key, ignored, with the nearest known one): one line
+   * each, naming the process and the field. Empty for specs procspec normalised.
+   */
+  warnings: string[];
 }
 
 // States a process passes through on its way to a settled one.
@@ -194,10 +199,13 @@ export class Supervisor {
    * twice, is refused whole (DPD_INVALID_SPEC) and nothing moves.
    */
   apply(procs: readonly (Proc | ProcInput)[]): Promise<ApplyResult> {
-    return this.serial(async () => this.converge(await acceptSpecs(procs, this.accepted)));
+    return this.serial(async () => {
+      const { procs: desired, warnings } = await acceptSpecs(procs, this.accepted);
+      return { ...(await this.converge(desired)), warnings };
+    });
   }
 
-  private async converge(desired: readonly Proc[]): Promise<ApplyResult> {
+  private async converge(desired: readonly Proc[]): Promise<Omit<ApplyResult, 'warnings'>> {
     const names = new Set<string>();
     for (const spec of desired) {
       if (names.has(spec.name))

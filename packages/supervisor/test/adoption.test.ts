@@ -68,6 +68,7 @@ describe('adoption', () => {
       updated: [],
       unchanged: [],
       adopted: ['a', 'b', 'c'],
+      warnings: [],
     });
     expect(pids(second)).toEqual(before);
     expect(second.status().map((s) => [s.state, s.adopted])).toEqual(Array(3).fill(['running', 'state']));
@@ -105,6 +106,7 @@ describe('adoption', () => {
       updated: [],
       unchanged: [],
       adopted: ['keep', 'change', 'drop'],
+      warnings: [],
     });
     expect(pids(second).keep).toBe(before.keep);
     expect(pids(second).change).not.toBe(before.change);

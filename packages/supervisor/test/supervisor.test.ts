@@ -322,6 +322,7 @@ describe('converging', () => {
       updated: [],
       unchanged: ['a', 'b', 'c'],
       adopted: [],
+      warnings: [],
     });
     const result = await sup.apply([list[0]!, spec({ name: 'b', env: { CHANGED: '1' } }), spec({ name: 'd' })]);
     expect(result).toEqual({
@@ -331,6 +332,7 @@ describe('converging', () => {
       updated: [],
       unchanged: ['a'],
       adopted: [],
+      warnings: [],
     });
     const after = Object.fromEntries(sup.status().map((s) => [s.name, s.pid]));
     expect(after.a).toBe(before.a);
@@ -361,6 +363,7 @@ describe('converging', () => {
       },
     ]);
     expect(result.started).toEqual(['raw']);
+    expect(result.warnings).toEqual([]);
     expect(statusOf('raw')).toMatchObject({ state: 'running', reason: null });
     expect(await waitFor('the report', () => existsSync(out) && readFileSync(out, 'utf8'))).toContain('greeting=raw\n');
     // The same spec, normalised by procspec, is the same process: nothing moves.
@@ -368,6 +371,17 @@ describe('converging', () => {
       (await sup.apply([spec({ name: 'raw', run: program('report.sh'), args: [out], env: { GREETING: 'raw' } })]))
         .unchanged,
     ).toEqual(['raw']);
+  });
+
+  // A newcomer's finding: a misspelled key in a written spec was dropped without a word.
+  it('says what procspec warns of in a written spec: an unknown key, with the nearest known one', async () => {
+    const result = await sup.apply([{ name: 'typo', run: '/bin/sleep', args: ['30'], restrat: 'always' } as never]);
+    expect(result.started).toEqual(['typo']);
+    expect(result.warnings).toMatchInlineSnapshot(`
+      [
+        "apply: process "typo" (entry 0): restrat: unknown key, ignored; did you mean "restart"? [DPD_SPEC_UNKNOWN_KEY]",
+      ]
+    `);
   });
 
   it('refuses a list with a spec that does not validate, naming the process, the field and why, and stops nothing', async () => {

@@ -17,8 +17,11 @@ export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const RESULTS_DIR = join(ROOT, 'tools/bench/results');
 export const BENCHMARKS_MD = join(ROOT, 'BENCHMARKS.md');
 
-/** The option every bench script takes: --no-record measures and prints, and stores nothing. */
-export const RECORD_OPTION = { 'no-record': { type: 'boolean', default: false } };
+/**
+ * The options every bench script takes: --no-record measures and prints, and stores nothing; --note TEXT is stored
+ * with the run (what it ran under, why it was made).
+ */
+export const RECORD_OPTION = { 'no-record': { type: 'boolean', default: false }, note: { type: 'string' } };
 
 /**
  * The commit measured: short hash, with "-dirty" when tracked files differ
@@ -81,7 +84,7 @@ export function writeBenchmarks(dir = RESULTS_DIR, markdown = BENCHMARKS_MD) {
  * BENCHMARKS.md; nothing when the script was given --no-record. A benchmark
  * without a history file gets one, whose table (until one is written in the
  * file) lists the top-level values of its results.
- * @param values the script's parsed options (for --no-record)
+ * @param values the script's parsed options (for --no-record and --note)
  * @param run `{bench, command, results, note?}`
  * @param options where the files are, and the date, commit and machine to
  *   record (by default now, the checkout's HEAD and this machine), for tests
@@ -112,7 +115,7 @@ export function record(values, run, options = {}) {
     machine,
     node: process.version,
     command: run.command,
-    ...(run.note ? { note: run.note } : {}),
+    ...((run.note ?? values.note) ? { note: run.note ?? values.note } : {}),
     results: run.results,
   };
   history.runs.push(entry);

@@ -112,6 +112,13 @@ describe('record()', () => {
     );
   });
 
+  it('stores --note with the run', () => {
+    const { results, markdown } = scratch();
+    const options = { dir: results, markdown, now: new Date('2026-12-08T01:02:03Z'), commit: 'abc1234', machine: 'm' };
+    expect(record({ note: 'under load' }, run, options)).toMatchObject({ note: 'under load' });
+    expect(record({}, run, options)).not.toHaveProperty('note');
+  });
+
   it('stores nothing with --no-record', () => {
     const { results, markdown } = scratch();
     const before = readFileSync(join(results, 'procspec.json'), 'utf8');

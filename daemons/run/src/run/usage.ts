@@ -25,9 +25,11 @@ on the command line. Times are seconds, or take s, m, h, d or w (90s, 5m).
 
 Exit status: 0 after success with -1 (and, without -n, as soon as the
 daemon runs the command); cmd's last status (128 + signal for a signal)
-when the -m limit is reached; 111 when cmd cannot be run at all; 128 + the
-signal number when SIGTERM or SIGINT stopped dpd-run (it stops cmd and the
-log command first); 1 for a bad option value; 2 for bad usage.
+when the -m limit is reached; 111 when cmd cannot be run at all (with -n;
+without it, 1); 128 + the signal number when SIGTERM or SIGINT stopped
+dpd-run (it stops cmd and the log command first); 1 when a file or
+directory it is given (-W, -I, -P) cannot be used; 2 for bad usage or a
+bad option value.
 
 Example (a copy that survives failures and makes way for other work while
 the load is above 4):

@@ -29,8 +29,9 @@ export class UsageError extends DiprocdError {
  */
 function inOurWords(error: NodeJS.ErrnoException): string {
   const quoted = /'([^']*)'/.exec(error.message)?.[1] ?? '';
-  // "-c, --file <value>" or "--json": the long name where there is one.
-  const option = /--[^\s,<]+/.exec(quoted)?.[0] ?? quoted.split(/[\s,]/)[0] ?? quoted;
+  // "-c, --file <value>" or "--json": the long name where there is one; an option of one letter is -d, not --d.
+  const named = /--[^\s,<]+/.exec(quoted)?.[0] ?? quoted.split(/[\s,]/)[0] ?? quoted;
+  const option = /^--.$/.test(named) ? named.slice(1) : named;
   switch (error.code) {
     case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
       return `unknown option ${quoted}`;
@@ -47,12 +48,20 @@ function inOurWords(error: NodeJS.ErrnoException): string {
 
 /** parseArgs, throwing a brief UsageError instead of Node's own. */
 export function parseCommandLine<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>> {
+  let parsed: ReturnType<typeof parseArgs<T & { tokens: true }>>;
   try {
-    return parseArgs(config);
+    parsed = parseArgs({ ...config, tokens: true });
   } catch (error) {
     if (!(error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) throw error;
     throw new UsageError(inOurWords(error as NodeJS.ErrnoException), { brief: true });
   }
+  // An option of one letter is -d, never --d (Node takes both).
+  const doubled = (parsed.tokens ?? []).find(
+    (token) => token.kind === 'option' && token.rawName === `--${token.name}` && token.name.length === 1,
+  );
+  if (doubled?.kind === 'option') throw new UsageError(`unknown option ${doubled.rawName}`, { brief: true });
+  const { tokens: _tokens, ...rest } = parsed;
+  return (config.tokens ? parsed : rest) as ReturnType<typeof parseArgs<T>>;
 }
 
 /** What `command` prints for a usage error: one line and the hint, or the message and the usage. */

@@ -67,16 +67,13 @@ const describe = (issue: Issue) => `  ${issue.path === '' ? '' : `${issue.path}:
 /**
  * The list as normalised specs. Throws DPD_INVALID_SPEC naming each entry
  * that does not validate, its fields and why; warnings (an unknown key) are
- * let through, as loadFile lets them through. `seen` keeps, by entry, what an
+ * let through, as loadFile lets them through, and said in `warnings`. `seen` keeps, by entry, what an
  * entry in the normalised form was taken as and its JSON then: applied again
  * unchanged (the same object, the same JSON), it is not checked again. The
  * spec used is always the one checked: a change JSON does not show (NaN for
  * null) is a change to a value that would not validate, and is ignored.
  */
-export async function acceptSpecs(
-  list: readonly (Proc | ProcInput)[],
-  seen: WeakMap<object, Seen>,
-): Promise<readonly Proc[]> {
+export async function acceptSpecs(list: readonly (Proc | ProcInput)[], seen: WeakMap<object, Seen>): Promise<Accepted> {
   if (!Array.isArray(list))
     throw new SupervisorError(
       'DPD_INVALID_SPEC',
@@ -92,9 +89,10 @@ export async function acceptSpecs(
     if (known && jsonOf(entry) === known.json) procs[index] = known.proc;
     else unchecked.push(index);
   }
-  if (unchecked.length === 0) return procs;
+  if (unchecked.length === 0) return { procs, warnings: [] };
   const procspec = await import('@diprocd/procspec');
   const problems: string[] = [];
+  const warnings: string[] = [];
   for (const index of unchecked) {
     const entry = list[index];
     const checked = check(procspec, entry);
@@ -103,14 +101,23 @@ export async function acceptSpecs(
       continue;
     }
     procs[index] = checked.proc;
+    for (const warning of checked.warnings ?? [])
+      warnings.push(`apply: ${label(entry, index)}: ${describe(warning).trim()}`);
     const json = inNormalisedForm(entry) ? jsonOf(entry) : undefined;
     if (json !== undefined) seen.set(entry as object, { proc: checked.proc, json });
   }
   if (problems.length > 0) throw new SupervisorError('DPD_INVALID_SPEC', problems.join('\n'));
-  return procs;
+  return { procs, warnings };
 }
 
 type Procspec = typeof import('@diprocd/procspec');
+
+/** The list as normalised specs, and what procspec warned of in the entries it read as written. */
+export interface Accepted {
+  procs: readonly Proc[];
+  /** One line an issue: `apply: process "x" (entry 0): restrat: unknown key, ignored; did you mean …` */
+  warnings: string[];
+}
 
 /** An entry's JSON; undefined when it has none (a cycle, a BigInt): then it is checked every time. */
 function jsonOf(entry: unknown): string | undefined {
@@ -133,11 +140,11 @@ export interface Seen {
  * spec may name every key too, its durations as text), and when that fails too, what is said is why it is not a
  * normalised spec.
  */
-function check(procspec: Procspec, entry: unknown): { proc: Proc } | { problem: string } {
+function check(procspec: Procspec, entry: unknown): { proc: Proc; warnings?: Issue[] } | { problem: string } {
   const normal = inNormalisedForm(entry) ? asNormalised(procspec, entry) : undefined;
   if (normal && 'proc' in normal) return normal;
   const result = procspec.validate('proc', entry);
-  if (result.valid) return { proc: result.value! };
+  if (result.valid) return { proc: result.value!, warnings: result.issues };
   return normal ?? { problem: `does not validate:\n${errors(result.issues)}` };
 }
 

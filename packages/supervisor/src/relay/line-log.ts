@@ -148,14 +148,15 @@ export class LineLog {
       }
       while (written < batch.length) written += this.writeSome(batch, written);
     } catch (error) {
+      // Lines wholly written stay (one that lacks only its newline too: the next write ends it); the rest are dropped.
       let kept = 0;
       let end = 0;
       for (const line of lines) {
-        if (end + line.length > written) break;
+        if (end + line.length - 1 > written) break;
         end += line.length;
         kept += 1;
       }
-      this.torn = written > end;
+      this.torn = written !== end;
       this.drop(lines.length - kept, (error as NodeJS.ErrnoException).code ?? 'EIO');
       throw error;
     }

@@ -1,7 +1,8 @@
 // Starts that fail for a reason the machine lifts are tried again, with real
 // limits: a supervisor in a child process under a small RLIMIT_NOFILE
-// (EMFILE), and under RLIMIT_NPROC as a user of its own (EAGAIN on fork).
-// Each on the spawn helper and on Node's spawn.
+// (EMFILE), and under RLIMIT_NPROC as a user of its own (EAGAIN on fork),
+// each on the spawn helper and on Node's spawn; and a root supervisor's
+// programs as a user at its `nproc` limit (EAGAIN at exec, the helper).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
@@ -188,4 +189,34 @@ describe.skipIf(!root || !hasPrlimit || !hasSetpriv)('a start that fails with EA
     },
     30_000,
   );
+});
+
+describe.skipIf(!root || !helperBuilt)('a start as another user at its own nproc limit (a root supervisor)', () => {
+  it('backs off with EAGAIN from the exec, and starts once that user has room again', async () => {
+    // A root fork is not limited; the kernel refuses the exec after the switch to a user over its RLIMIT_NPROC.
+    const uid = 49_000 + (process.pid % 1000);
+    expect(tasksOf(uid)).toBe(0);
+    const sup = box.supervisor();
+    const procs = Array.from({ length: 6 }, (_, i) => sleeper(`p${i}`, { user: uid, rlimits: { nproc: 3 } }));
+    await sup.apply(procs);
+    const states = () => sup.status().map((proc) => proc.state);
+    await waitFor('four running and two backing off', () => {
+      const now = states();
+      return now.filter((s) => s === 'running').length === 4 && now.filter((s) => s !== 'running').length === 2;
+    });
+    const waiting = sup.status().filter((proc) => proc.state !== 'running');
+    expect(waiting.every((proc) => proc.reason === 'run /bin/sleep: EAGAIN')).toBe(true);
+    // Tried again and again (more often than restart_limit's default 5), never given up.
+    await waitFor('six tries each', () => box.seen('proc.error').length >= 12);
+    expect(states().filter((s) => s === 'running')).toHaveLength(4);
+    for (const proc of sup
+      .status()
+      .filter((p) => p.state === 'running')
+      .slice(0, 2))
+      await sup.stop(proc.name);
+    await waitFor('the two that backed off running', () =>
+      waiting.every((proc) => sup.status().find((p) => p.name === proc.name)!.state === 'running'),
+    );
+    expect(box.seen('proc.gave-up')).toEqual([]);
+  });
 });

@@ -4,7 +4,8 @@
 // each on the spawn helper and on Node's spawn; and a root supervisor's
 // programs as a user at its `nproc` limit (EAGAIN at exec, the helper).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { basename } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -17,7 +18,7 @@ const hasPrlimit = spawnSync('prlimit', ['--version']).status === 0;
 const hasSetpriv = spawnSync('setpriv', ['--version']).status === 0;
 
 interface Status {
-  status: { name: string; state: string; reason: string | null }[];
+  status: { name: string; state: string; reason: string | null; pid: number | null }[];
   errors: string[];
   spawnFailed: string[];
 }
@@ -122,6 +123,53 @@ describe.skipIf(!hasPrlimit)('a start that fails with EMFILE', () => {
     },
     40_000,
   );
+});
+
+describe.skipIf(!root || !hasPrlimit)('a start in a supervisor with no descriptor left', () => {
+  const underLimit = (spawnHelper: boolean) =>
+    new ChildSupervisor('prlimit', [
+      '--nofile=64:64',
+      '--',
+      process.execPath,
+      CHILD,
+      box.path('state'),
+      String(spawnHelper),
+    ]);
+  const settled = (name: string, state: string) =>
+    waitFor(`${name} ${state}`, async () => {
+      const now = await child!.status();
+      const proc = now.status.find((p) => p.name === name)!;
+      return proc.state === state && proc;
+    });
+
+  it('backs off when the user database cannot be read, and starts once it can', async () => {
+    child = underLimit(true);
+    await child.ask({ apply: [] }); // adoption done: the state directory is open
+    await child.ask({ hog: true });
+    // Root runs a program as nobody by default: the look-up finds no descriptor to read /etc/passwd with.
+    await child.ask({ apply: [sleeper('p0')] });
+    const waiting = await settled('p0', 'backoff');
+    expect(waiting.reason).toBe('user "nobody": /etc/passwd could not be read: EMFILE');
+    await child.ask({ release: true });
+    await settled('p0', 'running');
+    expect((await child.status()).spawnFailed).toEqual([]);
+  });
+
+  it.skipIf(!helperBuilt)('starts the spawn helper once descriptors are free again', async () => {
+    child = underLimit(true);
+    // A first start that fails before the spawner: the user database is read, the helper not yet started.
+    await child.ask({ apply: [sleeper('bad', { cwd: box.path('nowhere') })] });
+    await child.ask({ hog: true });
+    await child.ask({ apply: [sleeper('bad', { cwd: box.path('nowhere') }), sleeper('p0')] });
+    const waiting = await settled('p0', 'backoff');
+    expect(waiting.reason).toMatch(/EMFILE$/);
+    await child.ask({ release: true });
+    const running = await settled('p0', 'running');
+    // Its parent is the spawn helper: one that could not start for a shortage is tried again.
+    const stat = readFileSync(`/proc/${running.pid}/stat`, 'latin1');
+    const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    expect(basename(readlinkSync(`/proc/${parent}/exe`))).toBe('dpd-spawn-helper');
+  });
 });
 
 describe.skipIf(!root || !hasPrlimit || !hasSetpriv)('a start that fails with EAGAIN (RLIMIT_NPROC)', () => {

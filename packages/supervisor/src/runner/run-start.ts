@@ -21,7 +21,7 @@ export function newRun(proc: ProcessCore, startedAt: number): Run {
 export function launch(proc: ProcessCore, now: number): void {
   const { spec, host } = proc;
   const planned = planExec(spec, host.ctx);
-  if (!planned.ok) return spawnFailed(proc, now, planned.code, planned.reason);
+  if (!planned.ok) return spawnFailed(proc, now, planned.code, planned.reason, planned.errno);
 
   const output = proc.logs.prepare(spec, host.unlogged, planned.plan.uid);
   if (!output.ok) return spawnFailed(proc, now, output.code, output.reason, output.errno);

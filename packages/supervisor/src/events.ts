@@ -31,6 +31,12 @@ export interface SupervisorEvents {
   'proc.log-start': { name: string; pid: number };
   /** A `log_pipe` command ended. */
   'proc.log-exit': { name: string; pid: number; code: number | null; signal: NodeJS.Signals | null };
+  /**
+   * Writes to the log file `file` (through the log relay) began to fail, `recovered: false`, and its lines are dropped
+   * from then on; or they succeed again, `recovered: true`, with `lines` the count dropped in between. `code` is the
+   * OS's word for the first failure (ENOSPC for a full disk).
+   */
+  'proc.log-dropped': { name: string; file: string; recovered: boolean; lines: number; code: string };
   /** A process still running from an earlier supervisor was taken over, not restarted. */
   'proc.adopted': { name: string; pid: number; via: 'state' | 'pid_file' };
   /** Every change of state, for status views. */

@@ -7,5 +7,5 @@ export { writeFileAtomic, writePidFile, readPidFile, removePidFile } from './os/
 export { LineLog } from './relay/line-log.js';
 export { lookupUser } from './os/identity.js';
 
-export type { LineLogOptions } from './relay/line-log.js';
+export type { DropReport, LineLogOptions, Writer } from './relay/line-log.js';
 export type { Account } from './os/identity.js';

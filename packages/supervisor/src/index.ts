@@ -9,12 +9,12 @@ export {
   shownAs,
   transition,
 } from './state/machine.js';
-export { decideAfterExit } from './policy/restart-policy.js';
+export { decideAfterExit, decideAfterSpawnError, TRANSIENT_ERRNOS } from './policy/restart-policy.js';
 export { systemClock } from './clock.js';
 
 export type { SupervisorOptions, ProcStatus, ApplyResult } from './supervisor.js';
 export type { SupervisorEvents, SupervisorEventName, ExitStatus } from './events.js';
 export type { ProcState, ShownState, ProcEvent, Action } from './state/machine.js';
-export type { ExitInfo, RestartHistory, Verdict } from './policy/restart-policy.js';
+export type { ExitInfo, RestartHistory, Verdict, SpawnVerdict } from './policy/restart-policy.js';
 export type { SupervisorErrorCode } from './errors.js';
 export type { Clock } from './clock.js';

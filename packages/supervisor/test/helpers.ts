@@ -60,6 +60,7 @@ export class Sandbox {
       'proc.error',
       'proc.log-start',
       'proc.log-exit',
+      'proc.log-dropped',
     ] as const) {
       supervisor.on(name, (payload) => this.events.push({ name, payload }));
     }

@@ -26,6 +26,7 @@ const EVENT_LEVELS: Record<SupervisorEventName, Level> = {
   'proc.resumed': 'info',
   'proc.log-start': 'info',
   'proc.log-exit': 'info',
+  'proc.log-dropped': 'warn',
   'proc.adopted': 'info',
   'proc.state': 'debug',
   'proc.error': 'error',

@@ -7,7 +7,7 @@ import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import type { Proc, RlimitName, RlimitValue } from '@diprocd/procspec/runtime';
 import type { SupervisorErrorCode } from '../errors.js';
 import { deniedOn } from './access.js';
-import { groupsOf, lookupGroup, lookupUser, type Account } from './identity.js';
+import { databaseFailure, groupsOf, lookupGroup, lookupUser, type Account } from './identity.js';
 import { burstExecutable, burstStat } from './burst-cache.js';
 
 /** The identity a program switches to (only ever asked of a root supervisor). */
@@ -39,7 +39,9 @@ export interface ExecPlan {
   umask: number;
 }
 
-export type PlanResult = { ok: true; plan: ExecPlan } | { ok: false; code: SupervisorErrorCode; reason: string };
+/** A failure carries the OS's code (`errno`) when a shortage the machine lifts caused it. */
+export type PlanResult =
+  { ok: true; plan: ExecPlan } | { ok: false; code: SupervisorErrorCode; reason: string; errno?: string };
 
 /** A plan as one command line for a spawner that can only exec (Node's spawn). */
 export type WrappedResult = { ok: true; file: string; args: string[]; cwd: string } | { ok: false; reason: string };
@@ -63,9 +65,18 @@ export const currentContext = (): ExecContext => ({
   ),
 });
 
-/** This process's umask, read from /proc (process.umask() would have to set it to read it). */
-export function ownUmask(): number {
-  const line = /^Umask:\s+([0-7]+)$/m.exec(readFileSync('/proc/self/status', 'latin1'));
+/**
+ * This process's umask, read from /proc (process.umask() would have to set it to read it); undefined when /proc cannot
+ * be read now (no descriptor left: EMFILE).
+ */
+export function ownUmask(): number | undefined {
+  let status: string;
+  try {
+    status = readFileSync('/proc/self/status', 'latin1');
+  } catch {
+    return undefined;
+  }
+  const line = /^Umask:\s+([0-7]+)$/m.exec(status);
   return line ? Number.parseInt(line[1]!, 8) : 0o022;
 }
 
@@ -73,6 +84,7 @@ class PlanError extends Error {
   constructor(
     readonly code: SupervisorErrorCode,
     message: string,
+    readonly errno?: string,
   ) {
     super(message);
   }
@@ -80,6 +92,13 @@ class PlanError extends Error {
 
 const fail = (reason: string, code: SupervisorErrorCode = 'DPD_SPAWN_FAILED'): never => {
   throw new PlanError(code, reason);
+};
+
+/** A user or group not found in `file`; or, when the file could not be read (EMFILE…), that. */
+const unknown = (what: string, file: string): never => {
+  const errno = databaseFailure();
+  if (errno) throw new PlanError('DPD_SPAWN_FAILED', `${what}: ${file} could not be read: ${errno}`, errno);
+  return fail(`${what}: unknown (not in ${file})`);
 };
 
 function osReason(error: unknown): string {
@@ -160,19 +179,17 @@ function identity(spec: Proc, ctx: ExecContext): Identity {
   const root = ctx.uid === 0;
   const user = specUser(spec, ctx);
   const account =
-    user === null
-      ? undefined
-      : (lookupUser(user) ?? fail(`user ${JSON.stringify(user)}: unknown (not in /etc/passwd)`));
+    user === null ? undefined : (lookupUser(user) ?? unknown(`user ${JSON.stringify(user)}`, '/etc/passwd'));
   const gid =
     spec.group === null
       ? (account?.gid ?? ctx.gid)
-      : (lookupGroup(spec.group) ?? fail(`group ${JSON.stringify(spec.group)}: unknown (not in /etc/group)`));
+      : (lookupGroup(spec.group) ?? unknown(`group ${JSON.stringify(spec.group)}`, '/etc/group'));
   const groups =
     spec.groups === null
       ? account
         ? groupsOf(account)
         : ctx.groups
-      : spec.groups.map((g) => lookupGroup(g) ?? fail(`groups: ${JSON.stringify(g)}: unknown (not in /etc/group)`));
+      : spec.groups.map((g) => lookupGroup(g) ?? unknown(`groups: ${JSON.stringify(g)}`, '/etc/group'));
   const sameGroups = groups.length === ctx.groups.length && groups.every((g) => ctx.groups.includes(g));
   const switches =
     (account !== undefined && account.uid !== ctx.uid) || gid !== ctx.gid || !sameGroups || spec.chroot !== null;
@@ -263,7 +280,7 @@ export function planExec(spec: Proc, ctx: ExecContext): PlanResult {
     };
     return { ok: true, plan };
   } catch (error) {
-    if (error instanceof PlanError) return { ok: false, code: error.code, reason: error.message };
+    if (error instanceof PlanError) return { ok: false, code: error.code, reason: error.message, errno: error.errno };
     throw error;
   }
 }
@@ -298,7 +315,8 @@ export function wrappedCommand(plan: ExecPlan): WrappedResult {
     if (limits.length > 0) argv = [tool('prlimit'), ...limits, '--', ...argv];
     // The umask is set in the child, by a shell that execs in place: setting
     // the supervisor's own (process-wide) umask around spawn would leak into
-    // files the host creates at that moment. Not needed when they agree.
+    // files the host creates at that moment. Not needed when they agree; set
+    // when ours cannot be read at the moment.
     if (plan.umask !== ownUmask())
       argv = ['/bin/sh', '-c', `umask ${plan.umask.toString(8).padStart(3, '0')} && exec "$0" "$@"`, ...argv];
     return { ok: true, file: argv[0]!, args: argv.slice(1), cwd };

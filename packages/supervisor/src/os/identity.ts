@@ -20,6 +20,14 @@ interface Database {
 }
 
 let cache: Database | undefined;
+/** Why the last read of the files failed (the OS's code), if it did. */
+let unreadable: string | undefined;
+
+/**
+ * The OS's code (EMFILE, ENOMEM…) when the last look-up could not read /etc/passwd or /etc/group, so that a name it
+ * did not find may exist; undefined when the files were read (a missing file counts as empty).
+ */
+export const databaseFailure = (): string | undefined => unreadable;
 
 /** What tells that a file changed: its inode, size and mtime ('-' when unreadable). */
 function stamp(file: string): string {
@@ -35,12 +43,15 @@ function database(passwd = '/etc/passwd', group = '/etc/group'): Database {
   // A burst of spawns stats the files once (burst-cache.ts).
   const stamps = `${stamp(passwd)} ${stamp(group)}`;
   if (cache?.stamps === stamps) return cache;
+  unreadable = undefined;
   const lines = (file: string) => {
     try {
       return readFileSync(file, 'utf8')
         .split('\n')
         .filter((line) => line && !line.startsWith('#'));
-    } catch {
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT') unreadable ??= code ?? 'EIO';
       return [];
     }
   };
@@ -58,8 +69,10 @@ function database(passwd = '/etc/passwd', group = '/etc/group'): Database {
     groups.set(name, entry);
     groupsById.set(entry.gid, { name, members: entry.members });
   }
-  cache = { stamps, users, groups, groupsById, memberships: new Map() };
-  return cache;
+  const read = { stamps, users, groups, groupsById, memberships: new Map() };
+  // One that could not be read is not kept: the next look-up reads again.
+  if (unreadable === undefined) cache = read;
+  return read;
 }
 
 /** A user by name or id; undefined for an unknown name. A bare id without an entry keeps gid = uid's own. */

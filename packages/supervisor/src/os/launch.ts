@@ -15,8 +15,11 @@ export type Output = number | Writable | 'ignore' | 'inherit';
 export interface ChildEvents {
   /** The program has been exec'd and runs as `pid`; `startTime` is its /proc start time, when the spawner read it. */
   spawned(pid: number, startTime?: string): void;
-  /** It could not be started; nothing runs. `reason` names what failed and the OS's word for it. */
-  failed(reason: string): void;
+  /**
+   * It could not be started; nothing runs. `reason` names what failed and the OS's word for it; `errno` is that word
+   * (EMFILE, ENOENT…) when the OS refused, for the restart policy to tell a shortage from a fault.
+   */
+  failed(reason: string, errno?: string): void;
   /** It exited. `groupLeft`: whether processes of the group it led remain (undefined when the spawner cannot tell). */
   exited(code: number | null, signal: NodeJS.Signals | null, groupLeft?: boolean): void;
   /** It is no longer our child (the spawn helper is gone): its exit will not be reported. */
@@ -48,6 +51,8 @@ export const nodeSpawner: Spawner = {
     };
     const command = wrappedCommand(plan);
     if (!command.ok) return later(() => events.failed(command.reason));
+    const failed = (error: NodeJS.ErrnoException) =>
+      events.failed(`run ${command.file}: ${errnoReason(error)}`, error.code);
     let child;
     try {
       child = spawn(command.file, command.args, {
@@ -57,13 +62,11 @@ export const nodeSpawner: Spawner = {
         stdio: ['ignore', stdout, stderr],
       });
     } catch (error) {
-      return later(() => events.failed(`run ${command.file}: ${errnoReason(error as NodeJS.ErrnoException)}`));
+      return later(() => failed(error as NodeJS.ErrnoException));
     }
     const pid = child.pid;
     if (pid === undefined) {
-      child.once('error', (error: NodeJS.ErrnoException) =>
-        events.failed(`run ${command.file}: ${errnoReason(error)}`),
-      );
+      child.once('error', failed);
       return { detach: () => child.removeAllListeners('error').on('error', () => undefined) };
     }
     // Later errors are about signalling it, which the supervisor does itself.

@@ -139,10 +139,11 @@ export const pathFailure = (
   what: string,
   path: string,
   error: unknown,
-): { code: 'DPD_UNSAFE_PATH' | 'DPD_SPAWN_FAILED'; reason: string } =>
+): { code: 'DPD_UNSAFE_PATH' | 'DPD_SPAWN_FAILED'; reason: string; errno?: string } =>
   error instanceof SupervisorError && error.code === 'DPD_UNSAFE_PATH'
     ? { code: 'DPD_UNSAFE_PATH', reason: `${what} ${path}: ${error.message}` }
     : {
         code: 'DPD_SPAWN_FAILED',
         reason: `${what} ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+        errno: (error as NodeJS.ErrnoException).code,
       };

@@ -19,6 +19,7 @@ import { constants as osConstants } from 'node:os';
 import type { ExecPlan } from './exec-plan.js';
 import { nodeSpawner, type Child, type ChildEvents, type Output, type Spawner } from './launch.js';
 import { assetPath } from './assets.js';
+import { isTransientErrno } from '../policy/restart-policy.js';
 
 /** Where the build puts the helper: beside this module's bundle. */
 export const HELPER_PATH = assetPath('dpd-spawn-helper');
@@ -26,7 +27,12 @@ export const HELPER_PATH = assetPath('dpd-spawn-helper');
 const SIGNAL_NAMES = new Map(
   Object.entries(osConstants.signals).map(([name, number]) => [number, name as NodeJS.Signals]),
 );
-const ERRNO_NAMES = new Map(Object.entries(osConstants.errno).map(([name, number]) => [number, name]));
+// The first name of a number wins: 11 is EAGAIN (as Node's spawn says it), not EWOULDBLOCK.
+const ERRNO_NAMES = new Map(
+  Object.entries(osConstants.errno)
+    .reverse()
+    .map(([name, number]) => [number, name]),
+);
 
 interface Entry {
   readonly plan: ExecPlan;
@@ -51,9 +57,11 @@ export function helperAvailable(path = HELPER_PATH): boolean {
   }
 }
 
+const errnoName = (errno: number): string => ERRNO_NAMES.get(errno) ?? `errno ${errno}`;
+
 /** Why a start failed, in the words Node's spawn would use for the same failure. */
 function failure(plan: ExecPlan, stage: string, errno: number): string {
-  const code = ERRNO_NAMES.get(errno) ?? `errno ${errno}`;
+  const code = errnoName(errno);
   switch (stage) {
     case 'exec':
       return `run ${plan.program}: ${code}`;
@@ -244,7 +252,10 @@ export class HelperSpawner implements Spawner {
     // Its own session: a terminal's ^C reaches the supervisor, which decides.
     const helper = spawn(this.path, [], { stdio: ['pipe', stdio, stdio, 'pipe'], detached: true });
     if (helper.pid === undefined) {
-      helper.on('error', () => undefined);
+      // Node's spawn serves this start; a shortage (EMFILE, EAGAIN…) lets the next one try the helper again.
+      helper.on('error', (error: NodeJS.ErrnoException) => {
+        if (isTransientErrno(error.code)) this.broken = false;
+      });
       this.broken = true;
       return null;
     }
@@ -305,7 +316,7 @@ export class HelperSpawner implements Spawner {
     } else {
       // A request it could not read: it forgot the environment it kept too.
       if (second === 'request') this.lastEnv = null;
-      entry.events.failed(failure(entry.plan, second!, Number(third)));
+      entry.events.failed(failure(entry.plan, second!, Number(third)), errnoName(Number(third)));
     }
   }
 

@@ -1,6 +1,8 @@
 // What follows the end of a run: restart now, back off, give up, or stay
-// down. A pure function of the spec, the exit and the start history, so it
-// is tested with plain numbers for time.
+// down; and what follows a start that failed: try again after the backoff
+// when the machine can lift the cause, else stay down. Pure functions of
+// the spec, the exit (or the OS's error code) and the start history, so
+// they are tested with plain numbers for time.
 import type { Proc } from '@diprocd/procspec/runtime';
 import type { ProcEvent } from '../state/machine.js';
 
@@ -23,6 +25,31 @@ export interface RestartHistory {
 export type Verdict =
   | { event: Extract<ProcEvent, 'exit:restart' | 'exit:done' | 'exit:failed' | 'exit:give-up'> }
   | { event: 'exit:backoff'; delay: number };
+
+/**
+ * What a start can fail with that the machine lifts by itself: descriptors (EMFILE, ENFILE), processes or memory for
+ * a fork (EAGAIN, EWOULDBLOCK, ENOMEM), disk space (ENOSPC), an interrupted call (EINTR). Anything else (ENOENT,
+ * EACCES, ENOEXEC, EPERM…) is the spec's or the host's to fix, and stays `spawn-failed`.
+ */
+export const TRANSIENT_ERRNOS: ReadonlySet<string> = new Set([
+  'EMFILE',
+  'ENFILE',
+  'EAGAIN',
+  'EWOULDBLOCK',
+  'ENOMEM',
+  'ENOSPC',
+  'EINTR',
+]);
+
+/** True for an OS error code a start is tried again after (TRANSIENT_ERRNOS). */
+export const isTransientErrno = (errno: string | undefined): boolean =>
+  errno !== undefined && TRANSIENT_ERRNOS.has(errno);
+
+export type SpawnVerdict = { event: 'spawn-error' } | { event: 'spawn-error:transient'; delay: number };
+
+/** The delay after `failures` quick failures in a row: backoff.initial (at least `least`), doubling up to its max. */
+const backoffAfter = (spec: Proc, failures: number, least = 0): number =>
+  Math.min(Math.max(spec.backoff.initial, least) * 2 ** Math.min(failures - 1, 52), spec.backoff.max);
 
 /** A run that exited 0 on its own succeeded; anything else (signal, timeout, unknown) failed. */
 export const succeeded = (exit: ExitInfo): boolean => exit.code === 0 && !exit.timedOut;
@@ -59,6 +86,28 @@ export function decideAfterExit(
     return { event: 'exit:restart' };
   }
   history.quickFailures += 1;
-  const delay = Math.min(spec.backoff.initial * 2 ** (history.quickFailures - 1), spec.backoff.max);
-  return { event: 'exit:backoff', delay };
+  return { event: 'exit:backoff', delay: backoffAfter(spec, history.quickFailures) };
+}
+
+/**
+ * Decides what follows a start begun at `startedAt` that failed with the OS error `errno` (undefined when the failure
+ * is not the OS's: a missing program, an unsafe path). A transient one (TRANSIENT_ERRNOS) is tried again after the
+ * backoff, whatever `restart` says, since the program never ran; it counts as a quick failure (a run of 0 ms) for the
+ * delay, which doubles up to backoff.max and starts at 1 ms at least, so a shortage never turns into a busy loop. Its
+ * start is taken out of the history: restart_limit is about a program that keeps failing, and a shortage of the
+ * machine's (descriptors, processes, memory, disk) must not leave every program it touched `gave-up` until an operator
+ * comes; it lifts by itself, and the backoff bounds what the retries cost. Anything else stays down.
+ * Updates `history`.
+ */
+export function decideAfterSpawnError(
+  spec: Proc,
+  errno: string | undefined,
+  history: RestartHistory,
+  startedAt: number,
+): SpawnVerdict {
+  if (!isTransientErrno(errno)) return { event: 'spawn-error' };
+  const at = history.starts.lastIndexOf(startedAt);
+  if (at >= 0) history.starts.splice(at, 1);
+  history.quickFailures += 1;
+  return { event: 'spawn-error:transient', delay: backoffAfter(spec, history.quickFailures, 1) };
 }

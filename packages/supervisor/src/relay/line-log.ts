@@ -5,6 +5,9 @@
 // that follows no symlink (safe-path.ts); every open, rename and unlink
 // after that is relative to it, so a user who swaps a directory on the way
 // for a symlink cannot make a root relay write, rename or delete elsewhere.
+// A write that fails (a full disk) drops its lines: they are counted, and
+// `onDrops` is told once when writes begin to fail and once when they
+// succeed again, with the count.
 import { closeSync, fstatSync, fsyncSync, lstatSync, readdirSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { openLogIn } from '../os/log-file.js';
@@ -15,6 +18,21 @@ const NEWLINE = Buffer.from('\n');
 const byAge = (a: string, b: string) =>
   a.replace(/(-\d+)?\.log$/, '').localeCompare(b.replace(/(-\d+)?\.log$/, '')) ||
   Number(/-(\d+)\.log$/.exec(a)?.[1] ?? 0) - Number(/-(\d+)\.log$/.exec(b)?.[1] ?? 0);
+
+/** What `onDrops` is told: writes began to fail, or succeed again. */
+export interface DropReport {
+  /** false: writes began to fail (`lines`: dropped by the first failure); true: they succeed again. */
+  recovered: boolean;
+  /** Lines dropped: by the first failure, or (recovered) by all of them since. */
+  lines: number;
+  /** The OS's code for the first failure: ENOSPC, EDQUOT, EIO… */
+  code: string;
+}
+
+/** Writes from `buffer` at `offset` to `fd`; returns the bytes written (fs.writeSync's contract). */
+export type Writer = (fd: number, buffer: Buffer, offset: number) => number;
+
+const writeFrom: Writer = (fd, buffer, offset) => writeSync(fd, buffer, offset);
 
 export interface LineLogOptions {
   /** The file appended to; absent: standard output (no rotation). */
@@ -42,6 +60,10 @@ export interface LineLogOptions {
    * way. Default: this process's.
    */
   ownerUid?: number;
+  /** Told once when writes begin to fail (lines are dropped from then on) and once when they succeed again. */
+  onDrops?: (report: DropReport) => void;
+  /** Writes to the file (tests inject failures). Default fs.writeSync. */
+  writer?: Writer;
 }
 
 export class LineLog {
@@ -52,9 +74,15 @@ export class LineLog {
   private openedAt = Date.now();
   // Without sync, lines wait here until flush() (the end of an input chunk): one write for many lines.
   private pending: Buffer[] = [];
+  /** While writes fail: lines dropped so far, and the first failure's code. */
+  private dropping: { lines: number; code: string } | null = null;
+  /** A failed write cut a line short: the next write ends it first. */
+  private torn = false;
+  private readonly writer: Writer;
 
   constructor(private readonly options: LineLogOptions) {
     this.trusted = trustedFor(options.ownerUid);
+    this.writer = options.writer ?? writeFrom;
     if (options.file !== undefined)
       this.dirFd = options.dirFd ?? openDirSafely(dirname(options.file), this.trusted, true);
     this.open();
@@ -85,7 +113,7 @@ export class LineLog {
     const bytes = Buffer.concat([...head, typeof line === 'string' ? Buffer.from(line) : line, NEWLINE]);
     this.size += bytes.length;
     if (this.options.sync && this.options.file !== undefined) {
-      writeSync(this.fd, bytes);
+      this.put([bytes]);
       fsyncSync(this.fd);
     } else {
       this.pending.push(bytes);
@@ -93,12 +121,66 @@ export class LineLog {
     if (this.options.maxSize !== undefined && this.size >= this.options.maxSize) this.rotate();
   }
 
-  /** Writes the lines waiting since the last flush (call at the end of each input chunk). */
+  /** Writes the lines waiting since the last flush (call at the end of each input chunk). Throws on a write error. */
   flush(): void {
     if (this.pending.length === 0) return;
-    const batch = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending);
+    const lines = this.pending;
     this.pending = [];
-    writeSync(this.fd, batch);
+    this.put(lines);
+  }
+
+  /** Lines dropped since writes began to fail; 0 while they succeed. */
+  get dropped(): number {
+    return this.dropping?.lines ?? 0;
+  }
+
+  /**
+   * Writes `lines` (each with its newline) in one go. On a failure, the lines not wholly written are dropped and
+   * counted, and the error is thrown; the first success after failures reports the count.
+   */
+  private put(lines: Buffer[]): void {
+    const batch = lines.length === 1 ? lines[0]! : Buffer.concat(lines);
+    let written = 0;
+    try {
+      if (this.torn) {
+        this.writeSome(NEWLINE, 0);
+        this.torn = false;
+      }
+      while (written < batch.length) written += this.writeSome(batch, written);
+    } catch (error) {
+      // Lines wholly written stay (one that lacks only its newline too: the next write ends it); the rest are dropped.
+      let kept = 0;
+      let end = 0;
+      for (const line of lines) {
+        if (end + line.length - 1 > written) break;
+        end += line.length;
+        kept += 1;
+      }
+      this.torn = written !== end;
+      this.drop(lines.length - kept, (error as NodeJS.ErrnoException).code ?? 'EIO');
+      throw error;
+    }
+    if (this.dropping) {
+      const { lines: dropped, code } = this.dropping;
+      this.dropping = null;
+      this.options.onDrops?.({ recovered: true, lines: dropped, code });
+    }
+  }
+
+  /** One write of `buffer` from `offset`; returns the bytes written, at least one. */
+  private writeSome(buffer: Buffer, offset: number): number {
+    const wrote = this.writer(this.fd, buffer, offset);
+    if (wrote <= 0) throw Object.assign(new Error('a write wrote nothing'), { code: 'EIO' });
+    return wrote;
+  }
+
+  private drop(lines: number, code: string): void {
+    if (this.dropping) {
+      this.dropping.lines += lines;
+      return;
+    }
+    this.dropping = { lines, code };
+    this.options.onDrops?.({ recovered: false, lines, code });
   }
 
   /** Closes and opens the file again (it may have been moved away). */
@@ -126,6 +208,7 @@ export class LineLog {
     const keep = this.options.keep ?? 5;
     this.flush(); // what is waiting belongs to the file being rotated
     closeSync(this.fd);
+    this.fd = -1; // until open() succeeds: a write fails (and is counted) rather than reach a reused descriptor
     const name = basename(file);
     if (this.options.naming === 'timestamped') {
       const stamp = new Date().toISOString().replaceAll(':', '-');

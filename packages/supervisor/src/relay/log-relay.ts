@@ -8,8 +8,13 @@
 // The supervisor opens the file's directory (by a walk that follows no
 // symlink) and hands it over as fd 3: the relay never walks the path
 // again, and opens, renames and deletes only relative to that directory.
+//
+// While writes fail (a full disk), lines are dropped and counted; the relay
+// says so on its stdout, once when they begin to fail and once when they
+// succeed again (drop-report.ts), for the supervisor to report.
 import { parseArgs } from 'node:util';
 import { splitLines } from '@diprocd/procspec/runtime';
+import { writeDropReport } from './drop-report.js';
 import { LineLog } from './line-log.js';
 
 const { values } = parseArgs({
@@ -29,6 +34,7 @@ const log = new LineLog({
   timestamps: values.timestamps,
   maxSize: values['max-size'] === undefined ? undefined : Number(values['max-size']),
   keep: Number(values.keep),
+  onDrops: (report) => writeDropReport(1, report),
 });
 // A write that fails (disk full, file removed) drops that line and reopens
 // the file; the relay goes on draining its input, so the process writing
@@ -64,6 +70,10 @@ process.stdin.on('data', (chunk: Buffer) => {
   }
 });
 process.stdin.on('end', () => {
-  lines.end(); // a last line without newline is still written
-  log.close();
+  try {
+    lines.end(); // a last line without newline is still written
+    log.close();
+  } catch {
+    // a last write that failed: dropped, like any other
+  }
 });

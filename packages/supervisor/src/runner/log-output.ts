@@ -19,6 +19,8 @@ import { closeQuietly, type Output } from '../os/launch.js';
 import { openLog, openLogIn } from '../os/log-file.js';
 import { openDirSafely, pathFailure, trustedFor } from '../os/safe-path.js';
 import { assetPath } from '../os/assets.js';
+import { readDropReports } from '../relay/drop-report.js';
+import type { DropReport } from '../relay/line-log.js';
 
 const RELAY = assetPath('log-relay.js');
 
@@ -36,7 +38,7 @@ interface Relay {
 /** Where unlogged output goes: /dev/null, or the supervisor's own stdout and stderr. */
 export type Unlogged = 'ignore' | 'inherit';
 
-type Failed = { ok: false; code: SupervisorErrorCode; reason: string };
+type Failed = { ok: false; code: SupervisorErrorCode; reason: string; errno?: string };
 export type Prepared = { ok: true; stdout: Output; stderr: Output; release: () => void } | Failed;
 
 /** Told of the life of the relay or log_pipe command. */
@@ -50,6 +52,8 @@ export interface RelayWatcher {
     signal: NodeJS.Signals | null;
     inUse: boolean;
   }): void;
+  /** Our relay's writes to `file` began to fail (its lines are dropped and counted), or succeed again. */
+  dropped(file: string, report: DropReport): void;
 }
 
 const logKey = (spec: Proc, uid: number | undefined) =>
@@ -184,7 +188,9 @@ export class LogOutput {
       if (uid !== undefined) args.push('--owner-uid', String(uid));
       if (spec.log_timestamps) args.push('--timestamps');
       if (spec.log_max_size !== null) args.push('--max-size', String(spec.log_max_size));
-      child = spawn(process.execPath, args, { detached: true, stdio: ['pipe', 'ignore', 'ignore', dirFd] });
+      child = spawn(process.execPath, args, { detached: true, stdio: ['pipe', 'pipe', 'ignore', dirFd] });
+      const file = spec.logs!;
+      if (child.stdout) readDropReports(child.stdout, (report) => this.watcher.dropped(file, report));
     }
     if (child.pid === undefined) {
       child.on('error', () => undefined);

@@ -7,6 +7,7 @@ import type { Clock } from '../clock.js';
 import type { SupervisorErrorCode } from '../errors.js';
 import type { ExitStatus, SupervisorEventName, SupervisorEvents } from '../events.js';
 import type { ExecContext } from '../os/exec-plan.js';
+import type { RestartHistory } from '../policy/restart-policy.js';
 import type { Spawner } from '../os/launch.js';
 import type { ProcEvent } from '../state/machine.js';
 import type { StateStore } from '../store/state-store.js';
@@ -40,6 +41,10 @@ export interface ProcessCore {
   /** The run under way, if any; a callback whose run is no longer this one is stale. */
   run: Run | null;
   reason: string | null;
+  /** Starts and quick failures so far, for the restart policy. */
+  readonly history: RestartHistory;
+  /** The delay (ms) the next `schedule-restart` action arms. */
+  backoffDelay: number;
   lastExit: ExitStatus | null;
   /**
    * How the run a stop ended went: recorded (proc.exit, lastExit) before the machine hears that the stop is done, so

@@ -42,7 +42,7 @@ export abstract class ProcessDriver implements ProcessCore {
   protected nextSpec: Proc | undefined;
   protected readonly load = new LoadControl(this);
   private readonly listeners = new Set<() => void>();
-  private backoffDelay = 0;
+  backoffDelay = 0;
   private backoffTimer: unknown;
   private respawnTimer: NodeJS.Immediate | undefined;
 
@@ -61,6 +61,7 @@ export abstract class ProcessDriver implements ProcessCore {
             new Error(`${what} exited with ${signal ?? `code ${code}`}; the next run starts another`),
           );
       },
+      dropped: (file, report) => host.emit('proc.log-dropped', { name: this.name, file, ...report }),
     });
   }
 

@@ -1,9 +1,12 @@
 // Starting a run: the exec plan, the log outputs, the spawner; and what the
 // spawner tells later (spawned, failed, exited, lost), as events. A callback
-// whose run is no longer the process's run is stale and does nothing.
+// whose run is no longer the process's run is stale and does nothing. A
+// start that fails for a reason the machine lifts (EMFILE, EAGAIN…) is tried
+// again after the backoff; the restart policy tells which.
 import { SupervisorError, type SupervisorErrorCode } from '../errors.js';
 import { readPidFile, removePidFile, writePidFile } from '../os/atomic-file.js';
 import { planExec } from '../os/exec-plan.js';
+import { decideAfterSpawnError } from '../policy/restart-policy.js';
 import { readProcStat } from '../os/proc-stat.js';
 import { pathFailure } from '../os/safe-path.js';
 import { signalGroup } from '../os/signals.js';
@@ -18,10 +21,10 @@ export function newRun(proc: ProcessCore, startedAt: number): Run {
 export function launch(proc: ProcessCore, now: number): void {
   const { spec, host } = proc;
   const planned = planExec(spec, host.ctx);
-  if (!planned.ok) return spawnFailed(proc, planned.code, planned.reason);
+  if (!planned.ok) return spawnFailed(proc, now, planned.code, planned.reason, planned.errno);
 
   const output = proc.logs.prepare(spec, host.unlogged, planned.plan.uid);
-  if (!output.ok) return spawnFailed(proc, output.code, output.reason);
+  if (!output.ok) return spawnFailed(proc, now, output.code, output.reason, output.errno);
   const run = newRun(proc, now);
   run.uid = planned.plan.uid;
   proc.run = run;
@@ -30,7 +33,7 @@ export function launch(proc: ProcessCore, now: number): void {
   } catch (error) {
     output.release();
     const failure = pathFailure('pid_file', spec.pid_file!, error);
-    return spawnFailed(proc, failure.code, failure.reason);
+    return spawnFailed(proc, now, failure.code, failure.reason, failure.errno);
   }
   // The spawner answers later (the helper, once the program has exec'd).
   run.child = host.spawner.spawn(planned.plan, output.stdout, output.stderr, {
@@ -38,9 +41,9 @@ export function launch(proc: ProcessCore, now: number): void {
       output.release();
       spawned(proc, run, pid, startTime);
     },
-    failed: (reason) => {
+    failed: (reason, errno) => {
       output.release();
-      if (proc.run === run) spawnFailed(proc, 'DPD_SPAWN_FAILED', reason);
+      if (proc.run === run) spawnFailed(proc, now, 'DPD_SPAWN_FAILED', reason, errno);
     },
     exited: (code, signal, groupLeft) => childExited(proc, run, code, signal, groupLeft),
     lost: () => childLost(proc, run),
@@ -87,13 +90,24 @@ function childLost(proc: ProcessCore, run: Run): void {
   proc.fire('lost');
 }
 
-/** Could not be started: the run (if one began) is dropped unrecorded. */
-function spawnFailed(proc: ProcessCore, code: SupervisorErrorCode, reason: string): void {
+/**
+ * The start begun at `startedAt` failed (with the OS error `errno`, when it was the OS's): the run (if one began) is
+ * dropped unrecorded, and the restart policy says whether it is tried again after the backoff.
+ */
+function spawnFailed(
+  proc: ProcessCore,
+  startedAt: number,
+  code: SupervisorErrorCode,
+  reason: string,
+  errno?: string,
+): void {
   proc.reason = reason;
   proc.host.emit('proc.error', { name: proc.name, error: new SupervisorError(code, `${proc.name}: ${reason}`) });
   proc.run?.close();
   proc.run = null;
-  proc.fire('spawn-error');
+  const verdict = decideAfterSpawnError(proc.spec, errno, proc.history, startedAt);
+  if (verdict.event === 'spawn-error:transient') proc.backoffDelay = verdict.delay;
+  proc.fire(verdict.event);
 }
 
 function childExited(

@@ -14,7 +14,7 @@ export const STATES = [
   'running',
   'paused', // stopped by SIGSTOP by an operator; only an operator resumes it
   'paused-by-load', // stopped by SIGSTOP because the load is high; resumed when it drops
-  'backoff', // waiting before a restart after a quick failure
+  'backoff', // waiting before a restart after a quick failure, or a start that failed for a transient reason
   'stopping', // stop signal sent, waiting for the group to exit; then stopped
   'stopping-to-restart', // the same, then started again
   'stopping-to-remove', // the same, then removed
@@ -62,7 +62,8 @@ export const EVENTS = [
   'spawned', // the program runs (a daemon: its pid file names it)
   'launched', // a forking daemon's launcher runs
   'forked', // a forking daemon's launcher exited 0
-  'spawn-error',
+  'spawn-error', // could not be started, for a reason that stays (a missing program, EACCES, ENOEXEC…)
+  'spawn-error:transient', // could not be started for a reason the machine lifts (EMFILE, EAGAIN, ENOSPC…)
   'exit', // the program (or a daemon's launcher, failing) ended unasked
   'lost', // the spawn helper is gone; the program is watched through /proc
   'timeout',
@@ -145,6 +146,14 @@ const runFact = (
   [liveStates, live],
   [stopStates, stopping],
   [others(liveStates, stopStates), 'refuse'],
+];
+// A start that failed while a stop was asked: the stop is done, nothing runs.
+const failedWhileStopping = (live: Cell): Column => [
+  [['starting'], live],
+  [['stopping'], ['stopped', 'stand-down']],
+  [['stopping-to-restart'], ['respawning', 'respawn']],
+  [['stopping-to-remove'], ['removed', 'retire']],
+  [others(['starting'], STOPPING_EARLY), 'refuse'],
 ];
 const only = (state: ProcState, cell: Cell): Column => [
   [[state], cell],
@@ -274,13 +283,9 @@ const COLUMNS: Record<ProcEvent, Column> = {
   spawned: runFact(['starting'], ['running', 'watch'], STOPPING_EARLY, [SAME, 'stop-spawned']),
   launched: runFact(['starting'], [SAME, 'await-pid'], STOPPING_EARLY, [SAME, 'stop-spawned']),
   forked: runFact(['starting'], [SAME, 'none'], STOPPING_EARLY, [SAME, 'check-stop']),
-  'spawn-error': [
-    [['starting'], ['spawn-failed', 'settle']],
-    [['stopping'], ['stopped', 'stand-down']],
-    [['stopping-to-restart'], ['respawning', 'respawn']],
-    [['stopping-to-remove'], ['removed', 'retire']],
-    [others(['starting'], STOPPING_EARLY), 'refuse'],
-  ],
+  'spawn-error': failedWhileStopping(['spawn-failed', 'settle']),
+  // Tried again after the backoff (policy/restart-policy.ts, decideAfterSpawnError).
+  'spawn-error:transient': failedWhileStopping(['backoff', 'schedule-restart']),
   exit: runFact(LIVE, [SAME, 'judge'], STOPPING, [SAME, 'check-stop']),
   lost: runFact(LIVE, [SAME, 'none'], STOPPING, [SAME, 'check-stop']),
   timeout: only('running', ['stopping-on-timeout', 'signal-stop']),

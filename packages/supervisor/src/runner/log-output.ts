@@ -8,8 +8,13 @@
 // trusts only root and the program's user (safe-path.ts), for every run:
 // a program that swapped a directory on the way is refused before it can
 // be given, or have the relay write, anything elsewhere.
+//
+// The end of a run reads back what it wrote last (tail()): from the log
+// file, where its output goes to one (directly or through our relay), by
+// the same walk; never from a log_pipe command's output, which the
+// supervisor does not see.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { fstatSync } from 'node:fs';
+import { fstatSync, lstatSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import type { Writable } from 'node:stream';
 import type { Proc } from '@diprocd/procspec/runtime';
@@ -17,7 +22,8 @@ import type { SupervisorErrorCode } from '../errors.js';
 import { planExec, wrappedCommand, type ExecContext } from '../os/exec-plan.js';
 import { closeQuietly, type Output } from '../os/launch.js';
 import { openLog, openLogIn } from '../os/log-file.js';
-import { openDirSafely, pathFailure, trustedFor } from '../os/safe-path.js';
+import { readTail, sizeOf, type TailSource } from '../os/log-tail.js';
+import { inDir, openDirSafely, pathFailure, trustedFor } from '../os/safe-path.js';
 import { assetPath } from '../os/assets.js';
 
 const RELAY = assetPath('log-relay.js');
@@ -69,8 +75,14 @@ const identity = (fd: number): string => {
   return `${stat.dev}:${stat.ino}`;
 };
 
+/** The length of `name` in the open directory `dirFd` (0 when there is none yet). */
+const sizeIn = (dirFd: number, name: string): number =>
+  lstatSync(inDir(dirFd, name), { throwIfNoEntry: false })?.size ?? 0;
+
 export class LogOutput {
   private relay: Relay | null = null;
+  /** The log file the last prepared run writes to, read back at its end; null when its output goes elsewhere. */
+  private source: TailSource | null = null;
 
   constructor(
     private readonly ctx: ExecContext,
@@ -90,12 +102,14 @@ export class LogOutput {
       stderr: spec.log_stderr ? output : unlogged,
       release,
     });
+    this.source = null;
     if (!relayed) {
       this.end();
       if (spec.logs === null) return both(unlogged);
       try {
         const { fd, dirFd } = openLog(spec.logs, trustedFor(uid));
         closeQuietly(dirFd);
+        this.source = { path: spec.logs, uid, from: sizeOf(fd) };
         return both(fd, () => closeQuietly(fd));
       } catch (error) {
         return { ok: false, ...pathFailure('logs', spec.logs, error) };
@@ -103,7 +117,10 @@ export class LogOutput {
     }
     let dirFd = -1;
     try {
-      if (spec.log_pipe === null) dirFd = openDirSafely(dirname(spec.logs!), trustedFor(uid), true);
+      if (spec.log_pipe === null) {
+        dirFd = openDirSafely(dirname(spec.logs!), trustedFor(uid), true);
+        this.source = { path: spec.logs!, uid, from: sizeIn(dirFd, basename(spec.logs!)) };
+      }
     } catch (error) {
       this.end(); // the relay writes on into the directory it has open; nothing new goes to it
       return { ok: false, ...pathFailure('logs', spec.logs!, error) };
@@ -126,6 +143,16 @@ export class LogOutput {
     } finally {
       if (dirFd >= 0) closeQuietly(dirFd);
     }
+  }
+
+  /**
+   * The last lines the run that ends now wrote to its log file within the last second (log-tail.ts). A run this
+   * LogOutput did not prepare (an adopted one) is read from the start of the spec's log file.
+   */
+  tail(spec: Proc, uid: number | undefined): string[] {
+    const source =
+      this.source ?? (spec.logs !== null && spec.log_pipe === null ? { path: spec.logs, uid, from: 0 } : null);
+    return source ? readTail(source, Date.now()) : [];
   }
 
   /** Sends `signal` to the log_pipe command's process group; false when none runs. */

@@ -36,7 +36,7 @@ export abstract class ProcessDriver implements ProcessCore {
   readonly logs: LogOutput;
 
   protected current: ProcState = 'idle';
-  /** Runs begun (an adopted one counts): every one after the first is a restart. */
+  /** Runs begun since the first or the last reset (an adopted one counts): every one after the first is a restart. */
   protected runs = 0;
   /** A changed spec, taken by the next run (or at once by a process that is down). */
   protected nextSpec: Proc | undefined;
@@ -159,6 +159,16 @@ export abstract class ProcessDriver implements ProcessCore {
     this.history.quickFailures = 0;
   }
 
+  /**
+   * After a reset: the restarts are counted from 0 again (the run under way, or else the next, is the first), in
+   * status() and in the state record.
+   */
+  protected forgetRestarts(): void {
+    this.runs = this.run ? 1 : 0;
+    const record = this.host.store.get(this.name);
+    if (record && record.restarts !== 0) this.host.store.set(this.name, { ...record, restarts: 0 });
+  }
+
   // ---- starting -----------------------------------------------------------
 
   private spawn(): void {
@@ -194,7 +204,7 @@ export abstract class ProcessDriver implements ProcessCore {
     this.host.emit('proc.backoff', { name: this.name, delayMs: this.backoffDelay });
     this.backoffTimer = this.host.clock.setTimeout(() => {
       this.backoffTimer = undefined;
-      this.host.emit('proc.restart', { name: this.name, restarts: this.restarts + 1 });
+      this.host.emit('proc.restart', { name: this.name, restarts: this.runs });
       this.fire('backoff-elapsed');
     }, this.backoffDelay);
   }
@@ -213,6 +223,7 @@ export abstract class ProcessDriver implements ProcessCore {
       restarts: this.restarts,
       digest: specDigest(this.spec),
       stop: stopFields(this.spec),
+      lastExit: this.lastExit,
     });
     if (this.adopted) this.host.emit('proc.adopted', { name: this.name, pid: target.pid, via: this.adopted });
     else this.host.emit('proc.start', { name: this.name, pid: target.pid, restarts: this.restarts });
@@ -225,18 +236,14 @@ export abstract class ProcessDriver implements ProcessCore {
 
   /** The run ended unasked (or was stopped for its timeout): the restart policy decides what follows. */
   private judge(): void {
-    const { status, runMs } = this.ended ?? this.endUnasked(this.run!);
+    const { status, runMs } = this.ended ?? endRun(this, this.run!);
     this.ended = null;
     const verdict = decideAfterExit(this.spec, status, runMs, this.history, this.host.clock.now());
+    // A failure is why it is down (or waits): its exit in words, unless its timeout already said why.
+    if (verdict.event !== 'exit:done') this.reason ??= status.reason;
     if (verdict.event === 'exit:backoff') this.backoffDelay = verdict.delay;
-    if (verdict.event === 'exit:restart')
-      this.host.emit('proc.restart', { name: this.name, restarts: this.restarts + 1 });
+    if (verdict.event === 'exit:restart') this.host.emit('proc.restart', { name: this.name, restarts: this.runs });
     this.fire(verdict.event);
-  }
-
-  private endUnasked(run: Run): { status: ExitStatus; runMs: number } {
-    if (run.failure) this.reason = run.failure;
-    return endRun(this, run);
   }
 
   /** Nothing runs now and nothing follows: no record, no timers, no load sampling until the next run. */

@@ -106,19 +106,50 @@ describe('proc.exit', () => {
     expect(tail).toEqual(Array.from({ length: 10 }, (_, i) => `${20 + i} ${long}`.slice(0, 200) + '…'));
   });
 
-  it('reads the tail of a relayed log, without the relay’s timestamps', async () => {
+  it('asks the log relay for the lines still on their way, without its timestamps or its question in the log', async () => {
+    // Five at once, each ending as soon as it wrote: their relays (starting too) write after the exits are seen.
+    const names = ['r0', 'r1', 'r2', 'r3', 'r4'];
+    await sup.apply(
+      names.map((name) =>
+        spec({
+          name,
+          ...sh(`echo "${name}: cannot open config" >&2; printf 'no newline at the end'; exit 2`),
+          logs: box.path(`${name}.log`),
+          log_timestamps: true,
+          restart: 'never',
+        }),
+      ),
+    );
+    await waitFor('all to fail', () => names.every((name) => statusOf(name).state === 'failed'));
+    await waitFor('each proc.exit', () => box.seen('proc.exit').length === names.length);
+    for (const name of names) {
+      const tail = [`${name}: cannot open config`, 'no newline at the end'];
+      expect(box.seen('proc.exit', name)).toEqual([expect.objectContaining({ code: 2, tail })]);
+      expect(statusOf(name).lastExit!.tail).toEqual(tail);
+      await waitFor(
+        'the relay to write both lines',
+        () => readFileSync(box.path(`${name}.log`), 'utf8').split('\n').length === 3,
+      );
+      const log = readFileSync(box.path(`${name}.log`), 'utf8');
+      expect(log).toMatch(/^\S+Z r\d: cannot open config\n\S+Z no newline at the end\n$/);
+    }
+  });
+
+  it('gives each relayed run its own lines, not those of the run before', async () => {
+    const count = box.path('count');
     await sup.apply([
       spec({
-        name: 'stamped',
-        ...sh('echo "cannot open config" >&2; sleep 0.3; exit 2'),
-        logs: box.path('stamped.log'),
-        log_timestamps: true,
-        restart: 'never',
+        name: 'again',
+        ...sh(`n=$(cat ${count} 2>/dev/null || echo 0); echo $((n+1)) > ${count}; echo "run $n"; exit 1`),
+        logs: box.path('again.log'),
+        log_max_size: '1M',
+        restart_limit: { starts: 3, within: '60s' },
+        backoff: { initial: '10ms', max: '10ms' },
       }),
     ]);
-    await waitFor('stamped to fail', () => statusOf('stamped').state === 'failed');
-    expect(readFileSync(box.path('stamped.log'), 'utf8')).toMatch(/^\d{4}-\d\d-\d\dT\S+Z cannot open config\n$/);
-    expect(box.seen('proc.exit', 'stamped')).toEqual([expect.objectContaining({ tail: ['cannot open config'] })]);
+    await waitFor('again to give up', () => statusOf('again').state === 'gave-up');
+    await waitFor('its three exits', () => box.seen('proc.exit', 'again').length === 3);
+    expect(box.seen('proc.exit', 'again').map((e) => e.tail)).toEqual([['run 0'], ['run 1'], ['run 2']]);
   });
 
   it('reads nothing through a symlink the program put where its log was', async () => {

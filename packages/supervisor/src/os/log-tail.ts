@@ -25,6 +25,8 @@ export interface TailSource {
   path: string;
   uid: number | undefined;
   from: number;
+  /** Its lines carry the relay's timestamps (log_timestamps). */
+  stamped: boolean;
 }
 
 /** The length of the file `fd` holds now (where a run's own output begins). */
@@ -50,7 +52,7 @@ export function readTail(source: TailSource, at: number): string[] {
     const read = buffer.length === 0 ? 0 : readSync(fd, buffer, 0, buffer.length, start);
     const lines = buffer.subarray(0, read).toString('utf8').split('\n');
     if (start > from) lines.shift(); // cut in the middle of a line
-    return lastLines(lines, at);
+    return lastLines(lines, at, source.stamped);
   } catch {
     return []; // gone, or refused by the path rules: no tail
   } finally {
@@ -59,13 +61,16 @@ export function readTail(source: TailSource, at: number): string[] {
   }
 }
 
-/** The last TAIL_LINES non-empty lines, a stamped line only if within the window, each cut to TAIL_LINE_CHARS. */
-export function lastLines(lines: string[], at: number): string[] {
+/**
+ * The last TAIL_LINES non-empty lines, each cut to TAIL_LINE_CHARS; when `stamped`, a line only if its stamp is within
+ * the window, given without it.
+ */
+export function lastLines(lines: string[], at: number, stamped = false): string[] {
   const kept: string[] = [];
   for (const raw of lines) {
-    const stamped = STAMPED.exec(raw);
-    if (stamped && Date.parse(stamped[1]!) < at - TAIL_WINDOW_MS) continue;
-    const line = (stamped ? stamped[2]! : raw).replace(/\r$/, '');
+    const stamp = stamped ? STAMPED.exec(raw) : null;
+    if (stamp && Date.parse(stamp[1]!) < at - TAIL_WINDOW_MS) continue;
+    const line = (stamp ? stamp[2]! : raw).replace(/\r$/, '');
     if (line.trim() === '') continue;
     kept.push(line.length > TAIL_LINE_CHARS ? `${line.slice(0, TAIL_LINE_CHARS)}…` : line);
   }

@@ -8,9 +8,13 @@
 // The supervisor opens the file's directory (by a walk that follows no
 // symlink) and hands it over as fd 3: the relay never walks the path
 // again, and opens, renames and deletes only relative to that directory.
+//
+// It keeps the last lines it took in (tail-ring.ts): when a run ends, the
+// supervisor asks in the input stream, and the answer goes to stdout.
 import { parseArgs } from 'node:util';
 import { splitLines } from '@diprocd/procspec/runtime';
 import { LineLog } from './line-log.js';
+import { TailRing } from './tail-ring.js';
 
 const { values } = parseArgs({
   options: {
@@ -30,10 +34,17 @@ const log = new LineLog({
   maxSize: values['max-size'] === undefined ? undefined : Number(values['max-size']),
   keep: Number(values.keep),
 });
+const ring = new TailRing();
+let chunkAt = 0;
+// The supervisor may be gone (its end of stdout closed): an answer it cannot get is dropped.
+process.stdout.on('error', () => undefined);
+const answer = (reply: object) => process.stdout.write(`${JSON.stringify(reply)}\n`);
 // A write that fails (disk full, file removed) drops that line and reopens
 // the file; the relay goes on draining its input, so the process writing
 // to it is never killed by SIGPIPE for a problem of the log's.
-const lines = splitLines((line) => {
+const lines = splitLines((taken) => {
+  const line = ring.take(taken, chunkAt, answer);
+  if (line === null) return;
   try {
     log.write(line);
   } catch {
@@ -52,6 +63,7 @@ process.on('SIGHUP', () => {
   }
 });
 process.stdin.on('data', (chunk: Buffer) => {
+  chunkAt = Date.now();
   lines.push(chunk);
   try {
     log.flush();

@@ -5,7 +5,7 @@
 // stop-escalation, daemon-wait, run-end) tell it what happened.
 import type { Proc } from '@diprocd/procspec/runtime';
 import { SupervisorError, type SupervisorErrorCode } from '../errors.js';
-import type { ExitStatus } from '../events.js';
+import type { ExitStatus, SupervisorEventName, SupervisorEvents } from '../events.js';
 import { decideAfterExit, recentStarts, type RestartHistory } from '../policy/restart-policy.js';
 import {
   shownAs,
@@ -45,15 +45,23 @@ export abstract class ProcessDriver implements ProcessCore {
   private backoffDelay = 0;
   private backoffTimer: unknown;
   private respawnTimer: NodeJS.Immediate | undefined;
+  /** This process's events not told yet: they wait behind a gate that is not open (holdEvents). */
+  private readonly untold: ({ open: boolean } | { event: SupervisorEventName; payload: unknown })[] = [];
+  /** The owner's host, but this process's events go out through tell(), in order. */
+  readonly host: ProcessHost;
 
   constructor(
     public spec: Proc,
-    readonly host: ProcessHost,
+    private readonly owner: ProcessHost,
   ) {
-    this.logs = new LogOutput(host.ctx, {
-      started: ({ pid, command }) => command && host.emit('proc.log-start', { name: this.name, pid }),
+    this.host = {
+      ...owner,
+      emit: <E extends SupervisorEventName>(event: E, payload: SupervisorEvents[E]) => this.tell(event, payload),
+    };
+    this.logs = new LogOutput(owner.ctx, {
+      started: ({ pid, command }) => command && this.host.emit('proc.log-start', { name: this.name, pid }),
       exited: ({ pid, command, code, signal, inUse }) => {
-        if (command) host.emit('proc.log-exit', { name: this.name, pid, code, signal });
+        if (command) this.host.emit('proc.log-exit', { name: this.name, pid, code, signal });
         const what = command ? 'log_pipe command' : 'log relay';
         if (inUse)
           this.report(
@@ -89,6 +97,32 @@ export abstract class ProcessDriver implements ProcessCore {
       };
       this.listeners.add(check);
     });
+  }
+
+  // ---- events, in order ---------------------------------------------------
+
+  private tell<E extends SupervisorEventName>(event: E, payload: SupervisorEvents[E]): void {
+    if (this.untold.length === 0) this.owner.emit(event, payload);
+    else this.untold.push({ event, payload });
+  }
+
+  /** This process's events from now on wait until `until` settles (the last lines of a run, for its proc.exit). */
+  holdEvents(until: Promise<unknown>): void {
+    const gate = { open: false };
+    this.untold.push(gate);
+    void until.finally(() => {
+      gate.open = true;
+      this.tellUntold();
+    });
+  }
+
+  private tellUntold(): void {
+    while (this.untold.length > 0) {
+      const next = this.untold[0]!;
+      if ('open' in next && !next.open) return;
+      this.untold.shift();
+      if ('event' in next) this.owner.emit(next.event, next.payload as never);
+    }
   }
 
   // ---- the machine --------------------------------------------------------

@@ -24,6 +24,10 @@ export function endRun(proc: ProcessCore, run: Run): { status: ExitStatus; runMs
   // What ran: the program, or a forking daemon's launcher when no daemon was found.
   const pid = target?.pid ?? run.launcherPid;
   const status = run.status(exitReason(run, spec), pid === null ? [] : proc.logs.tail(spec, run.uid));
+  // Through our relay, the last lines may still be on their way to the file: the relay tells them, and this
+  // process's events from proc.exit on wait for its answer (a moment), so that proc.exit and lastExit carry them.
+  const asked = pid === null ? null : proc.logs.askTail();
+  if (asked) proc.holdEvents(asked.then((lines) => lines && status.tail.splice(0, status.tail.length, ...lines)));
   const runMs = host.clock.now() - run.startedAt;
   proc.lastExit = status;
   if (pid !== null) host.emit('proc.exit', { name: proc.name, pid, runMs, ...status });

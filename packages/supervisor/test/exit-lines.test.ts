@@ -152,6 +152,15 @@ describe('proc.exit', () => {
     expect(box.seen('proc.exit', 'again').map((e) => e.tail)).toEqual([['run 0'], ['run 1'], ['run 2']]);
   });
 
+  it('has told every held event of a relayed process when close() resolves', async () => {
+    await sup.apply([spec({ name: 'relayed', logs: box.path('relayed.log'), log_timestamps: true })]);
+    await sup.close({ stopProcesses: true });
+    expect(box.seen('proc.exit', 'relayed')).toEqual([
+      expect.objectContaining({ reason: 'stopped: killed by SIGTERM' }),
+    ]);
+    expect(box.seen('proc.stop', 'relayed')).toHaveLength(1);
+  });
+
   it('reads nothing through a symlink the program put where its log was', async () => {
     const secret = box.path('secret.txt');
     writeFileSync(secret, 'root-only secret\n');

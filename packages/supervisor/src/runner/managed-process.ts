@@ -100,6 +100,7 @@ export class ManagedProcess extends ProcessDriver {
 
   /** Lets the supervisor's process exit while this one runs on (close without stopping). */
   detach(): void {
+    this.tellHeld();
     this.cancelPending();
     this.logs.detach();
     this.load.stop();

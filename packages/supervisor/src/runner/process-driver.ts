@@ -116,6 +116,12 @@ export abstract class ProcessDriver implements ProcessCore {
     });
   }
 
+  /** Tells every event held now, without waiting (the supervisor closes: none may be lost). */
+  protected tellHeld(): void {
+    for (const entry of this.untold) if ('open' in entry) entry.open = true;
+    this.tellUntold();
+  }
+
   private tellUntold(): void {
     while (this.untold.length > 0) {
       const next = this.untold[0]!;

@@ -13,9 +13,9 @@ export interface ExitStatus {
   /** How it ended, in words: "exited with code 1", "killed by SIGKILL", a daemon that wrote no pid file… */
   reason: string;
   /**
-   * The last lines the program wrote to its `logs` file within the last second before the end (at most
-   * TAIL_LINES lines from its last TAIL_BYTES bytes, each cut at TAIL_LINE_CHARS); empty when it wrote
-   * nothing then, or its output goes to /dev/null, the terminal or a `log_pipe` command.
+   * The last lines the run wrote to its `logs` file within the last second before the end (at most 10, each cut at
+   * 200 characters: os/log-tail.ts); empty when it wrote nothing then, or its output goes to /dev/null, the terminal
+   * or a `log_pipe` command. Through the log relay, the relay tells them (relay/tail-ring.ts).
    */
   tail: string[];
 }

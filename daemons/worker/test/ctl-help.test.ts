@@ -27,7 +27,7 @@ given), status asks dpd-masterd's HTTP API about every process on every
 node instead.
 
 Commands:
-  status [--json]              every process: state, pid, uptime, restarts, last exit
+  status [--json]              state, pid, uptime, restarts, last exit, reason
   start NAME                   start a stopped (or failed, or given up) process
   stop NAME                    stop it; it stays stopped until start
   restart NAME

@@ -5,6 +5,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { program } from '@diprocd/test-utils';
 import { Site, alive, waitFor } from './helpers.js';
 
 let site: Site;
@@ -117,6 +118,65 @@ describe('dpd-workerd follows its file', () => {
   });
 });
 
+describe('every failure has a line', () => {
+  const BIND = 'bind() to 0.0.0.0:80 failed (98: Address already in use)';
+
+  it('logs proc.exit with the reason and the log lines, and dpd-ctl status shows them', async () => {
+    site.write([
+      site.sleeper('ok'),
+      {
+        name: 'web',
+        run: program('say-and-exit.sh'),
+        args: ['1', BIND],
+        logs: `${site.dir}/web.log`,
+        restart: 'never',
+        env: { SITE: site.dir },
+      },
+    ]);
+    const worker = await site.start();
+    const exit = await worker.next('proc.exit');
+    expect(exit).toMatchObject({ name: 'web', code: 1, reason: 'exited with code 1', tail: [BIND] });
+    await waitFor('web to fail', () => site.states().web === 'failed');
+
+    const table = site.ctl('status').stdout.split('\n');
+    expect(table[1]).toMatch(/^ok\s+running\s+\d+\s+\d+s\s+0\s+-$/);
+    expect(table[2]).toMatch(/^web\s+failed\s+-\s+-\s+0\s+code 1\s+exited with code 1; log: /);
+    expect(table[2]!.endsWith(`  exited with code 1; log: ${BIND}`)).toBe(true);
+    const web = JSON.parse(site.ctl('status', '--json').stdout).procs[1];
+    expect(web).toMatchObject({
+      state: 'failed',
+      reason: 'exited with code 1',
+      lastExit: { code: 1, reason: 'exited with code 1', tail: [BIND] },
+    });
+  });
+
+  it('keeps LAST EXIT across a worker restart that adopts the process', async () => {
+    const flag = `${site.dir}/flag`;
+    site.write([
+      {
+        name: 'a',
+        run: '/bin/sh',
+        args: ['-c', `[ -e ${flag} ] && exec sleep 100000; touch ${flag}; echo boom >&2; exit 2`],
+        logs: `${site.dir}/a.log`,
+        user: process.getuid!(), // to write its flag in the site's directory
+        backoff: { initial: '10ms', max: '10ms' },
+        env: { SITE: site.dir },
+      },
+    ]);
+    const first = await site.start();
+    const status = () => JSON.parse(site.ctl('status', '--json').stdout).procs[0];
+    await waitFor('a to run again', () => status().state === 'running' && status().restarts === 1);
+    const before = status();
+    expect(before.lastExit).toMatchObject({ code: 2, reason: 'exited with code 2', tail: ['boom'] });
+
+    first.child.kill('SIGKILL');
+    await first.exited;
+    await site.start();
+    expect(status()).toMatchObject({ pid: before.pid, adopted: 'state', restarts: 1, lastExit: before.lastExit });
+    expect(site.ctl('status').stdout.split('\n')[1]).toMatch(/^a\s+running\s+\d+\s+\d+s\s+1\s+code 2$/);
+  });
+});
+
 describe('dpd-workerd restarts safely', () => {
   it('after kill -9, a new worker adopts the same pids and duplicates nothing', async () => {
     site.write([site.sleeper('a'), site.sleeper('b')]);
@@ -208,7 +268,8 @@ describe('dpd-ctl', () => {
     const table = site.ctl('status').stdout.split('\n');
     expect(table[0]).toMatch(/^NAME\s+STATE\s+PID\s+UPTIME\s+RESTARTS\s+LAST EXIT\s+REASON$/);
     expect(table[1]).toMatch(/^a\s+running\s+\d+\s+\d+s\s+2\s+SIGTERM$/);
-    expect(table[2]).toMatch(/^crash\s+gave-up\s+-\s+-\s+1\s+code 1\s+more than 1 starts within 60000 ms$/);
+    // Reset counts restarts from 0 again: it gave up again after one start, none of them a restart.
+    expect(table[2]).toMatch(/^crash\s+gave-up\s+-\s+-\s+0\s+code 1\s+more than 1 starts within 60000 ms$/);
   });
 
   it('prints a process log', async () => {

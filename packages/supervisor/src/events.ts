@@ -10,12 +10,27 @@ export interface ExitStatus {
   timedOut: boolean;
   /** When it was seen to end (ms since the epoch). */
   at: number;
+  /** How it ended, in words: "exited with code 1", "killed by SIGKILL", a daemon that wrote no pid file… */
+  reason: string;
+  /**
+   * The last lines the run wrote to its `logs` file within the last second before the end (at most 10, each cut at
+   * 200 characters: os/log-tail.ts); empty when it wrote nothing then, or its output goes to /dev/null, the terminal
+   * or a `log_pipe` command. Through the log relay, the relay tells them (relay/tail-ring.ts).
+   */
+  tail: string[];
 }
+
+/** An exit in words ("exited with code 1", "killed by SIGKILL"); null when neither is known (not our child). */
+export const exitWords = (code: number | null, signal: string | null): string | null =>
+  signal ? `killed by ${signal}` : code === null ? null : `exited with code ${code}`;
 
 export interface SupervisorEvents {
   /** A run started (pid is the program's, or the forking daemon's). */
   'proc.start': { name: string; pid: number; restarts: number };
-  /** A run ended. */
+  /**
+   * A run ended, every run that was exec'd: pid is the program's, or a forking daemon's launcher when no daemon was
+   * found (the launcher failed, or no live pid was written to its pid file).
+   */
   'proc.exit': { name: string; pid: number; runMs: number } & ExitStatus;
   /** An automatic restart is beginning (after `proc.exit`, and after any backoff). */
   'proc.restart': { name: string; restarts: number };

@@ -30,7 +30,18 @@ export function columns(rows: string[][]): string[] {
   );
 }
 
-/** The status table: name, state, pid, uptime, restarts, last exit (and why it is down). */
+// States in which a process is down (or waits) for a failure of its last run: its log's first tail line is shown.
+const FAILED = new Set(['failed', 'gave-up', 'backoff']);
+
+/** Why it is down, and for a failure what its log said last ("exited with code 1; log: bind() … failed"). */
+export function formatReason(p: Pick<ProcStatusView, 'state' | 'reason' | 'lastExit'>): string {
+  const line = FAILED.has(p.state) ? p.lastExit?.tail?.[0] : undefined;
+  if (line === undefined) return p.reason ?? '';
+  const reason = p.reason ?? p.lastExit?.reason;
+  return reason ? `${reason}; log: ${line}` : `log: ${line}`;
+}
+
+/** The status table: name, state, pid, uptime, restarts, last exit, and why it is down (with its log's line). */
 export function statusTable(procs: ProcStatusView[]): string {
   const rows = [
     ['NAME', 'STATE', 'PID', 'UPTIME', 'RESTARTS', 'LAST EXIT', 'REASON'],
@@ -41,7 +52,7 @@ export function statusTable(procs: ProcStatusView[]): string {
       formatUptime(p.uptimeMs),
       String(p.restarts),
       formatExit(p.lastExit),
-      p.reason ?? '',
+      formatReason(p),
     ]),
   ];
   return columns(rows).join('\n');

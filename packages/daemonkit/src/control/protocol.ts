@@ -38,7 +38,15 @@ export interface ProcStatusView {
   startedAt: number | null;
   uptimeMs: number | null;
   restarts: number;
-  lastExit: { code: number | null; signal: string | null; timedOut: boolean; at: number } | null;
+  /** How the last run ended: `reason` in words, `tail` its last log lines (absent from an older worker's answer). */
+  lastExit: {
+    code: number | null;
+    signal: string | null;
+    timedOut: boolean;
+    at: number;
+    reason?: string;
+    tail?: string[];
+  } | null;
   /** Why it is down or was stopped, in words. */
   reason: string | null;
   adopted: 'state' | 'pid_file' | null;

@@ -12,10 +12,13 @@
 // While writes fail (a full disk), lines are dropped and counted; the relay
 // says so on its stdout, once when they begin to fail and once when they
 // succeed again (drop-report.ts), for the supervisor to report.
+// It keeps the last lines it took in (tail-ring.ts): when a run ends, the
+// supervisor asks in the input stream, and the answer goes to stdout.
 import { parseArgs } from 'node:util';
 import { splitLines } from '@diprocd/procspec/runtime';
 import { writeDropReport } from './drop-report.js';
 import { LineLog } from './line-log.js';
+import { TailRing } from './tail-ring.js';
 
 const { values } = parseArgs({
   options: {
@@ -36,10 +39,17 @@ const log = new LineLog({
   keep: Number(values.keep),
   onDrops: (report) => writeDropReport(1, report),
 });
+const ring = new TailRing();
+let chunkAt = 0;
+// The supervisor may be gone (its end of stdout closed): an answer it cannot get is dropped.
+process.stdout.on('error', () => undefined);
+const answer = (reply: object) => process.stdout.write(`${JSON.stringify(reply)}\n`);
 // A write that fails (disk full, file removed) drops that line and reopens
 // the file; the relay goes on draining its input, so the process writing
 // to it is never killed by SIGPIPE for a problem of the log's.
-const lines = splitLines((line) => {
+const lines = splitLines((taken) => {
+  const line = ring.take(taken, chunkAt, answer);
+  if (line === null) return;
   try {
     log.write(line);
   } catch {
@@ -58,6 +68,7 @@ process.on('SIGHUP', () => {
   }
 });
 process.stdin.on('data', (chunk: Buffer) => {
+  chunkAt = Date.now();
   lines.push(chunk);
   try {
     log.flush();

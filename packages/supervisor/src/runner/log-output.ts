@@ -8,19 +8,28 @@
 // trusts only root and the program's user (safe-path.ts), for every run:
 // a program that swapped a directory on the way is refused before it can
 // be given, or have the relay write, anything elsewhere.
+//
+// The end of a run reads back what it wrote last (tail()): from the log
+// file, where its output goes to one (directly or through our relay), by
+// the same walk; never from a log_pipe command's output, which the
+// supervisor does not see.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { fstatSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { fstatSync, lstatSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
+import type { Socket } from 'node:net';
 import type { Writable } from 'node:stream';
 import type { Proc } from '@diprocd/procspec/runtime';
 import type { SupervisorErrorCode } from '../errors.js';
 import { planExec, wrappedCommand, type ExecContext } from '../os/exec-plan.js';
 import { closeQuietly, type Output } from '../os/launch.js';
 import { openLog, openLogIn } from '../os/log-file.js';
-import { openDirSafely, pathFailure, trustedFor } from '../os/safe-path.js';
+import { readTail, sizeOf, type TailSource } from '../os/log-tail.js';
+import { inDir, openDirSafely, pathFailure, trustedFor } from '../os/safe-path.js';
 import { assetPath } from '../os/assets.js';
 import { readDropReports } from '../relay/drop-report.js';
 import type { DropReport } from '../relay/line-log.js';
+import { TAIL_QUESTION, type TailAnswer } from '../relay/tail-ring.js';
 
 const RELAY = assetPath('log-relay.js');
 
@@ -33,6 +42,37 @@ interface Relay {
   command: boolean;
   /** Our relay's directory, as device:inode: a path that names another one since needs another relay. */
   dir: string | null;
+  /** Questions for the tail of a run, by nonce, waiting for the relay's answer. */
+  answers: Map<string, (lines: string[]) => void>;
+}
+
+// How long a relayed run's proc.exit (and the events after it) may wait for its relay to tell the run's last lines:
+// an answer takes a moment, but a relay still starting (a Node process, many at once) may take some hundreds of ms.
+const TAIL_WAIT_MS = 1000;
+
+const running = (child: ChildProcess) => child.exitCode === null && child.signalCode === null;
+
+/** Hands each answer on our relay's stdout to the question it answers. */
+function readAnswers(relay: Relay): void {
+  const stdout = relay.child.stdout as Socket | null;
+  if (!stdout) return;
+  stdout.unref(); // the questions' timers, not this, keep the supervisor's process up
+  stdout.on('error', () => undefined);
+  let text = '';
+  stdout.on('data', (chunk: Buffer) => {
+    text += chunk.toString('utf8');
+    for (let newline = text.indexOf('\n'); newline >= 0; newline = text.indexOf('\n')) {
+      const line = text.slice(0, newline);
+      text = text.slice(newline + 1);
+      try {
+        const reply = JSON.parse(line) as TailAnswer;
+        relay.answers.get(reply.nonce)?.(reply.lines);
+        relay.answers.delete(reply.nonce);
+      } catch {
+        // not an answer
+      }
+    }
+  });
 }
 
 /** Where unlogged output goes: /dev/null, or the supervisor's own stdout and stderr. */
@@ -73,8 +113,14 @@ const identity = (fd: number): string => {
   return `${stat.dev}:${stat.ino}`;
 };
 
+/** The length of `name` in the open directory `dirFd` (0 when there is none yet). */
+const sizeIn = (dirFd: number, name: string): number =>
+  lstatSync(inDir(dirFd, name), { throwIfNoEntry: false })?.size ?? 0;
+
 export class LogOutput {
   private relay: Relay | null = null;
+  /** The log file the last prepared run writes to, read back at its end; null when its output goes elsewhere. */
+  private source: TailSource | null = null;
 
   constructor(
     private readonly ctx: ExecContext,
@@ -94,12 +140,14 @@ export class LogOutput {
       stderr: spec.log_stderr ? output : unlogged,
       release,
     });
+    this.source = null;
     if (!relayed) {
       this.end();
       if (spec.logs === null) return both(unlogged);
       try {
         const { fd, dirFd } = openLog(spec.logs, trustedFor(uid));
         closeQuietly(dirFd);
+        this.source = { path: spec.logs, uid, from: sizeOf(fd), stamped: false };
         return both(fd, () => closeQuietly(fd));
       } catch (error) {
         return { ok: false, ...pathFailure('logs', spec.logs, error) };
@@ -107,7 +155,15 @@ export class LogOutput {
     }
     let dirFd = -1;
     try {
-      if (spec.log_pipe === null) dirFd = openDirSafely(dirname(spec.logs!), trustedFor(uid), true);
+      if (spec.log_pipe === null) {
+        dirFd = openDirSafely(dirname(spec.logs!), trustedFor(uid), true);
+        this.source = {
+          path: spec.logs!,
+          uid,
+          from: sizeIn(dirFd, basename(spec.logs!)),
+          stamped: spec.log_timestamps,
+        };
+      }
     } catch (error) {
       this.end(); // the relay writes on into the directory it has open; nothing new goes to it
       return { ok: false, ...pathFailure('logs', spec.logs!, error) };
@@ -115,12 +171,7 @@ export class LogOutput {
     try {
       const key = logKey(spec, uid);
       const dir = dirFd < 0 ? null : identity(dirFd);
-      if (
-        this.relay?.key !== key ||
-        this.relay.dir !== dir ||
-        this.relay.child.exitCode !== null ||
-        this.relay.child.signalCode !== null
-      ) {
+      if (this.relay?.key !== key || this.relay.dir !== dir || !running(this.relay.child)) {
         this.end();
         const started = this.start(spec, key, unlogged, uid, dirFd);
         if (!started.ok) return started;
@@ -130,6 +181,41 @@ export class LogOutput {
     } finally {
       if (dirFd >= 0) closeQuietly(dirFd);
     }
+  }
+
+  /**
+   * The last lines the run that ends now wrote to its log file within the last second (log-tail.ts). A run this
+   * LogOutput did not prepare (an adopted one) is read from the start of the spec's log file.
+   */
+  tail(spec: Proc, uid: number | undefined): string[] {
+    const source =
+      this.source ??
+      (spec.logs !== null && spec.log_pipe === null
+        ? { path: spec.logs, uid, from: 0, stamped: spec.log_timestamps }
+        : null);
+    return source ? readTail(source, Date.now()) : [];
+  }
+
+  /**
+   * Asks our log relay for the last lines the run that ends now wrote (tail-ring.ts): they may still be on their way
+   * to the file. Resolves with them, or null when the relay does not answer within TAIL_WAIT_MS. Null at once when the
+   * run's output did not go through our relay.
+   */
+  askTail(): Promise<string[] | null> | null {
+    const relay = this.relay;
+    if (relay === null || relay.command || this.source === null || !running(relay.child)) return null;
+    const nonce = randomBytes(8).toString('hex');
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        relay.answers.delete(nonce);
+        resolve(null);
+      }, TAIL_WAIT_MS);
+      relay.answers.set(nonce, (lines) => {
+        clearTimeout(timer);
+        resolve(lines);
+      });
+      relay.input.write(`${TAIL_QUESTION}${nonce}\n`);
+    });
   }
 
   /** Sends `signal` to the log_pipe command's process group; false when none runs. */
@@ -203,7 +289,8 @@ export class LogOutput {
     const input = child.stdin!;
     input.on('error', () => undefined); // a relay that died: the next run starts another
     const command = spec.log_pipe !== null;
-    const relay: Relay = { child, input, key, command, dir: null };
+    const relay: Relay = { child, input, key, command, dir: null, answers: new Map() };
+    if (!command) readAnswers(relay);
     const pid = child.pid;
     this.watcher.started({ pid, command });
     child.once('exit', (code, signal) =>
@@ -226,6 +313,7 @@ export class LogOutput {
   /** The supervisor closes without stopping: let go of the relay without ending it early. */
   detach(): void {
     this.relay?.input.destroy();
+    this.relay?.child.stdout?.destroy();
     this.relay?.child.unref();
     this.relay = null;
   }

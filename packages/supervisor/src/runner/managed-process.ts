@@ -44,9 +44,10 @@ export class ManagedProcess extends ProcessDriver {
   restart(): void {
     this.fire('restart');
   }
-  /** Forgets the restart history; a process that is down for a failure starts again. */
+  /** Forgets the restart history and count; a process that is down for a failure starts again. */
   reset(): void {
     this.fire('reset');
+    this.forgetRestarts();
   }
   pause(): void {
     this.fire('pause');
@@ -67,7 +68,7 @@ export class ManagedProcess extends ProcessDriver {
   }
 
   /** Takes over a process an earlier supervisor started. */
-  adopt(record: Pick<ProcRecord, 'pid' | 'startedAt' | 'restarts'>, via: 'state' | 'pid_file'): boolean {
+  adopt(record: Pick<ProcRecord, 'pid' | 'startedAt' | 'restarts' | 'lastExit'>, via: 'state' | 'pid_file'): boolean {
     const target = targetOf(record.pid);
     if (!target) return false;
     // A process left paused (SIGSTOP) by the earlier supervisor is woken;
@@ -81,6 +82,7 @@ export class ManagedProcess extends ProcessDriver {
     run.uid = targetUid(this.spec, this.host.ctx); // its pid file is removed as any other's
     this.run = run;
     this.runs = record.restarts + 1;
+    this.lastExit = record.lastExit ?? null;
     this.adopted = via;
     watchTarget(this, run);
     this.fire('adopt');
@@ -98,6 +100,7 @@ export class ManagedProcess extends ProcessDriver {
 
   /** Lets the supervisor's process exit while this one runs on (close without stopping). */
   detach(): void {
+    this.tellHeld();
     this.cancelPending();
     this.logs.detach();
     this.load.stop();

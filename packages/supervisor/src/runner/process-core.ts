@@ -55,4 +55,6 @@ export interface ProcessCore {
   fire(event: ProcEvent): void;
   /** Emits proc.error. */
   report(code: SupervisorErrorCode, error: unknown, context?: string): void;
+  /** This process's events from now on wait until `until` settles (the last lines of a run, for its proc.exit). */
+  holdEvents(until: Promise<unknown>): void;
 }

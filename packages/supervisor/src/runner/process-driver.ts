@@ -5,7 +5,7 @@
 // stop-escalation, daemon-wait, run-end) tell it what happened.
 import type { Proc } from '@diprocd/procspec/runtime';
 import { SupervisorError, type SupervisorErrorCode } from '../errors.js';
-import type { ExitStatus } from '../events.js';
+import type { ExitStatus, SupervisorEventName, SupervisorEvents } from '../events.js';
 import { decideAfterExit, recentStarts, type RestartHistory } from '../policy/restart-policy.js';
 import {
   shownAs,
@@ -36,7 +36,7 @@ export abstract class ProcessDriver implements ProcessCore {
   readonly logs: LogOutput;
 
   protected current: ProcState = 'idle';
-  /** Runs begun (an adopted one counts): every one after the first is a restart. */
+  /** Runs begun since the first or the last reset (an adopted one counts): every one after the first is a restart. */
   protected runs = 0;
   /** A changed spec, taken by the next run (or at once by a process that is down). */
   protected nextSpec: Proc | undefined;
@@ -45,15 +45,23 @@ export abstract class ProcessDriver implements ProcessCore {
   backoffDelay = 0;
   private backoffTimer: unknown;
   private respawnTimer: NodeJS.Immediate | undefined;
+  /** This process's events not told yet: they wait behind a gate that is not open (holdEvents). */
+  private readonly untold: ({ open: boolean } | { event: SupervisorEventName; payload: unknown })[] = [];
+  /** The owner's host, but this process's events go out through tell(), in order. */
+  readonly host: ProcessHost;
 
   constructor(
     public spec: Proc,
-    readonly host: ProcessHost,
+    private readonly owner: ProcessHost,
   ) {
-    this.logs = new LogOutput(host.ctx, {
-      started: ({ pid, command }) => command && host.emit('proc.log-start', { name: this.name, pid }),
+    this.host = {
+      ...owner,
+      emit: <E extends SupervisorEventName>(event: E, payload: SupervisorEvents[E]) => this.tell(event, payload),
+    };
+    this.logs = new LogOutput(owner.ctx, {
+      started: ({ pid, command }) => command && this.host.emit('proc.log-start', { name: this.name, pid }),
       exited: ({ pid, command, code, signal, inUse }) => {
-        if (command) host.emit('proc.log-exit', { name: this.name, pid, code, signal });
+        if (command) this.host.emit('proc.log-exit', { name: this.name, pid, code, signal });
         const what = command ? 'log_pipe command' : 'log relay';
         if (inUse)
           this.report(
@@ -90,6 +98,38 @@ export abstract class ProcessDriver implements ProcessCore {
       };
       this.listeners.add(check);
     });
+  }
+
+  // ---- events, in order ---------------------------------------------------
+
+  private tell<E extends SupervisorEventName>(event: E, payload: SupervisorEvents[E]): void {
+    if (this.untold.length === 0) this.owner.emit(event, payload);
+    else this.untold.push({ event, payload });
+  }
+
+  /** This process's events from now on wait until `until` settles (the last lines of a run, for its proc.exit). */
+  holdEvents(until: Promise<unknown>): void {
+    const gate = { open: false };
+    this.untold.push(gate);
+    void until.finally(() => {
+      gate.open = true;
+      this.tellUntold();
+    });
+  }
+
+  /** Tells every event held now, without waiting (the supervisor closes: none may be lost). */
+  protected tellHeld(): void {
+    for (const entry of this.untold) if ('open' in entry) entry.open = true;
+    this.tellUntold();
+  }
+
+  private tellUntold(): void {
+    while (this.untold.length > 0) {
+      const next = this.untold[0]!;
+      if ('open' in next && !next.open) return;
+      this.untold.shift();
+      if ('event' in next) this.owner.emit(next.event, next.payload as never);
+    }
   }
 
   // ---- the machine --------------------------------------------------------
@@ -160,6 +200,16 @@ export abstract class ProcessDriver implements ProcessCore {
     this.history.quickFailures = 0;
   }
 
+  /**
+   * After a reset: the restarts are counted from 0 again (the run under way, or else the next, is the first), in
+   * status() and in the state record.
+   */
+  protected forgetRestarts(): void {
+    this.runs = this.run ? 1 : 0;
+    const record = this.host.store.get(this.name);
+    if (record && record.restarts !== 0) this.host.store.set(this.name, { ...record, restarts: 0 });
+  }
+
   // ---- starting -----------------------------------------------------------
 
   private spawn(): void {
@@ -195,7 +245,7 @@ export abstract class ProcessDriver implements ProcessCore {
     this.host.emit('proc.backoff', { name: this.name, delayMs: this.backoffDelay });
     this.backoffTimer = this.host.clock.setTimeout(() => {
       this.backoffTimer = undefined;
-      this.host.emit('proc.restart', { name: this.name, restarts: this.restarts + 1 });
+      this.host.emit('proc.restart', { name: this.name, restarts: this.runs });
       this.fire('backoff-elapsed');
     }, this.backoffDelay);
   }
@@ -214,6 +264,7 @@ export abstract class ProcessDriver implements ProcessCore {
       restarts: this.restarts,
       digest: specDigest(this.spec),
       stop: stopFields(this.spec),
+      lastExit: this.lastExit,
     });
     if (this.adopted) this.host.emit('proc.adopted', { name: this.name, pid: target.pid, via: this.adopted });
     else this.host.emit('proc.start', { name: this.name, pid: target.pid, restarts: this.restarts });
@@ -226,18 +277,14 @@ export abstract class ProcessDriver implements ProcessCore {
 
   /** The run ended unasked (or was stopped for its timeout): the restart policy decides what follows. */
   private judge(): void {
-    const { status, runMs } = this.ended ?? this.endUnasked(this.run!);
+    const { status, runMs } = this.ended ?? endRun(this, this.run!);
     this.ended = null;
     const verdict = decideAfterExit(this.spec, status, runMs, this.history, this.host.clock.now());
+    // A failure is why it is down (or waits): its exit in words, unless its timeout already said why.
+    if (verdict.event !== 'exit:done') this.reason ??= status.reason;
     if (verdict.event === 'exit:backoff') this.backoffDelay = verdict.delay;
-    if (verdict.event === 'exit:restart')
-      this.host.emit('proc.restart', { name: this.name, restarts: this.restarts + 1 });
+    if (verdict.event === 'exit:restart') this.host.emit('proc.restart', { name: this.name, restarts: this.runs });
     this.fire(verdict.event);
-  }
-
-  private endUnasked(run: Run): { status: ExitStatus; runMs: number } {
-    if (run.failure) this.reason = run.failure;
-    return endRun(this, run);
   }
 
   /** Nothing runs now and nothing follows: no record, no timers, no load sampling until the next run. */

@@ -20,9 +20,11 @@ export class Run {
    * adopted).
    */
   child: Child | null = null;
-  /** A forking daemon's launcher: its group while it may still be signalled, and its /proc start time. */
-  launcherPgid: number | null = null;
+  /** A forking daemon's launcher: its pid, kept after it exited (proc.exit names it when no daemon was found). */
+  launcherPid: number | null = null;
+  /** A forking daemon's launcher /proc start time. */
   launcherStart: string | null = null;
+  private launcherGroup: number | null = null;
   /** What is watched and signalled: the program (for a daemon, once its pid file names it). */
   target: Target | null = null;
   /** The uid the program runs as (a daemon's pid file must name a process of that uid). */
@@ -65,12 +67,23 @@ export class Run {
     }
   }
 
-  status(): ExitStatus {
+  /** A forking daemon's launcher's group while it may still be signalled (null once it exited). */
+  get launcherPgid(): number | null {
+    return this.launcherGroup;
+  }
+  set launcherPgid(pgid: number | null) {
+    this.launcherGroup = pgid;
+    if (pgid !== null) this.launcherPid = pgid; // it leads its group
+  }
+
+  status(reason: string, tail: string[]): ExitStatus {
     return {
       code: this.exit?.code ?? null,
       signal: this.exit?.signal ?? null,
       timedOut: this.timeout.timedOut,
       at: this.clock.now(),
+      reason,
+      tail,
     };
   }
 

@@ -1,5 +1,6 @@
 // The supervisor's memory across its own restarts: for each live process,
-// its pid, /proc start time, a digest of its spec and how to stop it.
+// its pid, /proc start time, a digest of its spec, how to stop it, and how
+// its run before this one ended (so status shows it after an adoption).
 //
 // A journal, records.jsonl: one line per change ({name, record}, or record
 // null once the process is gone), appended with one write() to a file kept
@@ -15,6 +16,7 @@ import { join } from 'node:path';
 import { SupervisorError } from '../errors.js';
 import { writeFileAtomic } from '../os/atomic-file.js';
 import { closeQuietly } from '../os/launch.js';
+import { exitWords, type ExitStatus } from '../events.js';
 import type { StopFields } from './record-spec.js';
 
 export interface ProcRecord {
@@ -26,6 +28,30 @@ export interface ProcRecord {
   digest: string;
   /** What stopping it needs; the rest of the spec (env above all) is not kept. */
   stop: StopFields;
+  /**
+   * How its previous run ended (status()'s lastExit), kept for the next supervisor; absent from a record an earlier
+   * version wrote, read as null.
+   */
+  lastExit?: ExitStatus | null;
+}
+
+/**
+ * A stored lastExit as status() shows it: null unless it has the shape of one (a field an older record lacks is filled
+ * in).
+ */
+export function storedExit(value: unknown): ExitStatus | null {
+  const exit = value as Partial<ExitStatus> | null | undefined;
+  if (!exit || typeof exit !== 'object' || typeof exit.at !== 'number') return null;
+  const code = typeof exit.code === 'number' ? exit.code : null;
+  const signal = typeof exit.signal === 'string' ? exit.signal : null;
+  return {
+    code,
+    signal,
+    timedOut: exit.timedOut === true,
+    at: exit.at,
+    reason: typeof exit.reason === 'string' ? exit.reason : (exitWords(code, signal) ?? 'ended'),
+    tail: Array.isArray(exit.tail) ? exit.tail.filter((line): line is string => typeof line === 'string') : [],
+  };
 }
 
 const VERSION = 3;
@@ -111,7 +137,7 @@ export class StateStore {
     try {
       const entry = JSON.parse(text);
       if (entry?.version !== version || typeof entry.name !== 'string') return;
-      if (entry.record) this.records.set(entry.name, entry.record);
+      if (entry.record) this.records.set(entry.name, { ...entry.record, lastExit: storedExit(entry.record.lastExit) });
       else this.records.delete(entry.name);
     } catch {
       // not a record
@@ -134,6 +160,10 @@ export class StateStore {
   /** The records found at start-up and kept since. */
   entries(): [string, ProcRecord][] {
     return [...this.records];
+  }
+
+  get(name: string): ProcRecord | undefined {
+    return this.records.get(name);
   }
 
   set(name: string, record: ProcRecord): void {

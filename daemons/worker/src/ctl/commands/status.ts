@@ -16,7 +16,7 @@ export const status = {
   kind: 'worker',
   name: 'status',
   takesName: false,
-  help: [['status [--json]', 'every process: state, pid, uptime, restarts, last exit']],
+  help: [['status [--json]', 'state, pid, uptime, restarts, last exit, reason']],
   synopsis: ['--master URL status [--json]'],
   options: { json: { type: 'boolean', default: false } },
   async run({ socket, values }) {

@@ -69,7 +69,7 @@ export abstract class ProcessDriver implements ProcessCore {
             new Error(`${what} exited with ${signal ?? `code ${code}`}; the next run starts another`),
           );
       },
-      dropped: (file, report) => host.emit('proc.log-dropped', { name: this.name, file, ...report }),
+      dropped: (file, report) => this.host.emit('proc.log-dropped', { name: this.name, file, ...report }),
     });
   }
 

@@ -222,7 +222,14 @@ export class Supervisor {
     for (const spec of diff.stop) {
       const proc = this.procs.get(spec.name)!;
       proc.stop('remove');
-      settled.push(proc.until((s) => s === 'removed').then(() => void this.forget(proc)));
+      // Forgotten once its last events are told: a relayed run's proc.exit waits for its last lines, and a later
+      // apply (a process of the same name again, or close()) must come after them.
+      settled.push(
+        proc
+          .until((s) => s === 'removed')
+          .then(() => proc.told())
+          .then(() => void this.forget(proc)),
+      );
     }
     const updated = new Set<string>();
     for (const spec of diff.restart) {

@@ -265,3 +265,38 @@ describe('adoption', () => {
     expect(next.status()[0]!.lastExit).toMatchObject({ code: null, signal: null, reason: /^stopped: ended/, tail: [] });
   });
 });
+
+// Regressions from a review of this part: a program's own words reached `dpd-ctl status` with their control
+// characters (one could move the cursor and rewrite another program's row), and a relayed process removed by
+// apply() had its proc.exit and proc.stop held past the apply, so close() lost them and a process of the same
+// name applied again was told started before the old one was told stopped.
+describe('what a program says, and when', () => {
+  it.each([false, true])('escapes control characters in the tail (relayed: %s)', async (relayed) => {
+    const script = String.raw`printf '\033[1A\r\033[2Kweb   running  4242\n'; exit 1`;
+    await sup.apply([
+      spec({ name: 'evil', ...sh(script), logs: box.path('evil.log'), log_timestamps: relayed, restart: 'never' }),
+    ]);
+    const [exit] = await waitFor(
+      'its proc.exit',
+      () => box.seen('proc.exit', 'evil').length > 0 && box.seen('proc.exit', 'evil'),
+    );
+    expect(exit).toMatchObject({ tail: ['\\x1b[1A\\x0d\\x1b[2Kweb   running  4242'] });
+    expect(statusOf('evil').lastExit?.tail).toEqual(['\\x1b[1A\\x0d\\x1b[2Kweb   running  4242']);
+  });
+
+  it('has told a relayed process removed by apply() stopped when apply() resolves, before its successor starts', async () => {
+    const order: string[] = [];
+    sup.on('proc.start', ({ name, pid }) => order.push(`start ${name} ${pid}`));
+    sup.on('proc.exit', ({ name, pid }) => order.push(`exit ${name} ${pid}`));
+    sup.on('proc.stop', ({ name }) => order.push(`stop ${name}`));
+    const x = spec({ name: 'x', logs: box.path('x.log'), log_timestamps: true });
+    await sup.apply([x]);
+    const first = statusOf('x').pid;
+    await sup.apply([]);
+    expect(order).toEqual([`start x ${first}`, `exit x ${first}`, 'stop x']);
+    await sup.apply([x]);
+    const second = statusOf('x').pid;
+    await sup.close();
+    expect(order).toEqual([`start x ${first}`, `exit x ${first}`, 'stop x', `start x ${second}`]);
+  });
+});

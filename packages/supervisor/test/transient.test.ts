@@ -170,6 +170,20 @@ describe.skipIf(!root || !hasPrlimit)('a start in a supervisor with no descripto
     const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
     expect(basename(readlinkSync(`/proc/${parent}/exe`))).toBe('dpd-spawn-helper');
   });
+
+  // Regression from a review: a log relay Node could not spawn for a shortage left its program spawn-failed for good.
+  it.each([2, 3, 4, 5])('retries a start whose log relay could not be spawned (%i descriptors free)', async (free) => {
+    child = underLimit(false);
+    await child.ask({ apply: [] });
+    await child.ask({ hog: true });
+    await child.ask({ free });
+    await child.ask({
+      apply: [sleeper('relayed', { user: 'root', logs: box.path('relayed.log'), log_timestamps: true })],
+    });
+    await child.ask({ release: true });
+    await settled('relayed', 'running');
+    expect((await child.status()).spawnFailed).toEqual([]);
+  });
 });
 
 describe.skipIf(!root || !hasPrlimit || !hasSetpriv)('a start that fails with EAGAIN (RLIMIT_NPROC)', () => {

@@ -33,12 +33,17 @@ export function columns(rows: string[][]): string[] {
 // States in which a process is down (or waits) for a failure of its last run: its log's first tail line is shown.
 const FAILED = new Set(['failed', 'gave-up', 'backoff']);
 
-/** Why it is down, and for a failure what its log said last ("exited with code 1; log: bind() … failed"). */
+/**
+ * Why it is down, and for a failure what its log said last ("exited with code 1; log: bind() … failed"). A program's
+ * words are shown with their control characters escaped (a worker of an earlier version does not escape them): they
+ * must not move the terminal's cursor or rewrite another row.
+ */
 export function formatReason(p: Pick<ProcStatusView, 'state' | 'reason' | 'lastExit'>): string {
   const line = FAILED.has(p.state) ? p.lastExit?.tail?.[0] : undefined;
-  if (line === undefined) return p.reason ?? '';
-  const reason = p.reason ?? p.lastExit?.reason;
-  return reason ? `${reason}; log: ${line}` : `log: ${line}`;
+  const reason = line === undefined ? p.reason : (p.reason ?? p.lastExit?.reason);
+  const said = line === undefined ? (reason ?? '') : reason ? `${reason}; log: ${line}` : `log: ${line}`;
+  // eslint-disable-next-line no-control-regex
+  return said.replace(/[\x00-\x08\x0a-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
 /** The status table: name, state, pid, uptime, restarts, last exit, and why it is down (with its log's line). */

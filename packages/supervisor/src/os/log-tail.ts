@@ -62,6 +62,15 @@ export function readTail(source: TailSource, at: number): string[] {
 }
 
 /**
+ * `line` with every control character but tab written as an escape (ESC as `\x1b`): a program's own words reach an
+ * operator's terminal through status, and must not move its cursor or rewrite another row.
+ */
+export function visible(line: string): string {
+  // eslint-disable-next-line no-control-regex
+  return line.replace(/[\x00-\x08\x0a-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
+/**
  * The last TAIL_LINES non-empty lines, each cut to TAIL_LINE_CHARS; when `stamped`, a line only if its stamp is within
  * the window, given without it.
  */
@@ -70,7 +79,7 @@ export function lastLines(lines: string[], at: number, stamped = false): string[
   for (const raw of lines) {
     const stamp = stamped ? STAMPED.exec(raw) : null;
     if (stamp && Date.parse(stamp[1]!) < at - TAIL_WINDOW_MS) continue;
-    const line = (stamp ? stamp[2]! : raw).replace(/\r$/, '');
+    const line = visible((stamp ? stamp[2]! : raw).replace(/\r$/, ''));
     if (line.trim() === '') continue;
     kept.push(line.length > TAIL_LINE_CHARS ? `${line.slice(0, TAIL_LINE_CHARS)}…` : line);
   }

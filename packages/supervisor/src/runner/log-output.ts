@@ -252,7 +252,8 @@ export class LogOutput {
         },
         this.ctx,
       );
-      if (!planned.ok) return { ok: false, code: planned.code, reason: `log_pipe: ${planned.reason}` };
+      if (!planned.ok)
+        return { ok: false, code: planned.code, reason: `log_pipe: ${planned.reason}`, errno: planned.errno };
       const command = wrappedCommand(planned.plan);
       if (!command.ok) return { ok: false, code: 'DPD_SPAWN_FAILED', reason: `log_pipe: ${command.reason}` };
       // Its own output goes where unlogged output goes (a terminal for dpd-run).
@@ -280,10 +281,13 @@ export class LogOutput {
     }
     if (child.pid === undefined) {
       child.on('error', () => undefined);
+      // Node tells why only later, and of a program that is there to run (this Node, or the wrapped command): a
+      // shortage of descriptors or processes, so the start is tried again with the backoff.
       return {
         ok: false,
         code: 'DPD_SPAWN_FAILED',
-        reason: `${spec.log_pipe ? 'log_pipe' : 'log relay'}: could not be started`,
+        reason: `${spec.log_pipe ? 'log_pipe' : 'log relay'}: could not be started (out of descriptors or processes?)`,
+        errno: 'EAGAIN',
       };
     }
     const input = child.stdin!;

@@ -47,6 +47,7 @@ export abstract class ProcessDriver implements ProcessCore {
   private respawnTimer: NodeJS.Immediate | undefined;
   /** This process's events not told yet: they wait behind a gate that is not open (holdEvents). */
   private readonly untold: ({ open: boolean } | { event: SupervisorEventName; payload: unknown })[] = [];
+  private readonly toldWaiters: (() => void)[] = [];
   /** The owner's host, but this process's events go out through tell(), in order. */
   readonly host: ProcessHost;
 
@@ -117,6 +118,12 @@ export abstract class ProcessDriver implements ProcessCore {
     });
   }
 
+  /** Resolves once every event held now has been told (at most the hold's wait: a second). */
+  told(): Promise<void> {
+    if (this.untold.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.toldWaiters.push(resolve));
+  }
+
   /** Tells every event held now, without waiting (the supervisor closes: none may be lost). */
   protected tellHeld(): void {
     for (const entry of this.untold) if ('open' in entry) entry.open = true;
@@ -130,6 +137,7 @@ export abstract class ProcessDriver implements ProcessCore {
       this.untold.shift();
       if ('event' in next) this.owner.emit(next.event, next.payload as never);
     }
+    for (const resolve of this.toldWaiters.splice(0)) resolve();
   }
 
   // ---- the machine --------------------------------------------------------

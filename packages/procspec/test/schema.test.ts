@@ -57,6 +57,9 @@ function beyondJsonSchema(issue: Issue): boolean {
   if (/^expected a (duration|size) of at most .*, found "/.test(issue.message)) return true;
   // JSON Schema has no keyword for the depth of a free-form value (job config).
   if (/ levels deep, found one nested deeper$/.test(issue.message)) return true;
+  // A client's job_user that is root by any name (a semantic check of checkClient, as for jobs_allow_root): the
+  // schema takes any user. Regression: the property test found job_user 0 once in a few thousand runs.
+  if (issue.path === 'job_user' && issue.message.startsWith('expected a user other than root')) return true;
   return false;
 }
 

@@ -23,6 +23,7 @@ import { LogOutput } from './log-output.js';
 import type { ProcessCore, ProcessHost } from './process-core.js';
 import type { Run } from './run.js';
 import { endRun } from './run-end.js';
+import { EventQueue } from './event-queue.js';
 import { launch } from './run-start.js';
 import { beginStop, checkStop, stopSpawned } from './stop-escalation.js';
 
@@ -45,19 +46,19 @@ export abstract class ProcessDriver implements ProcessCore {
   backoffDelay = 0;
   private backoffTimer: unknown;
   private respawnTimer: NodeJS.Immediate | undefined;
-  /** This process's events not told yet: they wait behind a gate that is not open (holdEvents). */
-  private readonly untold: ({ open: boolean } | { event: SupervisorEventName; payload: unknown })[] = [];
-  private readonly toldWaiters: (() => void)[] = [];
-  /** The owner's host, but this process's events go out through tell(), in order. */
+  /** This process's events, in order (some may wait for a run's last lines). */
+  private readonly events: EventQueue;
+  /** The owner's host, but this process's events go out through the queue, in order. */
   readonly host: ProcessHost;
 
   constructor(
     public spec: Proc,
     private readonly owner: ProcessHost,
   ) {
+    this.events = new EventQueue((event, payload) => owner.emit(event, payload));
     this.host = {
       ...owner,
-      emit: <E extends SupervisorEventName>(event: E, payload: SupervisorEvents[E]) => this.tell(event, payload),
+      emit: <E extends SupervisorEventName>(event: E, payload: SupervisorEvents[E]) => this.events.tell(event, payload),
     };
     this.logs = new LogOutput(owner.ctx, {
       started: ({ pid, command }) => command && this.host.emit('proc.log-start', { name: this.name, pid }),
@@ -103,41 +104,19 @@ export abstract class ProcessDriver implements ProcessCore {
 
   // ---- events, in order ---------------------------------------------------
 
-  private tell<E extends SupervisorEventName>(event: E, payload: SupervisorEvents[E]): void {
-    if (this.untold.length === 0) this.owner.emit(event, payload);
-    else this.untold.push({ event, payload });
-  }
-
   /** This process's events from now on wait until `until` settles (the last lines of a run, for its proc.exit). */
   holdEvents(until: Promise<unknown>): void {
-    const gate = { open: false };
-    this.untold.push(gate);
-    void until.finally(() => {
-      gate.open = true;
-      this.tellUntold();
-    });
+    this.events.hold(until);
   }
 
   /** Resolves once every event held now has been told (at most the hold's wait: a second). */
   told(): Promise<void> {
-    if (this.untold.length === 0) return Promise.resolve();
-    return new Promise((resolve) => this.toldWaiters.push(resolve));
+    return this.events.told();
   }
 
   /** Tells every event held now, without waiting (the supervisor closes: none may be lost). */
   protected tellHeld(): void {
-    for (const entry of this.untold) if ('open' in entry) entry.open = true;
-    this.tellUntold();
-  }
-
-  private tellUntold(): void {
-    while (this.untold.length > 0) {
-      const next = this.untold[0]!;
-      if ('open' in next && !next.open) return;
-      this.untold.shift();
-      if ('event' in next) this.owner.emit(next.event, next.payload as never);
-    }
-    for (const resolve of this.toldWaiters.splice(0)) resolve();
+    this.events.tellAll();
   }
 
   // ---- the machine --------------------------------------------------------

@@ -247,6 +247,27 @@ describe('adoption', () => {
     expect(next.status()[0]).toMatchObject({ state: 'running', adopted: 'state', restarts: 1, lastExit: before });
   });
 
+  // Regression from a review: a relay's late answer put the lines in lastExit but not in the record the next run had
+  // written already, so an adopting supervisor's LAST EXIT had no tail.
+  it("keeps a relayed exit's tail in the record, told after the next run started", async () => {
+    const flag = box.path('flag');
+    const proc = spec({
+      name: 'a',
+      ...sh(`[ -e ${flag} ] && exec sleep 100000; touch ${flag}; echo boom; exit 2`),
+      logs: box.path('a.log'),
+      log_timestamps: true,
+      backoff: { initial: '0ms', max: '0ms' },
+    });
+    await sup.apply([proc]);
+    await waitFor('a to run again', () => statusOf('a').state === 'running' && statusOf('a').restarts === 1);
+    await waitFor('its tail', () => statusOf('a').lastExit?.tail.length === 1);
+    await sup.close();
+    const last = journal()
+      .filter((line) => line.name === 'a')
+      .at(-1);
+    expect(last).toMatchObject({ record: { lastExit: { tail: ['boom'] } } });
+  });
+
   it('adopts from a record of the previous shape (no lastExit), showing none', async () => {
     const proc = spec({ name: 'a', run: program('exit-with.sh'), args: ['0', '100000', box.dir] });
     await sup.apply([proc]);

@@ -27,7 +27,7 @@ export function endRun(proc: ProcessCore, run: Run): { status: ExitStatus; runMs
   // Through our relay, the last lines may still be on their way to the file: the relay tells them, and this
   // process's events from proc.exit on wait for its answer (a moment), so that proc.exit and lastExit carry them.
   const asked = pid === null ? null : proc.logs.askTail();
-  if (asked) proc.holdEvents(asked.then((lines) => lines && status.tail.splice(0, status.tail.length, ...lines)));
+  if (asked) proc.holdEvents(asked.then((lines) => lines && toldLater(proc, status, lines)));
   const runMs = host.clock.now() - run.startedAt;
   proc.lastExit = status;
   if (pid !== null) host.emit('proc.exit', { name: proc.name, pid, runMs, ...status });
@@ -47,4 +47,14 @@ export function endRun(proc: ProcessCore, run: Run): { status: ExitStatus; runMs
   run.close();
   if (proc.run === run) proc.run = null;
   return { status, runMs };
+}
+
+/**
+ * The relay's answer: the exit's lines, and the state record written again when it holds this exit (the next run's,
+ * recorded before the answer came), so that an adopting supervisor's LAST EXIT has them too.
+ */
+function toldLater(proc: ProcessCore, status: ExitStatus, lines: string[]): void {
+  status.tail.splice(0, status.tail.length, ...lines);
+  const record = proc.host.store.get(proc.name);
+  if (record?.lastExit === status) proc.host.store.set(proc.name, { ...record });
 }

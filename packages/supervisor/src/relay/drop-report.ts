@@ -2,9 +2,6 @@
 // JSON line on its stdout per report (LineLog's DropReport), once when writes
 // begin to fail and once when they succeed again.
 import { writeSync } from 'node:fs';
-import type { Socket } from 'node:net';
-import { createInterface } from 'node:readline';
-import type { Readable } from 'node:stream';
 import type { DropReport } from './line-log.js';
 
 /** Writes `report` to `fd`; a supervisor that is gone (EPIPE) or slow does not stop the relay. */
@@ -16,19 +13,10 @@ export function writeDropReport(fd: number, report: DropReport): void {
   }
 }
 
-/**
- * Calls `told` with each report the relay writes to `output` (its stdout). The pipe does not keep the host's event
- * loop alive: a relay outlives its supervisor's wish to exit.
- */
-export function readDropReports(output: Readable, told: (report: DropReport) => void): void {
-  (output as Socket).unref?.();
-  createInterface({ input: output }).on('line', (line) => {
-    try {
-      const report = JSON.parse(line) as DropReport;
-      if (typeof report.recovered === 'boolean' && typeof report.lines === 'number' && typeof report.code === 'string')
-        told({ recovered: report.recovered, lines: report.lines, code: report.code });
-    } catch {
-      // not a report
-    }
-  });
+/** `value` as a drop report (one JSON line of the relay's), or undefined when it is not one. */
+export function asDropReport(value: unknown): DropReport | undefined {
+  const report = value as Partial<DropReport> | null;
+  if (typeof report?.recovered !== 'boolean' || typeof report.lines !== 'number' || typeof report.code !== 'string')
+    return undefined;
+  return { recovered: report.recovered, lines: report.lines, code: report.code };
 }

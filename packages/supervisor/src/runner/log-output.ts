@@ -27,7 +27,7 @@ import { openLog, openLogIn } from '../os/log-file.js';
 import { readTail, sizeOf, type TailSource } from '../os/log-tail.js';
 import { inDir, openDirSafely, pathFailure, trustedFor } from '../os/safe-path.js';
 import { assetPath } from '../os/assets.js';
-import { readDropReports } from '../relay/drop-report.js';
+import { asDropReport } from '../relay/drop-report.js';
 import type { DropReport } from '../relay/line-log.js';
 import { TAIL_QUESTION, type TailAnswer } from '../relay/tail-ring.js';
 
@@ -52,8 +52,11 @@ const TAIL_WAIT_MS = 1000;
 
 const running = (child: ChildProcess) => child.exitCode === null && child.signalCode === null;
 
-/** Hands each answer on our relay's stdout to the question it answers. */
-function readAnswers(relay: Relay): void {
+/**
+ * Reads our relay's stdout, one JSON line a message: an answer goes to the question it answers (by nonce), a drop
+ * report to `dropped`; anything else is ignored.
+ */
+function readRelay(relay: Relay, dropped: (report: DropReport) => void): void {
   const stdout = relay.child.stdout as Socket | null;
   if (!stdout) return;
   stdout.unref(); // the questions' timers, not this, keep the supervisor's process up
@@ -64,13 +67,20 @@ function readAnswers(relay: Relay): void {
     for (let newline = text.indexOf('\n'); newline >= 0; newline = text.indexOf('\n')) {
       const line = text.slice(0, newline);
       text = text.slice(newline + 1);
+      let message: unknown;
       try {
-        const reply = JSON.parse(line) as TailAnswer;
+        message = JSON.parse(line);
+      } catch {
+        continue; // not a message
+      }
+      const reply = message as Partial<TailAnswer> | null;
+      if (typeof reply?.nonce === 'string' && Array.isArray(reply.lines)) {
         relay.answers.get(reply.nonce)?.(reply.lines);
         relay.answers.delete(reply.nonce);
-      } catch {
-        // not an answer
+        continue;
       }
+      const report = asDropReport(message);
+      if (report) dropped(report);
     }
   });
 }
@@ -276,8 +286,6 @@ export class LogOutput {
       if (spec.log_timestamps) args.push('--timestamps');
       if (spec.log_max_size !== null) args.push('--max-size', String(spec.log_max_size));
       child = spawn(process.execPath, args, { detached: true, stdio: ['pipe', 'pipe', 'ignore', dirFd] });
-      const file = spec.logs!;
-      if (child.stdout) readDropReports(child.stdout, (report) => this.watcher.dropped(file, report));
     }
     if (child.pid === undefined) {
       child.on('error', () => undefined);
@@ -294,7 +302,8 @@ export class LogOutput {
     input.on('error', () => undefined); // a relay that died: the next run starts another
     const command = spec.log_pipe !== null;
     const relay: Relay = { child, input, key, command, dir: null, answers: new Map() };
-    if (!command) readAnswers(relay);
+    const file = spec.logs!;
+    if (!command) readRelay(relay, (report) => this.watcher.dropped(file, report));
     const pid = child.pid;
     this.watcher.started({ pid, command });
     child.once('exit', (code, signal) =>

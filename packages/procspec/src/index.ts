@@ -20,6 +20,7 @@ export { validate, detectKind } from './validate/validate.js';
 export { diffProcs } from './diff/diff-procs.js';
 export { HIDDEN, redactJobSpec, redactUrls, redactValues } from './redact/redact-job.js';
 export { splitLines } from './text/split-lines.js';
+export { visible } from './text/visible.js';
 export { isNormalisedProc } from './normalise/mark.js';
 export { jsonSchema, SCHEMA_DIALECT } from './schema/json-schema.js';
 export { validateFile, validateText, checkText, loadFile, formatIssue } from './file/validate-file.js';

@@ -7,6 +7,7 @@ export { diffProcs } from './diff/diff-procs.js';
 export { DIPROCD_VERSION, UsageError, parseCommandLine, usageMessage, versionLine } from './cli/command-line.js';
 export { HIDDEN, redactJobSpec, redactUrls, redactValues } from './redact/redact-job.js';
 export { splitLines } from './text/split-lines.js';
+export { visible } from './text/visible.js';
 export { isNormalisedProc } from './normalise/mark.js';
 
 export type { ProcDiff } from './diff/diff-procs.js';

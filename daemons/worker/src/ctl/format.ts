@@ -1,4 +1,5 @@
 import type { ProcStatusView } from '@diprocd/daemonkit';
+import { visible } from '@diprocd/procspec/runtime';
 
 /** 3725000 → "1h2m", 42000 → "42s". */
 export function formatUptime(ms: number | null): string {
@@ -42,8 +43,7 @@ export function formatReason(p: Pick<ProcStatusView, 'state' | 'reason' | 'lastE
   const line = FAILED.has(p.state) ? p.lastExit?.tail?.[0] : undefined;
   const reason = line === undefined ? p.reason : (p.reason ?? p.lastExit?.reason);
   const said = line === undefined ? (reason ?? '') : reason ? `${reason}; log: ${line}` : `log: ${line}`;
-  // eslint-disable-next-line no-control-regex
-  return said.replace(/[\x00-\x08\x0a-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return visible(said);
 }
 
 /** The status table: name, state, pid, uptime, restarts, last exit, and why it is down (with its log's line). */

@@ -5,6 +5,7 @@
 // a program cannot make the supervisor read anything but its own log.
 import { closeSync, constants, fstatSync, readSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
+import { visible } from '@diprocd/procspec/runtime';
 import { closeQuietly } from './launch.js';
 import { openDirSafely, openFileSafely, trustedFor } from './safe-path.js';
 
@@ -59,15 +60,6 @@ export function readTail(source: TailSource, at: number): string[] {
     if (fd >= 0) closeSync(fd);
     if (dirFd >= 0) closeQuietly(dirFd);
   }
-}
-
-/**
- * `line` with every control character but tab written as an escape (ESC as `\x1b`): a program's own words reach an
- * operator's terminal through status, and must not move its cursor or rewrite another row.
- */
-export function visible(line: string): string {
-  // eslint-disable-next-line no-control-regex
-  return line.replace(/[\x00-\x08\x0a-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
 /**
